@@ -1,0 +1,110 @@
+"""The production deployment checklist's numbers, in one place.
+
+Every number here is quoted from ``../shared/production-deployment-checklist.md`` (the line is in the
+comment). The stack-config models use them as defaults and bounds, the monitoring component as alarm
+thresholds, the operations tool (`ops verify`) as the live-account expectation. The policy pack cannot
+import this module (it runs in its own process and virtualenv), so it carries the same numbers as its
+config-schema defaults; ``tests/policies/test_checklist_sync.py`` keeps the two equal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+# "Database connection pool size optimized (recommended: 50+ connections)"
+MIN_POOL_CONNECTIONS = 50
+# "Database query time < 100ms" -> slow-query log threshold (log_min_duration_statement)
+SLOW_QUERY_MS = 100
+# "Session timeout configured appropriately (8-24 hours)"
+SESSION_TIMEOUT_MIN_HOURS = 8
+SESSION_TIMEOUT_MAX_HOURS = 24
+# "Redis caching configured for: User sessions (TTL: 2 hours), Project data (TTL: 30 minutes),
+#  Team members (TTL: 10 minutes), Workspace data (TTL: 1 hour)" -- seconds
+CACHE_TTL_SECONDS = {
+    "CACHE_TTL_SESSION_SECONDS": 2 * 3600,
+    "CACHE_TTL_PROJECT_SECONDS": 30 * 60,
+    "CACHE_TTL_TEAM_MEMBERS_SECONDS": 10 * 60,
+    "CACHE_TTL_WORKSPACE_SECONDS": 3600,
+}
+# "cleanup-old-backups.ts --retention-days=30" and "Backup encryption verified"
+BACKUP_RETENTION_DAYS = 30
+# "API response times < 500ms" (post-deployment verification of the health endpoints)
+HEALTH_RESPONSE_MS = 500
+# "Health Check Endpoints"
+HEALTH_ENDPOINTS = (
+    "/api/health",
+    "/api/collaboration/health",
+    "/api/database/health",
+    "/api/redis/health",
+)
+
+Severity = Literal["critical", "warning", "info"]
+Comparison = Literal["GreaterThanThreshold", "LessThanThreshold"]
+
+
+@dataclass(frozen=True)
+class AlarmCheck:
+    """One alarm the checklist asks for. ``limit`` is the loosest threshold the checklist allows."""
+
+    check_id: str
+    severity: Severity
+    comparison: Comparison
+    limit: float
+    unit: str
+    checklist: str
+
+
+# "Alert Configuration" -> Critical / Warning alerts. Every CloudWatch alarm the program creates
+# carries the tags ``Check=<check_id>`` and ``Severity=<severity>``; the policy pack and `ops verify`
+# find alarms by those tags. For GreaterThanThreshold checks the alarm threshold must be <= limit;
+# for LessThanThreshold checks (health status) it must be >= limit.
+ALARM_CHECKS: dict[str, AlarmCheck] = {
+    c.check_id: c
+    for c in (
+        AlarmCheck("app-health", "critical", "LessThanThreshold", 1, "None",
+                   "Application down (health check fails)"),
+        AlarmCheck("database-connectivity", "critical", "LessThanThreshold", 1, "None",
+                   "Database connectivity lost"),
+        AlarmCheck("collaboration-health", "critical", "LessThanThreshold", 1, "None",
+                   "/api/collaboration/health - Collaboration features health"),
+        AlarmCheck("redis-connectivity", "critical", "LessThanThreshold", 1, "None",
+                   "/api/redis/health - Redis connectivity"),
+        AlarmCheck("error-rate-critical", "critical", "GreaterThanThreshold", 5, "Percent",
+                   "Error rate > 5%"),
+        AlarmCheck("response-time-critical", "critical", "GreaterThanThreshold", 5000, "Milliseconds",
+                   "Response time > 5 seconds"),
+        AlarmCheck("memory-critical", "critical", "GreaterThanThreshold", 90, "Percent",
+                   "Memory usage > 90%"),
+        AlarmCheck("error-rate-warning", "warning", "GreaterThanThreshold", 1, "Percent",
+                   "Error rate > 1%"),
+        AlarmCheck("response-time-warning", "warning", "GreaterThanThreshold", 2000, "Milliseconds",
+                   "Response time > 2 seconds"),
+        AlarmCheck("websocket-drops-warning", "warning", "GreaterThanThreshold", 10, "Percent",
+                   "WebSocket connection drops > 10%"),
+        AlarmCheck("db-pool-warning", "warning", "GreaterThanThreshold", 80, "Percent",
+                   "Database connection pool > 80%"),
+        AlarmCheck("db-connections-warning", "warning", "GreaterThanThreshold", 80, "Percent",
+                   "Connection pool utilization (database side)"),
+        AlarmCheck("disk-warning", "warning", "GreaterThanThreshold", 85, "Percent",
+                   "Disk space > 85%"),
+        AlarmCheck("replica-lag-warning", "warning", "GreaterThanThreshold", 30, "Seconds",
+                   "Replication lag (if applicable)"),
+    )
+}
+
+# Which checks each monitored resource must have (policy `monitoring-configure-required-alarms`).
+REQUIRED_CHECKS_BY_ROLE: dict[str, tuple[str, ...]] = {
+    "rds-primary": ("disk-warning", "db-connections-warning"),
+    "rds-replica": ("disk-warning", "replica-lag-warning"),
+    "rds-proxy": ("db-pool-warning",),
+    # application metrics (namespace ChatPDD/App, see docs/metrics-contract.md) and health checks
+    "stack": (
+        "app-health", "database-connectivity", "collaboration-health", "redis-connectivity",
+        "error-rate-critical", "response-time-critical", "memory-critical",
+        "error-rate-warning", "response-time-warning", "websocket-drops-warning",
+    ),
+}
+
+# Redis Cloud alerts required on every database ("Redis monitoring alerts configured").
+REDIS_REQUIRED_ALERTS = ("dataset-size", "latency")
