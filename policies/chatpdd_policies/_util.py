@@ -1,0 +1,312 @@
+"""Shared helpers for the chatpdd-guardrails policies.
+
+The pack runs in its own process (see ``policies/__main__.py``) and may import only ``pulumi_policy``
+(and the standard library) -- never ``stacks/`` or ``components/``.
+
+Pattern for a policy module (one policy per file, the file named after the policy with ``_``)::
+
+    from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
+    from chatpdd_policies._util import UNKNOWN, MISSING, label, lookup, resource_policy, unknown_message
+
+    RDS_INSTANCE = "aws:rds/instance:Instance"
+
+    def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        if args.resource_type != RDS_INSTANCE:
+            return
+        value = lookup(args.props, "publiclyAccessible")
+        if value is UNKNOWN:
+            report_violation(unknown_message(label(args), "publiclyAccessible", "private access"))
+        elif value is True:
+            report_violation(f"{label(args)} is publicly accessible. Fix: set publicly_accessible=False.")
+
+    POLICY = resource_policy(
+        name="aws-rds-instance-disallow-public-access", description="...", validate=_validate,
+        severity=Severity.CRITICAL, remediation_steps="...", tags=["rds", "network"],
+        reference=checklist_reference("Security Hardening", "Infrastructure Security",
+                                      "Network security groups configured"))
+
+Rules every policy follows:
+- Read props ONLY through :func:`lookup` / :func:`lookup_list`: they never raise
+  ``UnknownValueError`` (the SDK would turn it into an ADVISORY "can't run policy", even for a
+  MANDATORY policy). ``UNKNOWN`` -> fail closed with :func:`unknown_message`; ``MISSING`` -> the
+  provider default, decided deliberately per policy.
+- References to resources created in the same program (KMS key ARNs, role ARNs, names) are unknown
+  at a real preview: check them in a STACK policy through ``property_dependencies``
+  (:func:`refers_to`, :func:`kms_key_problem`).
+- Thresholds: :func:`config_value` with the checklist number as the default (the SDK does not apply
+  config-schema defaults; the CLI does).
+- Messages: ``"<label> <what is wrong>. Fix: <what to set>."`` where label is :func:`label`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping, Sequence
+from typing import Any, Callable, Optional, Union
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyComplianceFramework,
+    PolicyConfigSchema,
+    PolicyResource,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import UnknownValueError
+
+__all__ = [
+    "MISSING", "UNKNOWN", "FRAMEWORK_NAME", "FRAMEWORK_VERSION", "TYPE_LABELS",
+    "lookup", "lookup_list", "is_set", "fmt", "label", "unknown_message", "config_value",
+    "checklist_reference", "resource_policy", "stack_policy", "resources_of_type", "depends_on",
+    "refers_to", "kms_key_problem", "is_public_cidr", "tag",
+    "RDS_INSTANCE", "is_replica", "rds_primaries", "rds_replicas",
+]
+
+
+class _Marker:
+    """A singleton standing for a value that is absent (MISSING) or unknown at preview (UNKNOWN)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __repr__(self) -> str:
+        return self._name
+
+    def __bool__(self) -> bool:  # neither marker may pass for a truthy setting by accident
+        return False
+
+
+MISSING = _Marker("MISSING")
+"""The key is absent or null: the provider default applies."""
+UNKNOWN = _Marker("UNKNOWN")
+"""The value is computed and not known at preview (a Pulumi unknown sentinel)."""
+
+FRAMEWORK_NAME = "chatpdd-production-checklist"
+FRAMEWORK_VERSION = "1.0"
+
+Key = Union[str, int]
+
+
+def lookup(props: Any, *path: Key) -> Any:
+    """Return ``props[path[0]][path[1]]...``, or ``MISSING`` / ``UNKNOWN``. Never raises.
+
+    ``path`` items are dict keys (camelCase wire names) or list indexes. A null value counts as
+    MISSING. A secret arrives unwrapped (the SDK deserializes secrets to their value): never put
+    the value of a secret property into a message.
+    """
+    current = props
+    try:
+        for key in path:
+            if isinstance(key, int):
+                if isinstance(current, (str, bytes)) or not isinstance(current, Sequence):
+                    return MISSING
+                if not -len(current) <= key < len(current):
+                    return MISSING
+            elif not isinstance(current, Mapping) or key not in current:
+                return MISSING
+            current = current[key]
+    except UnknownValueError:
+        return UNKNOWN
+    return MISSING if current is None else current
+
+
+def lookup_list(props: Any, *path: Key) -> Any:
+    """Like :func:`lookup` for a list: a plain ``list`` whose unknown elements are ``UNKNOWN``,
+    or ``MISSING`` / ``UNKNOWN`` for the whole list. A non-list value counts as MISSING."""
+    value = lookup(props, *path)
+    if value is MISSING or value is UNKNOWN:
+        return value
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
+        return MISSING
+    return [lookup(value, i) for i in range(len(value))]
+
+
+def is_set(value: Any) -> bool:
+    """True for a known, present value (not MISSING/UNKNOWN, not an empty string/list)."""
+    if value is MISSING or value is UNKNOWN:
+        return False
+    return not (isinstance(value, (str, list, Sequence)) and len(value) == 0)
+
+
+def fmt(value: Any) -> str:
+    """Format a number for a message: ``30.0`` (numbers arrive as floats) -> ``30``."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+TYPE_LABELS: dict[str, str] = {
+    "aws:rds/instance:Instance": "RDS instance",
+    "aws:rds/parameterGroup:ParameterGroup": "RDS parameter group",
+    "aws:rds/proxy:Proxy": "RDS proxy",
+    "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup": "RDS proxy target group",
+    "aws:rds/proxyTarget:ProxyTarget": "RDS proxy target",
+    "aws:rds/proxyEndpoint:ProxyEndpoint": "RDS proxy endpoint",
+    "aws:ec2/securityGroup:SecurityGroup": "Security group",
+    "aws:ec2/securityGroupRule:SecurityGroupRule": "Security group rule",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "Security group ingress rule",
+    "aws:kms/key:Key": "KMS key",
+    "aws:secretsmanager/secret:Secret": "Secret",
+    "aws:s3/bucket:Bucket": "S3 bucket",
+    "aws:backup/vault:Vault": "Backup vault",
+    "aws:backup/plan:Plan": "Backup plan",
+    "aws:backup/selection:Selection": "Backup selection",
+    "aws:sns/topic:Topic": "SNS topic",
+    "aws:cloudwatch/metricAlarm:MetricAlarm": "CloudWatch alarm",
+    "aws:route53/healthCheck:HealthCheck": "Route 53 health check",
+    "rediscloud:index/subscription:Subscription": "Redis Cloud subscription",
+    "rediscloud:index/subscriptionDatabase:SubscriptionDatabase": "Redis Cloud database",
+    "vercel:index/project:Project": "Vercel project",
+    "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable": "Vercel env var",
+    "vercel:index/projectRoute:ProjectRoute": "Vercel route",
+    "vercel:index/firewallConfig:FirewallConfig": "Vercel firewall",
+}
+
+
+def label(resource: Union[ResourceValidationArgs, PolicyResource]) -> str:
+    """``"RDS instance 'chatpdd-production-db'"``: the kind (TYPE_LABELS, else the type token)
+    and the Pulumi resource name (always known, unlike physical names)."""
+    kind = TYPE_LABELS.get(resource.resource_type, resource.resource_type)
+    return f"{kind} '{resource.name}'"
+
+
+def unknown_message(subject: str, prop: str, rule: str) -> str:
+    """The fail-closed message for a value that is unknown at preview."""
+    return (f"{subject}: {prop} is unknown at preview, so {rule} cannot be verified. "
+            f"Fix: set it from a literal or stack config.")
+
+
+def config_value(args: Union[ResourceValidationArgs, StackValidationArgs], key: str, default: Any) -> Any:
+    """The policy's config value ``key``, or ``default`` (the same constant as the schema default:
+    the SDK does not apply schema defaults, the CLI does)."""
+    config = args.get_config() or {}
+    value = config.get(key)
+    return default if value is None else value
+
+
+def checklist_reference(section: str, subsection: str, line: str) -> str:
+    """``framework.reference``: ``"<section> > <subsection> > <exact checklist line>"``; each part
+    as written in the checklist (without numbering or emoji); ``docs/checklist.md`` has the rows."""
+    return f"{section} > {subsection} > {line}"
+
+
+def _framework(reference: str) -> PolicyComplianceFramework:
+    return PolicyComplianceFramework(name=FRAMEWORK_NAME, version=FRAMEWORK_VERSION, reference=reference)
+
+
+def _schema(config_schema: Optional[dict[str, dict[str, Any]]]) -> Optional[PolicyConfigSchema]:
+    return PolicyConfigSchema(properties=config_schema) if config_schema else None
+
+
+def resource_policy(*, name: str, description: str, validate: Callable, severity: Severity,
+                    remediation_steps: str, reference: str, tags: list[str],
+                    config_schema: Optional[dict[str, dict[str, Any]]] = None,
+                    enforcement_level: EnforcementLevel = EnforcementLevel.MANDATORY,
+                    ) -> ResourceValidationPolicy:
+    """A ResourceValidationPolicy with the metadata every chatpdd policy carries.
+
+    ``config_schema`` is the JSON-Schema ``properties`` dict; give every property a ``default``
+    (the checklist number) and use the same constant in :func:`config_value`."""
+    return ResourceValidationPolicy(
+        name=name, description=description, validate=validate, enforcement_level=enforcement_level,
+        config_schema=_schema(config_schema), severity=severity, framework=_framework(reference),
+        tags=tags, remediation_steps=remediation_steps)
+
+
+def stack_policy(*, name: str, description: str, validate: Callable, severity: Severity,
+                 remediation_steps: str, reference: str, tags: list[str],
+                 config_schema: Optional[dict[str, dict[str, Any]]] = None,
+                 enforcement_level: EnforcementLevel = EnforcementLevel.MANDATORY,
+                 ) -> StackValidationPolicy:
+    """A StackValidationPolicy with the same metadata as :func:`resource_policy`. Pass the
+    offending resource's ``urn`` to ``report_violation``."""
+    return StackValidationPolicy(
+        name=name, description=description, validate=validate, enforcement_level=enforcement_level,
+        config_schema=_schema(config_schema), severity=severity, framework=_framework(reference),
+        tags=tags, remediation_steps=remediation_steps)
+
+
+# --- stack helpers -------------------------------------------------------------------------------
+
+def resources_of_type(args: StackValidationArgs, resource_type: str) -> list[PolicyResource]:
+    """The stack's resources of one type token, in registration order."""
+    return [r for r in args.resources if r.resource_type == resource_type]
+
+
+def depends_on(resource: PolicyResource, prop: str, target: PolicyResource) -> bool:
+    """True if top-level property ``prop`` of ``resource`` was computed from ``target``."""
+    return any(d.urn == target.urn for d in resource.property_dependencies.get(prop, []))
+
+
+def refers_to(resource: PolicyResource, prop: str, target: PolicyResource, target_prop: str) -> bool:
+    """True if ``resource.prop`` points at ``target``: through a property dependency (works while
+    the value is unknown at preview) or a known value equal to ``target.target_prop``."""
+    if depends_on(resource, prop, target):
+        return True
+    value, key = lookup(resource.props, prop), lookup(target.props, target_prop)
+    return is_set(value) and is_set(key) and value == key
+
+
+_AWS_MANAGED_ALIAS = "alias/aws/"
+
+
+def kms_key_problem(resource: PolicyResource, *path: Key) -> Optional[str]:
+    """None if the KMS key property at ``path`` is a customer-managed key, else what is wrong
+    (a phrase to put after the resource label).
+
+    Accepted: a dependency of the top-level property ``path[0]`` on an ``aws:kms/key:Key`` of this
+    stack (the value is then unknown at a real preview), or a literal key/alias ARN that is not an
+    AWS-managed ``alias/aws/...`` key."""
+    prop = ".".join(str(p) for p in path)
+    top = str(path[0])
+    if any(d.resource_type == "aws:kms/key:Key" for d in resource.property_dependencies.get(top, [])):
+        return None
+    value = lookup(resource.props, *path)
+    if value is MISSING or value == "":
+        return f"has no {prop}, so the AWS-managed key is used"
+    if value is UNKNOWN:
+        return f"has {prop} unknown at preview and not taken from an aws:kms/key:Key in this stack"
+    text = str(value)
+    if _AWS_MANAGED_ALIAS in text:
+        return f"uses the AWS-managed key '{text}' in {prop}"
+    if not (text.startswith("arn:aws") and (":key/" in text or ":alias/" in text)):
+        return f"has {prop} '{text}', which is not a customer-managed KMS key ARN"
+    return None
+
+
+def is_public_cidr(value: Any) -> bool:
+    """True for a CIDR that covers every address (``0.0.0.0/0``, ``::/0``, any ``/0``)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        return ipaddress.ip_network(value.strip(), strict=False).prefixlen == 0
+    except ValueError:
+        return False
+
+
+def tag(props: Any, key: str) -> Any:
+    """``props.tags[key]`` (or MISSING / UNKNOWN)."""
+    return lookup(props, "tags", key)
+
+
+# --- RDS helpers (database policies) -------------------------------------------------------------
+
+RDS_INSTANCE = "aws:rds/instance:Instance"
+
+
+def is_replica(props: Any) -> bool:
+    """A read replica sets ``replicateSourceDb`` (an unknown value still means "set")."""
+    return lookup(props, "replicateSourceDb") is not MISSING
+
+
+def rds_primaries(args: StackValidationArgs) -> list[PolicyResource]:
+    """RDS instances that are not read replicas."""
+    return [r for r in resources_of_type(args, RDS_INSTANCE) if not is_replica(r.props)]
+
+
+def rds_replicas(args: StackValidationArgs) -> list[PolicyResource]:
+    """RDS read replicas (``replicateSourceDb`` set)."""
+    return [r for r in resources_of_type(args, RDS_INSTANCE) if is_replica(r.props)]
