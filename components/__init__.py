@@ -1,0 +1,1 @@
+"""One ComponentResource per concern. See docs/architecture.md for the resource contract."""

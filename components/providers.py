@@ -1,0 +1,54 @@
+"""Explicit providers, configured from the typed stack config.
+
+The stack files set `pulumi:disable-default-providers: ["*"]`, so nothing can silently use an
+ambient default provider (a laptop's AWS profile in another account, say). Credentials come from
+the environment (AWS: OIDC role in CI, a profile locally) or from stack secrets (Vercel, Redis Cloud).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+import pulumi_rediscloud as rediscloud
+import pulumiverse_vercel as vercel
+
+from stacks.models import StackConfig
+
+
+@dataclass(frozen=True)
+class Providers:
+    aws: aws.Provider
+    # Route 53 health-check metrics exist only in us-east-1: alarms on them need a provider there.
+    aws_us_east_1: aws.Provider
+    vercel: vercel.Provider
+    rediscloud: rediscloud.Provider
+    random: random.Provider
+
+    @property
+    def all(self) -> list[pulumi.ProviderResource]:
+        return [self.aws, self.vercel, self.rediscloud, self.random]
+
+
+def create_providers(config: StackConfig) -> Providers:
+    main = aws.Provider("aws", region=config.aws.region, allowed_account_ids=config.aws.allowed_account_ids)
+    us_east_1 = main if config.aws.region == "us-east-1" else aws.Provider(
+        "aws-us-east-1", region="us-east-1", allowed_account_ids=config.aws.allowed_account_ids
+    )
+    return Providers(
+        aws=main,
+        aws_us_east_1=us_east_1,
+        vercel=vercel.Provider(
+            "vercel",
+            api_token=pulumi.Output.secret(config.app.vercel_api_token.get_secret_value()),
+            team=config.app.vercel_team_id,
+        ),
+        rediscloud=rediscloud.Provider(
+            "rediscloud",
+            api_key=pulumi.Output.secret(config.cache.api_key.get_secret_value()),
+            secret_key=pulumi.Output.secret(config.cache.secret_key.get_secret_value()),
+        ),
+        random=random.Provider("random"),
+    )

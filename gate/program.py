@@ -1,0 +1,199 @@
+"""Run ``__main__.py`` under Pulumi mocks and capture every registered resource.
+
+This is step 2 of the gate (config -> **program** -> resources -> policies -> report) and the
+fixture of the program tests. The mock monitor records what the engine would see for each
+``RegisterResource``: type, name, URN, parent, wire-form inputs (secrets still wrapped, unknowns as
+sentinels), dependencies, property dependencies and resource options (protect, retainOnDelete,
+ignoreChanges, additionalSecretOutputs, provider, ...). The stack's exported outputs are captured from
+``RegisterResourceOutputs``.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import runpy
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import pulumi
+from google.protobuf import json_format
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.stack import wait_for_rpcs
+from pulumi.runtime.sync_await import _sync_await
+
+from gate.mocks import RealisticMocks
+from stacks.loader import LoadedStack
+from stacks.models import PROJECT
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SECRET_SIG = "4dabf18193072939515e22adb298388d"  # pulumi.runtime.rpc._special_secret_sig
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi.runtime.rpc.UNKNOWN
+
+
+@dataclass
+class CapturedResource:
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str | None
+    properties: dict[str, Any]  # wire form: exactly what the engine (and the policy pack) receives
+    dependencies: list[str] = field(default_factory=list)
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    protect: bool = False
+    retain_on_delete: bool = False
+    ignore_changes: list[str] = field(default_factory=list)
+    additional_secret_outputs: list[str] = field(default_factory=list)
+    delete_before_replace: bool = False
+    provider: str | None = None
+    id: str | None = None
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        """Plain inputs: secrets unwrapped. For assertions only -- never print this."""
+        return unwrap(self.properties)
+
+
+@dataclass
+class ProgramRun:
+    stack: str
+    resources: list[CapturedResource]
+    outputs: dict[str, Any]  # wire form
+    log: list[tuple[str, str]]  # (severity, message) from pulumi.log.*
+
+    def by_type(self, type_: str) -> list[CapturedResource]:
+        return [r for r in self.resources if r.type == type_]
+
+    def one(self, type_: str, name: str | None = None) -> CapturedResource:
+        found = [r for r in self.by_type(type_) if name is None or r.name == name]
+        if len(found) != 1:
+            raise LookupError(f"expected one {type_}{' named ' + name if name else ''}, found {len(found)}: "
+                              f"{[r.name for r in found]}")
+        return found[0]
+
+    def by_urn(self) -> dict[str, CapturedResource]:
+        return {r.urn: r for r in self.resources}
+
+
+def is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(SECRET_SIG) == "1b47061264138c4ac30d75fd1eb44270"
+
+
+def unwrap(value: Any) -> Any:
+    if is_secret(value):
+        return unwrap(value.get("value"))
+    if isinstance(value, dict):
+        return {k: unwrap(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrap(v) for v in value]
+    return value
+
+
+class CapturingMonitor(pulumi_mocks.MockMonitor):
+    """The mock monitor, plus a record of each registration's request (options included)."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks):
+        super().__init__(mocks)
+        self.captured: list[CapturedResource] = []
+
+    def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            return response
+        self.captured.append(CapturedResource(
+            urn=response.urn,
+            type=request.type,
+            name=request.name,
+            custom=request.custom,
+            parent=request.parent or None,
+            properties=json_format.MessageToDict(request.object),
+            dependencies=list(request.dependencies),
+            property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+            protect=bool(request.protect),
+            retain_on_delete=bool(request.retainOnDelete),
+            ignore_changes=list(request.ignoreChanges),
+            additional_secret_outputs=list(request.additionalSecretOutputs),
+            delete_before_replace=bool(request.deleteBeforeReplace),
+            provider=request.provider or None,
+            id=response.id or None,
+        ))
+        return response
+
+
+class _Logger:
+    def __init__(self) -> None:
+        self.records: list[tuple[str, str]] = []
+
+    def _add(self, severity: str, msg: str, *args: Any, **_: Any) -> None:
+        if severity != "debug":  # the runtime's own registration chatter
+            self.records.append((severity, msg % args if args else msg))
+
+    def debug(self, msg, *a, **k): self._add("debug", msg, *a, **k)  # noqa: E704
+    def info(self, msg, *a, **k): self._add("info", msg, *a, **k)  # noqa: E704
+    def warning(self, msg, *a, **k): self._add("warning", msg, *a, **k)  # noqa: E704
+    def error(self, msg, *a, **k): self._add("error", msg, *a, **k)  # noqa: E704
+    def exception(self, msg, *a, **k): self._add("error", msg, *a, **k)  # noqa: E704
+
+
+def _run(loaded: LoadedStack, program: Path | Callable[[], None], preview: bool) -> ProgramRun:
+    cfg = loaded.config
+    mocks = RealisticMocks(account_id=cfg.aws.allowed_account_ids[0], region=cfg.aws.region)
+    monitor = CapturingMonitor(mocks)
+    logger = _Logger()
+    pulumi_settings.reset_options(project=PROJECT, stack=loaded.name, preview=preview)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=loaded.name, preview=preview, monitor=monitor,
+                             logger=logger)  # type: ignore[arg-type]
+    set_all_config(dict(loaded.pulumi_config), list(loaded.secret_keys))
+    root = str(REPO_ROOT if callable(program) else program.parent)
+    added = root not in sys.path
+    if added:
+        sys.path.insert(0, root)
+    try:
+        if callable(program):
+            program()
+        else:
+            runpy.run_path(str(program), run_name="__main__")
+        _sync_await(wait_for_rpcs())
+        # Under mocks the root stack registered its (empty) outputs before the program ran, so the
+        # exports are read from the root resource and serialized the way the engine would receive them.
+        root_stack = pulumi_settings.get_root_resource()
+        exported = getattr(root_stack, "outputs", {}) or {}
+        outputs = json_format.MessageToDict(_sync_await(rpc.serialize_properties(exported, {})))
+    finally:
+        if added:
+            sys.path.remove(root)
+    # Registration order is asynchronous; sort so every report and export is deterministic.
+    return ProgramRun(stack=loaded.name, resources=sorted(monitor.captured, key=lambda r: r.urn), outputs=outputs,
+                      log=logger.records)
+
+
+def run_program(loaded: LoadedStack, program: Path | None = None, preview: bool = True) -> ProgramRun:
+    """Run the program for one stack under mocks, isolated from any earlier run in this process."""
+    program = program or REPO_ROOT / "__main__.py"
+    # The Pulumi runtime keeps its state in context variables: a fresh context per run keeps
+    # production and staging (and repeated test runs) from seeing each other's resources.
+    return contextvars.Context().run(_run, loaded, program, preview)
+
+
+def run_function(loaded: LoadedStack, program: Callable[[], None], preview: bool = True) -> ProgramRun:
+    """Run a function as the program (component tests build one component with the stack's config)."""
+    return contextvars.Context().run(_run, loaded, program, preview)
+
+
+def outputs_json(run: ProgramRun) -> str:
+    """Stack outputs as `pulumi stack output --json` would print them (secrets shown as [secret])."""
+    def mask(value: Any) -> Any:
+        if is_secret(value):
+            return "[secret]"
+        if isinstance(value, dict):
+            return {k: mask(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [mask(v) for v in value]
+        return value
+    return json.dumps(mask(run.outputs), indent=2, sort_keys=True)

@@ -1,0 +1,1 @@
+"""Typed stack configuration for chatpdd-infra (see stacks/models.py)."""

@@ -1,0 +1,244 @@
+"""Load and validate a stack's config -- from a stack file (offline) or from the Pulumi runtime.
+
+Both paths end in :func:`validate_namespace`, so the CLI and the offline gate accept and reject the same
+config with the same message: every problem at once, each with file, key path, value and expectation.
+Secret values are never decrypted offline and never printed: offline they become opaque placeholders.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+from pydantic import SecretStr, ValidationError
+
+from stacks.models import PROJECT, StackConfig
+from stacks.schema import SCHEMA_PATH, load_committed_schema
+
+NAMESPACE = f"{PROJECT}:"
+# Keys outside our namespace that a stack file may carry (Pulumi's own settings).
+ALLOWED_FOREIGN_KEYS = ("pulumi:disable-default-providers", "pulumi:tags")
+
+
+class StackConfigError(Exception):
+    """Invalid or unreadable stack config. ``str()`` is the complete, user-facing message."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
+        super().__init__(f"Invalid stack config in {source} ({count}):\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+@dataclass(frozen=True)
+class LoadedStack:
+    """A validated stack file, ready to feed the Pulumi runtime (real or mocked)."""
+
+    name: str
+    path: Path
+    config: StackConfig
+    # The flat ``PULUMI_CONFIG`` map the CLI would hand the program: structured values as JSON strings,
+    # secrets replaced by opaque placeholders.
+    pulumi_config: dict[str, str] = field(repr=False)
+    secret_keys: tuple[str, ...] = ()
+    # Where each top-level key sits in the file (1-based line), for report locations.
+    key_lines: dict[str, int] = field(default_factory=dict, repr=False)
+
+
+def _shorten(value: Any) -> str:
+    if isinstance(value, SecretStr) or (isinstance(value, dict) and "secure" in value):
+        return "[secret]"
+    text = json.dumps(value, default=str) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _key_path(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if not (isinstance(p, str) and p.startswith("function-"))]
+    if not parts:
+        return PROJECT
+    head, rest = parts[0], parts[1:]
+    return NAMESPACE + head + "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in rest)
+
+
+def _problems_from_pydantic(err: ValidationError, secret_paths: set[str]) -> list[str]:
+    problems = []
+    for e in err.errors(include_url=False):
+        path = _key_path(e["loc"])
+        if e["type"] == "missing":
+            hint = "a secret: pulumi config set --secret" if path in secret_paths else "a value"
+            problems.append(f"{path}: missing (expected {hint})")
+        elif e["type"] == "extra_forbidden":
+            problems.append(f"{path}: unknown key (not part of the stack config model; check the spelling)")
+        else:
+            shown = "[secret]" if path in secret_paths else _shorten(e.get("input"))
+            problems.append(f"{path} = {shown}: {e['msg']}")
+    return problems
+
+
+def secret_paths() -> set[str]:
+    """Dotted key paths (``chatpdd-infra:app.smtp.password``) of every secret field in the model."""
+    paths: set[str] = set()
+
+    def walk(model: type, prefix: str) -> None:
+        for name, info in model.model_fields.items():
+            ann = info.annotation
+            path = f"{prefix}.{name}" if prefix else NAMESPACE + name
+            if ann is SecretStr:
+                paths.add(path)
+            elif isinstance(ann, type) and hasattr(ann, "model_fields"):
+                walk(ann, path)
+
+    walk(StackConfig, "")
+    return paths
+
+
+def validate_namespace(values: dict[str, Any], source: str) -> StackConfig:
+    """Validate the ``chatpdd-infra:*`` keys (namespace stripped, structured values parsed)."""
+    try:
+        return StackConfig.model_validate(values)
+    except ValidationError as err:
+        raise StackConfigError(source, _problems_from_pydantic(err, secret_paths())) from None
+
+
+def _placeholder(key_path: str) -> str:
+    # Opaque, stable per key, and derived from the key only (never from the ciphertext).
+    return "offline-secret-" + hashlib.sha256(key_path.encode()).hexdigest()[:16]
+
+
+def _replace_secure(value: Any, path: str, found: list[str]) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            found.append(path)
+            return _placeholder(path)
+        return {k: _replace_secure(v, f"{path}.{k}", found) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_secure(v, f"{path}[{i}]", found) for i, v in enumerate(value)]
+    return value
+
+
+def _schema_problems(document: Any) -> list[tuple[str, str]]:
+    """(key path, message) for every place the file breaks the committed JSON Schema."""
+    validator = jsonschema.Draft202012Validator(load_committed_schema())
+    problems: list[tuple[str, str]] = []
+    for err in validator.iter_errors(document):
+        loc = list(err.absolute_path)
+        loc = loc[1:] if loc[:1] == ["config"] else loc
+        where = (str(loc[0]) + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc[1:])) if loc else ""
+        if err.validator == "additionalProperties":
+            for extra in sorted(set(err.instance) - set(err.schema.get("properties", {}))):
+                path = f"{where}.{extra}" if where else extra
+                hint = ("" if where else f" (config keys live under '{NAMESPACE}'; providers are configured "
+                        f"through {NAMESPACE}aws, {NAMESPACE}app and {NAMESPACE}cache)")
+                problems.append((path, f"{path}: unknown key{hint}"))
+        elif err.validator == "required" and err.validator_value != ["secure"]:
+            for missing in [k for k in err.validator_value if k not in err.instance]:
+                path = f"{where}.{missing}" if where else missing
+                problems.append((path, f"{path}: missing (expected a value)"))
+        elif err.schema.get("required") == ["secure"] or (err.validator == "type" and "secure" in err.schema.get("properties", {})):
+            problems.append((where, f"{where}: must be a secret (`pulumi config set --secret --path "
+                                    f"'{where.removeprefix(NAMESPACE)}' <value>`), not plaintext"))
+        else:
+            problems.append((where, f"{where or '(top level)'}: {err.message}"))
+    return problems
+
+
+def _merge(model_problems: list[str], schema_problems: list[tuple[str, str]]) -> list[str]:
+    # Schema and model often see the same fault: keep the model's message (it shows the value) and add
+    # what only the schema sees (plaintext secrets, keys outside the namespace).
+    seen = {p.split(" = ", 1)[0].split(": ", 1)[0] for p in model_problems}
+    return model_problems + [msg for path, msg in schema_problems if path not in seen]
+
+
+def load_stack_file(path: Path) -> LoadedStack:
+    """Read ``Pulumi.<stack>.yaml``, check it against the committed JSON Schema and the model."""
+    path = Path(path)
+    source = path.name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise StackConfigError(source, [f"cannot read the file: {exc.strerror}"]) from None
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise StackConfigError(source, [f"{where}not valid YAML ({getattr(exc, 'problem', exc)})"]) from None
+    if not isinstance(document, dict) or not isinstance(document.get("config"), dict):
+        raise StackConfigError(source, ["expected a mapping with a 'config:' section"])
+
+    schema_problems = _schema_problems(document)
+    raw = document["config"]
+    found_secrets: list[str] = []
+    namespace: dict[str, Any] = {}
+    pulumi_config: dict[str, str] = {}
+    secret_keys: list[str] = []
+    for key, value in raw.items():
+        before = len(found_secrets)
+        replaced = _replace_secure(value, key, found_secrets)
+        if len(found_secrets) > before:
+            secret_keys.append(key)
+        pulumi_config[key] = replaced if isinstance(replaced, str) else json.dumps(replaced)
+        if key.startswith(NAMESPACE):
+            namespace[key[len(NAMESPACE):]] = replaced
+    model_problems: list[str] = []
+    try:
+        config = validate_namespace(namespace, source)
+    except StackConfigError as err:
+        model_problems = err.problems
+    problems = _merge(model_problems, schema_problems)
+    if problems:
+        raise StackConfigError(source, problems)
+
+    key_lines = _key_lines(text)
+    return LoadedStack(
+        name=path.stem.split(".", 1)[1] if path.stem.count(".") else path.stem,
+        path=path,
+        config=config,
+        pulumi_config=pulumi_config,
+        secret_keys=tuple(secret_keys),
+        key_lines=key_lines,
+    )
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """Line of every config key path (``chatpdd-infra:database.backup_retention_days`` -> 12)."""
+    lines: dict[str, int] = {}
+
+    def walk(node: yaml.Node, prefix: str) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                path = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
+                lines[path] = key_node.start_mark.line + 1
+                walk(value_node, path)
+
+    root = yaml.compose(text)
+    if isinstance(root, yaml.MappingNode):
+        for key_node, value_node in root.value:
+            if key_node.value == "config":
+                walk(value_node, "")
+    return lines
+
+
+def find_stack_file(root: Path, stack: str) -> Path:
+    """``Pulumi.<stack>.yaml`` under ``root``, or a clear error listing the stacks that exist."""
+    path = Path(root) / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in Path(root).glob("Pulumi.*.yaml"))
+        raise StackConfigError(path.name, [f"no such stack '{stack}' (known stacks: {', '.join(known) or 'none'})"])
+    return path
+
+
+__all__ = [
+    "LoadedStack",
+    "SCHEMA_PATH",
+    "StackConfigError",
+    "find_stack_file",
+    "load_stack_file",
+    "secret_paths",
+    "validate_namespace",
+]

@@ -1,0 +1,296 @@
+"""Typed stack configuration: one frozen root model validates the whole ``Pulumi.<stack>.yaml``.
+
+Every default lives here. Every bound that comes from the production checklist cites it through
+``stacks.checklist``. Secrets are typed :data:`Secret`: in the stack file they must be ``secure:``
+values (``pulumi config set --secret``); at run time they are ``SecretStr`` so they never print.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+from stacks import checklist
+
+PROJECT = "chatpdd-infra"
+
+# In the stack file a secret is an object ``{secure: <ciphertext>}``; the JSON Schema says so, and
+# the loaders turn it into a SecretStr (decrypted by the CLI, an opaque placeholder offline).
+SECURE_VALUE_SCHEMA = {
+    "type": "object",
+    "description": "A Pulumi secret: set it with `pulumi config set --secret --path <key> <value>`.",
+    "properties": {"secure": {"type": "string", "minLength": 1}},
+    "required": ["secure"],
+    "additionalProperties": False,
+}
+Secret = Annotated[SecretStr, WithJsonSchema(SECURE_VALUE_SCHEMA)]
+
+Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,40}[a-z0-9]$")]
+BucketName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
+Hostname = Annotated[str, StringConstraints(max_length=253, pattern=r"^([a-z0-9-]{1,63}\.)+[a-z]{2,63}$")]
+Origin = Annotated[str, StringConstraints(pattern=r"^https://([a-z0-9-]{1,63}\.)+[a-z]{2,63}(:[0-9]{1,5})?$")]
+Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")]
+
+
+class Model(BaseModel):
+    """Base for every config section: immutable, and unknown keys are errors, not ignored."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+def _private_cidr(value: str) -> str:
+    net = ipaddress.ip_network(value, strict=True)
+    if net.prefixlen == 0:
+        raise ValueError("the whole internet (0.0.0.0/0 or ::/0) is never an allowed network")
+    return str(net)
+
+
+Cidr = Annotated[str, AfterValidator(_private_cidr), Field(description="A CIDR block other than 0.0.0.0/0 or ::/0.")]
+
+
+class AwsSettings(Model):
+    """The explicit AWS provider (no default providers: see ``pulumi:disable-default-providers``)."""
+
+    region: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")] = "us-east-1"
+    allowed_account_ids: list[Annotated[str, StringConstraints(pattern=r"^[0-9]{12}$")]] = Field(
+        min_length=1, description="Accounts this stack may touch; the provider refuses any other."
+    )
+
+
+class NetworkSettings(Model):
+    vpc_cidr: Cidr = "10.40.0.0/16"
+    availability_zones: list[str] = Field(min_length=2, max_length=6)
+    app_ingress_cidrs: list[Cidr] = Field(
+        min_length=1,
+        description=(
+            "Networks allowed to reach PostgreSQL through the RDS Proxy: the app's declared egress path "
+            "(Vercel Secure Compute peering CIDRs or fixed egress IPs). Never 0.0.0.0/0."
+        ),
+    )
+    flow_log_retention_days: int = Field(default=365, ge=30)
+
+
+class DatabaseSettings(Model):
+    instance_class: Annotated[str, StringConstraints(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")] = "db.r6g.large"
+    replica_instance_class: Annotated[str, StringConstraints(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")] | None = None
+    engine_version: Annotated[str, StringConstraints(pattern=r"^1[4-7](\.[0-9]+)?$")] = "16.4"
+    database_name: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")] = "chatpdd"
+    master_username: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,15}$")] = "chatpdd_admin"
+    allocated_storage_gb: int = Field(default=100, ge=20, le=65536)
+    max_allocated_storage_gb: int = Field(default=500, ge=20, le=65536)
+    # Checklist "cleanup-old-backups.ts --retention-days=30": automated backups kept >= 30 days.
+    backup_retention_days: int = Field(default=checklist.BACKUP_RETENTION_DAYS, ge=checklist.BACKUP_RETENTION_DAYS, le=35)
+    read_replicas: int = Field(default=1, ge=0, le=5, description="Checklist: read replicas configured (if applicable).")
+    # Set explicitly (not left to the instance-class formula) so the proxy pool size is known at preview.
+    max_connections: int = Field(default=400, ge=100, le=5000)
+    # Checklist "connection pool size optimized (recommended: 50+ connections)".
+    proxy_max_connections_percent: int = Field(default=50, ge=1, le=100)
+    proxy_max_idle_connections_percent: int = Field(default=25, ge=0, le=100)
+    proxy_idle_client_timeout_seconds: int = Field(default=1800, ge=60, le=28800)
+    # Checklist "Database query time < 100ms" -> log every statement slower than this.
+    slow_query_ms: int = Field(default=checklist.SLOW_QUERY_MS, ge=0, le=checklist.SLOW_QUERY_MS)
+    performance_insights_retention_days: Literal[7, 731] = 7
+    monitoring_interval_seconds: Literal[1, 5, 10, 15, 30, 60] = 60
+    restore_snapshot_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9:-]{0,254}$")] | None = Field(
+        default=None,
+        description="Restore the primary from this snapshot (the checklist's restore path). Replaces the instance.",
+    )
+    credentials_rotation: int = Field(default=1, ge=1, description="Bump to generate a new proxy password.")
+
+    @model_validator(mode="after")
+    def _pool_and_storage(self) -> DatabaseSettings:
+        pool = self.max_connections * self.proxy_max_connections_percent // 100
+        if pool < checklist.MIN_POOL_CONNECTIONS:
+            raise ValueError(
+                f"the RDS Proxy pool is max_connections x proxy_max_connections_percent / 100 = {pool} "
+                f"connections; the checklist asks for at least {checklist.MIN_POOL_CONNECTIONS}"
+            )
+        if self.max_allocated_storage_gb < self.allocated_storage_gb:
+            raise ValueError("max_allocated_storage_gb must be >= allocated_storage_gb")
+        return self
+
+    @property
+    def pool_connections(self) -> int:
+        return self.max_connections * self.proxy_max_connections_percent // 100
+
+
+RedisPersistence = Literal[
+    "aof-every-1-second",
+    "aof-every-write",
+    "snapshot-every-1-hour",
+    "snapshot-every-6-hours",
+    "snapshot-every-12-hours",
+]
+
+
+class RedisAlertThresholds(Model):
+    dataset_size_percent: int = Field(default=80, ge=1, le=95)
+    latency_ms: int = Field(default=5, ge=1, le=100)
+    connections_limit: int = Field(default=5000, ge=100)
+    throughput_ops: int = Field(default=25000, ge=100)
+
+
+class CacheSettings(Model):
+    """Redis Cloud (Pro) subscription and database. Checklist: persistence, memory, alerts."""
+
+    payment_method_id: Annotated[str, StringConstraints(pattern=r"^[0-9]+$")]
+    cloud_region: str = "us-east-1"
+    deployment_cidr: Cidr = "10.41.0.0/24"
+    memory_limit_gb: float = Field(default=2.0, ge=0.1, le=500)
+    persistence: RedisPersistence = "aof-every-1-second"
+    eviction_policy: Literal[
+        "volatile-lru", "volatile-lfu", "volatile-ttl", "volatile-random", "allkeys-lru", "allkeys-lfu", "noeviction"
+    ] = "volatile-lru"
+    source_ips: list[Cidr] = Field(min_length=1)
+    backup_interval: Literal["every-1-hours", "every-2-hours", "every-4-hours", "every-6-hours", "every-12-hours", "every-24-hours"] = "every-6-hours"
+    alerts: RedisAlertThresholds = RedisAlertThresholds()
+    api_key: Secret
+    secret_key: Secret
+    password_rotation: int = Field(default=1, ge=1, description="Bump to generate a new Redis password.")
+
+
+class StorageSettings(Model):
+    backups_bucket_name: BucketName
+    uploads_bucket_name: BucketName
+    # Checklist "cleanup-old-backups.ts --retention-days=30".
+    backup_retention_days: int = Field(default=checklist.BACKUP_RETENTION_DAYS, ge=checklist.BACKUP_RETENTION_DAYS)
+    object_lock_mode: Literal["GOVERNANCE", "COMPLIANCE"] = "GOVERNANCE"
+    object_lock_days: int = Field(default=checklist.BACKUP_RETENTION_DAYS, ge=1)
+    max_upload_size_mb: int = Field(default=50, ge=1, le=5000, description="Checklist: file size limits enforced.")
+    backup_schedule: str = Field(default="cron(0 3 * * ? *)", pattern=r"^cron\(.+\)$")
+
+    @model_validator(mode="after")
+    def _lock_within_retention(self) -> StorageSettings:
+        if self.object_lock_days > self.backup_retention_days:
+            raise ValueError("object_lock_days must not exceed backup_retention_days (locked objects cannot expire)")
+        return self
+
+
+class CacheTtls(Model):
+    """Checklist "Caching Strategy": sessions 2 h, project 30 min, team members 10 min, workspace 1 h."""
+
+    session_seconds: int = Field(default=checklist.CACHE_TTL_SECONDS["CACHE_TTL_SESSION_SECONDS"], ge=60)
+    project_seconds: int = Field(default=checklist.CACHE_TTL_SECONDS["CACHE_TTL_PROJECT_SECONDS"], ge=60)
+    team_members_seconds: int = Field(default=checklist.CACHE_TTL_SECONDS["CACHE_TTL_TEAM_MEMBERS_SECONDS"], ge=60)
+    workspace_seconds: int = Field(default=checklist.CACHE_TTL_SECONDS["CACHE_TTL_WORKSPACE_SECONDS"], ge=60)
+
+
+class RateLimit(Model):
+    """Checklist "Rate limiting enabled and configured" / "API rate limiting configured"."""
+
+    requests: int = Field(default=100, ge=1, le=100000)
+    window_seconds: int = Field(default=60, ge=10, le=3600)
+
+
+class FeatureFlags(Model):
+    """Flipping one and running ``pulumi up`` is the checklist's partial rollback."""
+
+    collaboration: bool = True
+    real_time: bool = True
+    websockets: bool = True
+
+
+class Smtp(Model):
+    host: Hostname
+    port: Literal[465, 587, 2465, 2587] = 587
+    username: str = Field(min_length=1)
+    password: Secret
+    from_address: Email
+
+
+class AppSettings(Model):
+    """The Next.js app on Vercel: env vars, headers, firewall."""
+
+    domain: Hostname
+    vercel_team_id: Annotated[str, StringConstraints(pattern=r"^team_[A-Za-z0-9]+$")]
+    vercel_project_name: Name = "chatpdd"
+    vercel_api_token: Secret
+    git_repository: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")] | None = None
+    # Checklist "Session timeout configured appropriately (8-24 hours)".
+    session_timeout_hours: int = Field(
+        default=12, ge=checklist.SESSION_TIMEOUT_MIN_HOURS, le=checklist.SESSION_TIMEOUT_MAX_HOURS
+    )
+    cache_ttls: CacheTtls = CacheTtls()
+    rate_limit: RateLimit = RateLimit()
+    feature_flags: FeatureFlags = FeatureFlags()
+    cors_origins: list[Origin] = Field(min_length=1)
+    extra_csp_connect_src: list[str] = Field(default_factory=list)
+    smtp: Smtp
+    error_tracking_dsn: Secret
+    external_api_keys: dict[Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{1,63}$")], Secret] = Field(
+        default_factory=dict
+    )
+    # Bump to generate new JWT and session secrets (checklist "JWT and authentication secrets rotated").
+    auth_secrets_rotation: int = Field(default=1, ge=1)
+    hsts_max_age_seconds: int = Field(default=63072000, ge=31536000)
+
+    @field_validator("extra_csp_connect_src")
+    @classmethod
+    def _no_wildcards(cls, v: list[str]) -> list[str]:
+        for src in v:
+            if "*" == src or re.match(r"^(https?|wss?):?$", src):
+                raise ValueError(f"{src!r} would allow any origin in the CSP")
+        return v
+
+
+class AlertSubscriptions(Model):
+    critical: list[Email] = Field(min_length=1)
+    warning: list[Email] = Field(min_length=1)
+    info: list[Email] = Field(default_factory=list)
+
+
+class MonitoringSettings(Model):
+    """Checklist "Alert Configuration". Thresholds may be stricter than the checklist, never looser."""
+
+    alert_emails: AlertSubscriptions
+    health_check_interval_seconds: Literal[10, 30] = 30
+    health_check_failure_threshold: int = Field(default=3, ge=1, le=10)
+    replica_lag_seconds: int = Field(default=int(checklist.ALARM_CHECKS["replica-lag-warning"].limit), ge=1,
+                                     le=int(checklist.ALARM_CHECKS["replica-lag-warning"].limit))
+    thresholds: dict[str, float] = Field(
+        default_factory=dict,
+        description="Per-check overrides (check id -> threshold), stricter than the checklist only.",
+    )
+    log_retention_days: int = Field(default=90, ge=30)
+
+    @field_validator("thresholds")
+    @classmethod
+    def _not_looser(cls, v: dict[str, float]) -> dict[str, float]:
+        for check_id, value in v.items():
+            check = checklist.ALARM_CHECKS.get(check_id)
+            if check is None:
+                raise ValueError(f"unknown check id {check_id!r}; known: {', '.join(sorted(checklist.ALARM_CHECKS))}")
+            looser = value > check.limit if check.comparison == "GreaterThanThreshold" else value < check.limit
+            if looser:
+                raise ValueError(f"{check_id} = {value} is looser than the checklist's {check.limit} ({check.checklist})")
+        return v
+
+    def threshold(self, check_id: str) -> float:
+        return self.thresholds.get(check_id, checklist.ALARM_CHECKS[check_id].limit)
+
+
+class StackConfig(Model):
+    """The whole ``chatpdd-infra:*`` namespace of one stack file."""
+
+    owner: Annotated[str, StringConstraints(min_length=2, max_length=64)]
+    data_classification: Literal["confidential", "internal", "public"] = "confidential"
+    aws: AwsSettings
+    network: NetworkSettings
+    database: DatabaseSettings = DatabaseSettings()
+    cache: CacheSettings
+    storage: StorageSettings
+    app: AppSettings
+    monitoring: MonitoringSettings
