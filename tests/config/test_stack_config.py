@@ -1,0 +1,219 @@
+"""Stack config: the committed stacks validate; each kind of bad config is rejected with a clear message."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pulumi
+import pytest
+import yaml
+
+from gate.program import run_program
+from stacks import schema
+from stacks.loader import StackConfigError, find_stack_file, load_stack_file
+from stacks.models import StackConfig
+
+STACK_FILES = sorted(Path(__file__).resolve().parents[2].glob("Pulumi.*.yaml"))
+
+
+def test_committed_schema_is_not_stale():
+    assert schema.SCHEMA_PATH.read_text(encoding="utf-8") == schema.render(), (
+        "stacks/stack-config.schema.json is stale: run `python -m stacks.schema` and commit it"
+    )
+
+
+@pytest.mark.parametrize("path", STACK_FILES, ids=lambda p: p.name)
+def test_every_stack_file_validates_against_the_committed_schema(path):
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(json.loads(schema.SCHEMA_PATH.read_text())).validate(document)
+
+
+@pytest.mark.parametrize("path", STACK_FILES, ids=lambda p: p.name)
+def test_every_stack_file_loads_into_the_model(path):
+    loaded = load_stack_file(path)
+    assert isinstance(loaded.config, StackConfig)
+    # Each secret became an opaque placeholder; nothing of the ciphertext reaches the program.
+    text = path.read_text(encoding="utf-8")
+    ciphertexts = [line.split("secure:", 1)[1].strip() for line in text.splitlines() if "secure:" in line]
+    assert ciphertexts, "the committed stacks carry secure: values"
+    flat = json.dumps(loaded.pulumi_config)
+    assert not [c for c in ciphertexts if c in flat]
+    assert "offline-secret-" in flat
+
+
+def test_there_are_production_and_staging_stacks():
+    assert {p.name for p in STACK_FILES} >= {"Pulumi.production.yaml", "Pulumi.staging.yaml"}
+
+
+def test_staging_is_smaller_than_production(loaded_stacks):
+    prod, stag = loaded_stacks["production"].config, loaded_stacks["staging"].config
+    assert stag.database.read_replicas < prod.database.read_replicas
+    assert stag.cache.memory_limit_gb < prod.cache.memory_limit_gb
+    assert stag.database.allocated_storage_gb < prod.database.allocated_storage_gb
+
+
+def test_config_objects_are_frozen(loaded_stacks):
+    with pytest.raises(Exception, match="frozen"):
+        loaded_stacks["production"].config.database.read_replicas = 0  # type: ignore[misc]
+
+
+def test_secrets_never_print(loaded_stacks):
+    config = loaded_stacks["production"].config
+    rendered = repr(config) + str(config) + config.model_dump_json()
+    assert "offline-secret-" not in rendered
+    assert "**********" in rendered
+
+
+# --- bad config: one message, every problem, file + key path + value + expectation -------------------
+
+def _write(tmp_path: Path, text: str, name: str = "Pulumi.broken.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _production_text(repo_root: Path) -> str:
+    return (repo_root / "Pulumi.production.yaml").read_text(encoding="utf-8")
+
+
+def _error(path: Path) -> StackConfigError:
+    with pytest.raises(StackConfigError) as info:
+        load_stack_file(path)
+    return info.value
+
+
+def test_malformed_yaml_names_the_file_and_line(tmp_path):
+    err = _error(_write(tmp_path, "config:\n  chatpdd-infra:owner: [unclosed\n"))
+    assert str(err).startswith("Invalid stack config in Pulumi.broken.yaml (1 problem):")
+    assert "line 3, column 1: not valid YAML" in str(err)
+
+
+def test_unknown_key_is_rejected(repo_root, tmp_path):
+    text = _production_text(repo_root).replace("    read_replicas: 1\n", "    read_replicas: 1\n    read_replica: 2\n")
+    err = _error(_write(tmp_path, text))
+    assert err.problems == ["chatpdd-infra:database.read_replica: unknown key "
+                            "(not part of the stack config model; check the spelling)"]
+
+
+def test_keys_outside_the_namespace_are_rejected(repo_root, tmp_path):
+    text = _production_text(repo_root).replace("config:\n", "config:\n  aws:region: eu-west-1\n", 1)
+    err = _error(_write(tmp_path, text))
+    assert err.problems == [
+        "aws:region: unknown key (config keys live under 'chatpdd-infra:'; providers are configured through "
+        "chatpdd-infra:aws, chatpdd-infra:app and chatpdd-infra:cache)"
+    ]
+
+
+def test_values_below_the_checklist_are_rejected_with_value_and_expectation(repo_root, tmp_path):
+    text = (_production_text(repo_root)
+            .replace("    backup_retention_days: 30\n    read_replicas", "    backup_retention_days: 7\n    read_replicas")
+            .replace("session_timeout_hours: 12", "session_timeout_hours: 48"))
+    err = _error(_write(tmp_path, text))
+    assert err.problems == [
+        "chatpdd-infra:database.backup_retention_days = 7: Input should be greater than or equal to 30",
+        "chatpdd-infra:app.session_timeout_hours = 48: Input should be less than or equal to 24",
+    ]
+
+
+def test_an_open_network_is_rejected(repo_root, tmp_path):
+    text = _production_text(repo_root).replace("app_ingress_cidrs: [10.60.0.0/20]", "app_ingress_cidrs: [0.0.0.0/0]")
+    err = _error(_write(tmp_path, text))
+    assert err.problems == [
+        "chatpdd-infra:network.app_ingress_cidrs[0] = '0.0.0.0/0': Value error, "
+        "the whole internet (0.0.0.0/0 or ::/0) is never an allowed network"
+    ]
+
+
+def test_a_pool_below_fifty_connections_is_rejected(repo_root, tmp_path):
+    text = _production_text(repo_root).replace("proxy_max_connections_percent: 50", "proxy_max_connections_percent: 5")
+    err = _error(_write(tmp_path, text))
+    assert len(err.problems) == 1
+    assert err.problems[0].startswith("chatpdd-infra:database = ")
+    assert "the RDS Proxy pool is max_connections x proxy_max_connections_percent / 100 = 40 connections; " \
+           "the checklist asks for at least 50" in err.problems[0]
+
+
+def test_a_plaintext_secret_is_rejected_and_not_echoed(repo_root, tmp_path):
+    text = _production_text(repo_root)
+    start = text.index("      password:\n        secure: ")
+    end = text.index("\n", start + len("      password:\n"))
+    text = text[:start] + "      password: hunter2-plaintext" + text[end:]
+    err = _error(_write(tmp_path, text))
+    assert err.problems == [
+        "chatpdd-infra:app.smtp.password: must be a secret "
+        "(`pulumi config set --secret --path 'app.smtp.password' <value>`), not plaintext"
+    ]
+    assert "hunter2" not in str(err)
+
+
+def test_a_missing_secret_is_named_as_a_secret(repo_root, tmp_path):
+    text = _production_text(repo_root)
+    start = text.index("    error_tracking_dsn:\n")
+    end = text.index("    external_api_keys:")
+    err = _error(_write(tmp_path, text[:start] + text[end:]))
+    assert err.problems == ["chatpdd-infra:app.error_tracking_dsn: missing (expected a secret: pulumi config set --secret)"]
+
+
+def test_every_problem_is_listed_at_once(repo_root, tmp_path):
+    text = (_production_text(repo_root)
+            .replace("session_timeout_hours: 12", "session_timeout_hours: 2")
+            .replace("persistence: aof-every-1-second", "persistence: none")
+            .replace("owner: platform-team", "owner: x"))
+    err = _error(_write(tmp_path, text))
+    assert str(err).startswith("Invalid stack config in Pulumi.broken.yaml (3 problems):")
+    assert [p.split(" = ")[0] for p in err.problems] == [
+        "chatpdd-infra:owner", "chatpdd-infra:cache.persistence", "chatpdd-infra:app.session_timeout_hours",
+    ]
+
+
+def test_a_file_without_config_is_rejected(tmp_path):
+    err = _error(_write(tmp_path, "encryptionsalt: abc\n"))
+    assert err.problems == ["expected a mapping with a 'config:' section"]
+
+
+def test_unknown_stack_lists_the_known_ones(repo_root):
+    with pytest.raises(StackConfigError) as info:
+        find_stack_file(repo_root, "prod")
+    assert info.value.problems == ["no such stack 'prod' (known stacks: production, staging)"]
+
+
+def test_key_lines_point_into_the_file(loaded_stacks):
+    loaded = loaded_stacks["production"]
+    lines = loaded.path.read_text().splitlines()
+    line = loaded.key_lines["chatpdd-infra:database.backup_retention_days"]
+    assert lines[line - 1].strip() == "backup_retention_days: 30"
+
+
+# --- the program itself refuses bad config before registering anything -------------------------------
+
+def test_program_stops_with_run_error_before_any_resource(loaded_stacks):
+    good = loaded_stacks["production"]
+    broken = dict(good.pulumi_config)
+    database = json.loads(broken["chatpdd-infra:database"])
+    database["backup_retention_days"] = 3
+    broken["chatpdd-infra:database"] = json.dumps(database)
+    loaded = type(good)(name=good.name, path=good.path, config=good.config, pulumi_config=broken,
+                        secret_keys=good.secret_keys)
+    captured = []
+    with pytest.raises(pulumi.RunError) as info:
+        captured.append(run_program(loaded))
+    assert str(info.value) == (
+        "Invalid stack config in Pulumi.production.yaml (1 problem):\n"
+        "  - chatpdd-infra:database.backup_retention_days = 3: Input should be greater than or equal to 30"
+    )
+    assert captured == []
+
+
+def test_program_refuses_a_secret_set_without_secret_flag(loaded_stacks):
+    good = loaded_stacks["production"]
+    # As if `pulumi config set --path app.smtp.password ...` had been run without --secret.
+    loaded = type(good)(name=good.name, path=good.path, config=good.config, pulumi_config=dict(good.pulumi_config),
+                        secret_keys=tuple(k for k in good.secret_keys if k != "chatpdd-infra:app"))
+    with pytest.raises(pulumi.RunError) as info:
+        run_program(loaded)
+    message = str(info.value)
+    assert message.startswith("Invalid stack config in Pulumi.production.yaml (")
+    assert "chatpdd-infra:app.smtp.password: must be a secret" in message
+    assert "offline-secret-" not in message
