@@ -1,5 +1,6 @@
 # One entry point for newcomers and CI. `make gate` sets everything up and runs the offline policy gate
-# on production; `make test` runs the whole test suite. See README.md.
+# on production; `make test` runs the whole test suite; `make schema` regenerates the committed JSON Schema
+# and config reference after a model change. See README.md.
 PYTHON ?= python3
 VENV := .venv
 CHECKOV_VENV := .venv-checkov
@@ -33,6 +34,7 @@ lint: setup
 
 schema: $(VENV)/.installed
 	$(VENV)/bin/python -m stacks.schema
+	$(VENV)/bin/python -m stacks.reference
 
 bench: setup
 	$(VENV)/bin/python -m gate.benchmark

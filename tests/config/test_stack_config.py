@@ -217,3 +217,11 @@ def test_program_refuses_a_secret_set_without_secret_flag(loaded_stacks):
     assert message.startswith("Invalid stack config in Pulumi.production.yaml (")
     assert "chatpdd-infra:app.smtp.password: must be a secret" in message
     assert "offline-secret-" not in message
+
+
+def test_config_reference_doc_is_generated_from_the_models():
+    from stacks import reference
+
+    assert reference.REFERENCE_PATH.read_text(encoding="utf-8") == reference.render(), (
+        "docs/config-reference.md is stale: run `python -m stacks.reference` and commit it"
+    )
