@@ -22,7 +22,7 @@ Pattern for a policy module (one policy per file, the file named after the polic
     POLICY = resource_policy(
         name="aws-rds-instance-disallow-public-access", description="...", validate=_validate,
         severity=Severity.CRITICAL, remediation_steps="...", tags=["rds", "network"],
-        reference=checklist_reference("Security Hardening", "Infrastructure Security",
+        reference=checklist_reference("Pre-Deployment Preparation", "Infrastructure Security",
                                       "Network security groups configured"))
 
 Rules every policy follows:
@@ -33,8 +33,9 @@ Rules every policy follows:
 - References to resources created in the same program (KMS key ARNs, role ARNs, names) are unknown
   at a real preview: check them in a STACK policy through ``property_dependencies``
   (:func:`refers_to`, :func:`kms_key_problem`).
-- Thresholds: :func:`config_value` with the checklist number as the default (the SDK does not apply
-  config-schema defaults; the CLI does).
+- Thresholds: a module with a config schema exports ``DEFAULTS = {"<key>": <checklist number>}``,
+  uses ``"default": DEFAULTS[key]`` in the schema and ``config_value(args, key, DEFAULTS[key])`` in
+  code (the SDK does not apply config-schema defaults; the CLI does). ``test_meta.py`` checks it.
 - Messages: ``"<label> <what is wrong>. Fix: <what to set>."`` where label is :func:`label`.
 """
 
@@ -61,8 +62,10 @@ __all__ = [
     "MISSING", "UNKNOWN", "FRAMEWORK_NAME", "FRAMEWORK_VERSION", "TYPE_LABELS",
     "lookup", "lookup_list", "is_set", "fmt", "label", "unknown_message", "config_value",
     "checklist_reference", "resource_policy", "stack_policy", "resources_of_type", "depends_on",
-    "refers_to", "kms_key_problem", "is_public_cidr", "tag",
-    "RDS_INSTANCE", "is_replica", "rds_primaries", "rds_replicas",
+    "refers_to", "referenced", "kms_key_problem", "require_one_of", "is_public_cidr", "tag", "require_value", "Subject",
+    "RDS_INSTANCE", "is_replica", "rds_primaries", "rds_replicas", "skip_replica",
+    "RDS_PARAMETER_GROUP", "RDS_PROXY", "RDS_PROXY_TARGET", "RDS_PROXY_TARGET_GROUP", "REDIS_DATABASE",
+    "pg_parameter", "as_number",
 ]
 
 
@@ -88,6 +91,8 @@ FRAMEWORK_NAME = "chatpdd-production-checklist"
 FRAMEWORK_VERSION = "1.0"
 
 Key = Union[str, int]
+Subject = Union[ResourceValidationArgs, PolicyResource]
+"""What a policy looks at: the args of a resource policy or a resource of a stack policy."""
 
 
 def lookup(props: Any, *path: Key) -> Any:
@@ -166,7 +171,7 @@ TYPE_LABELS: dict[str, str] = {
 }
 
 
-def label(resource: Union[ResourceValidationArgs, PolicyResource]) -> str:
+def label(resource: Subject) -> str:
     """``"RDS instance 'chatpdd-production-db'"``: the kind (TYPE_LABELS, else the type token)
     and the Pulumi resource name (always known, unlike physical names)."""
     kind = TYPE_LABELS.get(resource.resource_type, resource.resource_type)
@@ -179,6 +184,38 @@ def unknown_message(subject: str, prop: str, rule: str) -> str:
             f"Fix: set it from a literal or stack config.")
 
 
+def require_value(subject: Subject, report_violation: Callable, prop: str, expected: Any, *,
+                  rule: str, problem: str, fix: str) -> None:
+    """Report unless ``subject.props[prop] == expected`` (booleans compared by identity; MISSING
+    counts as "not expected" -- pass over it yourself where the provider default is compliant).
+
+    UNKNOWN -> ``unknown_message(label, prop, rule)``; otherwise ``"<label> <problem>. Fix: <fix>."``.
+    The violation carries ``subject.urn`` (ignored by the SDK for resource policies)."""
+    value = lookup(subject.props, prop)
+    if value is UNKNOWN:
+        report_violation(unknown_message(label(subject), prop, rule), subject.urn)
+        return
+    ok = value is expected if isinstance(expected, bool) else value == expected
+    if not ok:
+        report_violation(f"{label(subject)} {problem}. Fix: {fix}.", subject.urn)
+
+
+def require_one_of(subject: Subject, report_violation: Callable, prop: str, allowed: Sequence[Any], *,
+                   rule: str, fix_arg: str, missing_problem: str, disallowed: Sequence[Any] = ()) -> None:
+    """Report unless ``subject.props[prop]`` is one of ``allowed`` (and not in ``disallowed``).
+
+    Messages: ``"<label> <missing_problem>; allowed: a, b. Fix: set <fix_arg>='a'."`` when absent or
+    disallowed, ``"<label> uses <prop> '<value>'; allowed: ..."`` otherwise; UNKNOWN fails closed."""
+    value = lookup(subject.props, prop)
+    if value is UNKNOWN:
+        report_violation(unknown_message(label(subject), prop, rule), subject.urn)
+    elif value is MISSING or value in disallowed or value not in allowed:
+        shown = missing_problem if value is MISSING or value in disallowed else f"uses {prop} '{value}'"
+        first = allowed[0] if allowed else "<an allowed value>"
+        report_violation(f"{label(subject)} {shown}; allowed: {', '.join(map(str, allowed))}. "
+                         f"Fix: set {fix_arg}='{first}'.", subject.urn)
+
+
 def config_value(args: Union[ResourceValidationArgs, StackValidationArgs], key: str, default: Any) -> Any:
     """The policy's config value ``key``, or ``default`` (the same constant as the schema default:
     the SDK does not apply schema defaults, the CLI does)."""
@@ -188,8 +225,12 @@ def config_value(args: Union[ResourceValidationArgs, StackValidationArgs], key: 
 
 
 def checklist_reference(section: str, subsection: str, line: str) -> str:
-    """``framework.reference``: ``"<section> > <subsection> > <exact checklist line>"``; each part
-    as written in the checklist (without numbering or emoji); ``docs/checklist.md`` has the rows."""
+    """``framework.reference``: ``"<section> > <subsection> > <exact checklist line>"``.
+
+    ``section`` is the checklist's ``##`` heading, ``subsection`` its nearest ``####`` heading (or
+    the ``###`` heading where there is none), both without numbering or emoji; ``line`` is the item
+    text, or for a command in a code block its first line without the trailing ``\\``. The rows of
+    ``docs/checklist.md`` hold exactly these three columns (``test_meta.py`` checks)."""
     return f"{section} > {subsection} > {line}"
 
 
@@ -248,6 +289,13 @@ def refers_to(resource: PolicyResource, prop: str, target: PolicyResource, targe
         return True
     value, key = lookup(resource.props, prop), lookup(target.props, target_prop)
     return is_set(value) and is_set(key) and value == key
+
+
+def referenced(args: StackValidationArgs, resource: PolicyResource, prop: str, target_type: str,
+               target_prop: str) -> list[PolicyResource]:
+    """The resources of ``target_type`` in the stack that ``resource.prop`` points at (see
+    :func:`refers_to`), e.g. ``referenced(args, replica, "replicateSourceDb", RDS_INSTANCE, "identifier")``."""
+    return [t for t in resources_of_type(args, target_type) if refers_to(resource, prop, t, target_prop)]
 
 
 _AWS_MANAGED_ALIAS = "alias/aws/"
@@ -310,3 +358,44 @@ def rds_primaries(args: StackValidationArgs) -> list[PolicyResource]:
 def rds_replicas(args: StackValidationArgs) -> list[PolicyResource]:
     """RDS read replicas (``replicateSourceDb`` set)."""
     return [r for r in resources_of_type(args, RDS_INSTANCE) if is_replica(r.props)]
+
+
+def skip_replica(args: ResourceValidationArgs, why: str) -> None:
+    """Mark the policy not applicable to a read replica (raises inside the SDK; no return)."""
+    if is_replica(args.props):
+        args.not_applicable(f"{label(args)} is a read replica: {why}")
+
+
+RDS_PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
+RDS_PROXY = "aws:rds/proxy:Proxy"
+RDS_PROXY_TARGET = "aws:rds/proxyTarget:ProxyTarget"
+RDS_PROXY_TARGET_GROUP = "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup"
+REDIS_DATABASE = "rediscloud:index/subscriptionDatabase:SubscriptionDatabase"
+
+
+def pg_parameter(props: Any, name: str) -> Any:
+    """The ``value`` of parameter ``name`` in a parameter group's ``parameters[]`` (a string on the
+    wire), or MISSING, or UNKNOWN (the list, the entry's value, or an unnamed entry is unknown)."""
+    entries = lookup_list(props, "parameters")
+    if entries is MISSING or entries is UNKNOWN:
+        return entries
+    maybe_unknown = False
+    for entry in entries:
+        entry_name = lookup(entry, "name")
+        if entry_name == name:
+            return lookup(entry, "value")
+        maybe_unknown = maybe_unknown or entry is UNKNOWN or entry_name is UNKNOWN
+    return UNKNOWN if maybe_unknown else MISSING
+
+
+def as_number(value: Any) -> Optional[float]:
+    """A parameter value (``"100"``, ``100.0``) as a number; None for anything else
+    (MISSING, UNKNOWN, formulas such as ``{DBInstanceClassMemory/9531392}``)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return float(str(value).strip())
+    except ValueError:
+        return None

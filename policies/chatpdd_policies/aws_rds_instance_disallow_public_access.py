@@ -2,7 +2,15 @@
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
 
-from chatpdd_policies._util import RDS_INSTANCE, UNKNOWN, checklist_reference, label, lookup, resource_policy, unknown_message
+from chatpdd_policies._util import (
+    RDS_INSTANCE,
+    UNKNOWN,
+    checklist_reference,
+    label,
+    lookup,
+    resource_policy,
+    unknown_message,
+)
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -23,7 +31,7 @@ POLICY = resource_policy(
     severity=Severity.CRITICAL,
     remediation_steps="Set publicly_accessible=False on the instance and reach it through the RDS Proxy "
                       "inside the VPC.",
-    reference=checklist_reference("Security Hardening", "Infrastructure Security",
+    reference=checklist_reference("Pre-Deployment Preparation", "Infrastructure Security",
                                   "Network security groups configured"),
     tags=["aws", "rds", "network", "security"],
 )

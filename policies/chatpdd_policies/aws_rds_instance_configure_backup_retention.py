@@ -1,0 +1,51 @@
+"""aws-rds-instance-configure-backup-retention: RDS primaries keep automated backups for at least
+``minRetentionDays`` (checklist: 30). Read replicas take no automated backups: not applicable."""
+
+from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
+
+from chatpdd_policies._util import (
+    MISSING,
+    RDS_INSTANCE,
+    UNKNOWN,
+    checklist_reference,
+    config_value,
+    fmt,
+    label,
+    lookup,
+    resource_policy,
+    skip_replica,
+    unknown_message,
+)
+
+DEFAULTS = {"minRetentionDays": 30}  # "cleanup-old-backups.ts --retention-days=30"
+
+
+def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != RDS_INSTANCE:
+        return
+    skip_replica(args, "replicas take no automated backups; the primary's retention applies")
+    minimum = config_value(args, "minRetentionDays", DEFAULTS["minRetentionDays"])
+    days = lookup(args.props, "backupRetentionPeriod")
+    if days is UNKNOWN:
+        report_violation(unknown_message(label(args), "backupRetentionPeriod", "the backup retention"))
+    elif days is MISSING or not isinstance(days, (int, float)) or days < minimum:
+        # Absent = the provider default (1 day at most): a violation.
+        shown = ("does not set backupRetentionPeriod" if days is MISSING
+                 else f"keeps automated backups for {fmt(days)} days")
+        report_violation(f"{label(args)} {shown}; at least {fmt(minimum)} days "
+                         f"are required. Fix: set backup_retention_period={fmt(minimum)} or more.")
+
+
+POLICY = resource_policy(
+    name="aws-rds-instance-configure-backup-retention",
+    description="RDS primaries must keep automated backups for at least the configured number of days.",
+    validate=_validate,
+    severity=Severity.HIGH,
+    remediation_steps="Set backup_retention_period to at least minRetentionDays (30) on the primary.",
+    reference=checklist_reference("Post-Deployment Tasks", "Backup and Recovery Validation",
+                                  "pnpm tsx scripts/cleanup-old-backups.ts --retention-days=30"),
+    tags=["aws", "rds", "backup"],
+    config_schema={"minRetentionDays": {"type": "integer", "minimum": 1, "maximum": 35,
+                                        "default": DEFAULTS["minRetentionDays"],
+                                        "description": "Minimum automated backup retention in days."}},
+)
