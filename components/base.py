@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,15 @@ class StackContext:
     def name(self, role: str) -> str:
         return f"{self.prefix}-{role}"
 
+    @property
+    def partition(self) -> str:
+        """The ARN partition of the stack's region, for ARNs built from known strings (no invoke)."""
+        if self.region.startswith("us-gov-"):
+            return "aws-us-gov"
+        if self.region.startswith("cn-"):
+            return "aws-cn"
+        return "aws"
+
     def tags(self, role: str | None = None, **extra: str) -> dict[str, str]:
         """Tags for every taggable resource: service, stack, owner, data classification (DEVELOPERS brief)."""
         tags = {
@@ -53,3 +63,32 @@ def stateful(parent: pulumi.Resource, **kwargs: Any) -> pulumi.ResourceOptions:
     """Options for a stateful child (data lives in it): protected against `pulumi destroy` and replacement
     by accident. Unprotect deliberately with `pulumi state unprotect <urn>`."""
     return pulumi.ResourceOptions(parent=parent, protect=True, **kwargs)
+
+
+def assume_role_policy(context: StackContext, service: str) -> str:
+    """Trust policy for a role that one AWS service assumes on this account's behalf only: the
+    `aws:SourceAccount` condition is AWS's cross-service confused-deputy guard (IAM User Guide,
+    "The confused deputy problem")."""
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": service},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": context.account_id}},
+        }],
+    })
+
+
+def kms_key_policy(context: StackContext, *statements: dict[str, Any]) -> str:
+    """A KMS key policy: the account root may administer the key and delegate use through IAM
+    policies (the AWS default key policy, written out so the key never ends up without one --
+    checkov CKV2_AWS_64), followed by the service statements the key needs."""
+    root = {
+        "Sid": "AccountAdministersAndDelegatesThroughIam",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:{context.partition}:iam::{context.account_id}:root"},
+        "Action": "kms:*",
+        "Resource": "*",
+    }
+    return json.dumps({"Version": "2012-10-17", "Statement": [root, *statements]})

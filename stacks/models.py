@@ -100,6 +100,10 @@ class DatabaseSettings(Model):
     proxy_max_connections_percent: int = Field(default=50, ge=1, le=100)
     proxy_max_idle_connections_percent: int = Field(default=25, ge=0, le=100)
     proxy_idle_client_timeout_seconds: int = Field(default=1800, ge=60, le=28800)
+    proxy_connection_borrow_timeout_seconds: int = Field(
+        default=120, ge=1, le=3600,
+        description="Seconds a client waits for a pooled connection before the RDS Proxy refuses it (AWS default 120).",
+    )
     # Checklist "Database query time < 100ms" -> log every statement slower than this.
     slow_query_ms: int = Field(default=checklist.SLOW_QUERY_MS, ge=0, le=checklist.SLOW_QUERY_MS)
     performance_insights_retention_days: Literal[7, 731] = 7
