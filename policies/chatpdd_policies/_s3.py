@@ -1,0 +1,71 @@
+"""S3 helpers for the storage policies.
+
+AWS provider v7 splits a bucket's settings into separate resources (encryption, versioning, public access
+block, policy, lifecycle, object lock, CORS), each naming its bucket in ``bucket``. The program sets that
+to the bucket's explicit name (known at preview); a program may also pass the bucket's ``bucket`` output,
+which is unknown at preview but shows as a property dependency on the bucket. :func:`bucket_config`
+accepts both (through :func:`~chatpdd_policies._util.refers_to`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pulumi_policy import PolicyResource, StackValidationArgs
+
+from chatpdd_policies._util import UNKNOWN, label, lookup, refers_to, resources_of_type, tag, unknown_message
+
+BUCKET = "aws:s3/bucket:Bucket"
+SSE_CONFIG = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
+PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
+CORS = "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration"
+
+BACKUPS_ROLE = "backups"
+
+
+def bucket_config(args: StackValidationArgs, bucket: PolicyResource, config_type: str, report_violation: Callable,
+                  *, what: str, fix: str) -> PolicyResource | None:
+    """The ``config_type`` resource of ``bucket`` (the first one registered), or None after reporting why.
+
+    Missing -> ``"<bucket label> has no <what>. Fix: <fix>."``. When no configuration points at the
+    bucket but one has a ``bucket`` that is unknown and not taken from a bucket of this stack, the
+    bucket cannot be matched: fail closed with :func:`unknown_message` (on that configuration)."""
+    configs = resources_of_type(args, config_type)
+    for config in configs:
+        if refers_to(config, "bucket", bucket, "bucket"):
+            return config
+    buckets = resources_of_type(args, BUCKET)
+    for config in configs:
+        if lookup(config.props, "bucket") is UNKNOWN and not any(
+                refers_to(config, "bucket", b, "bucket") for b in buckets):
+            report_violation(unknown_message(label(config), "bucket", f"the {what} of {label(bucket)}"),
+                             config.urn)
+            return None
+    report_violation(f"{label(bucket)} has no {what}. Fix: {fix}.", bucket.urn)
+    return None
+
+
+def backups_buckets(args: StackValidationArgs, report_violation: Callable, rule: str) -> list[PolicyResource]:
+    """The buckets tagged ``Role=backups``.
+
+    A bucket whose ``Role`` tag is unknown fails closed (``rule`` names what cannot be verified). A
+    stack with buckets but none tagged ``Role=backups`` is reported once: the backups rules would
+    otherwise pass silently because a tag went missing."""
+    buckets = resources_of_type(args, BUCKET)
+    found = []
+    unknown = False
+    for bucket in buckets:
+        role = tag(bucket.props, "Role")
+        if role is UNKNOWN:
+            unknown = True
+            report_violation(unknown_message(label(bucket), "tags.Role", rule), bucket.urn)
+        elif role == BACKUPS_ROLE:
+            found.append(bucket)
+    if buckets and not found and not unknown:
+        report_violation(f"Stack has no S3 bucket tagged Role={BACKUPS_ROLE}, so {rule} cannot be verified. "
+                         f"Fix: tag the backups bucket Role={BACKUPS_ROLE}.")
+    return found

@@ -1,0 +1,112 @@
+"""aws-s3-backups-bucket-configure-retention (stack): the backups bucket (tag ``Role=backups``) has a
+lifecycle configuration whose enabled rules
+
+- expire backups (``expiration.days`` or ``noncurrentVersionExpiration.noncurrentDays``) -- the
+  checklist's retention policy -- and never before ``minRetentionDays`` (checklist: 30);
+- abort incomplete multipart uploads (``abortIncompleteMultipartUpload.daysAfterInitiation``).
+
+Every expiry of every enabled rule counts: one short-lived rule deletes backups early whatever the
+others say."""
+
+from pulumi_policy import ReportViolation, Severity, StackValidationArgs
+
+from chatpdd_policies._s3 import LIFECYCLE, backups_buckets, bucket_config
+from chatpdd_policies._util import (
+    MISSING,
+    UNKNOWN,
+    as_number,
+    checklist_reference,
+    config_value,
+    fmt,
+    label,
+    lookup,
+    lookup_list,
+    stack_policy,
+    unknown_message,
+)
+
+DEFAULTS = {"minRetentionDays": 30}  # "cleanup-old-backups.ts --retention-days=30"
+
+RULE = "the backups retention"
+EXPIRIES = (
+    (("expiration", "days"), "expiration.days", "expiration={'days': N}"),
+    (("noncurrentVersionExpiration", "noncurrentDays"), "noncurrentVersionExpiration.noncurrentDays",
+     "noncurrent_version_expiration={'noncurrent_days': N}"),
+)
+ABORT = "abortIncompleteMultipartUpload.daysAfterInitiation"
+
+
+def _rule_name(rule, index: int) -> str:
+    rule_id = lookup(rule, "id")
+    return f"rule '{rule_id}'" if isinstance(rule_id, str) else f"rule {index}"
+
+
+def _check(config, minimum, report_violation) -> None:
+    def report(message: str) -> None:
+        report_violation(message, config.urn)
+
+    rules = lookup_list(config.props, "rules")
+    if rules is UNKNOWN:
+        report(unknown_message(label(config), "rules", RULE))
+        return
+    enabled = []
+    for index, rule in enumerate([] if rules is MISSING else rules):
+        status = lookup(rule, "status")
+        if status is UNKNOWN:
+            report(unknown_message(label(config), f"rules[{index}].status", RULE))
+        elif status == "Enabled":
+            enabled.append((index, rule))
+    if not enabled:
+        report(f"{label(config)} has no enabled lifecycle rule. Fix: add a rule with status='Enabled', "
+               f"expiration={{'days': {fmt(minimum)}}} and abort_incomplete_multipart_upload.")
+        return
+    expires = aborts = False
+    for index, rule in enabled:
+        for path, prop, arg in EXPIRIES:
+            days = lookup(rule, *path)
+            if days is MISSING:
+                continue
+            expires = True
+            if days is UNKNOWN:
+                report(unknown_message(label(config), f"rules[{index}].{prop}", RULE))
+            elif as_number(days) is None or as_number(days) < minimum:
+                report(f"{label(config)} {_rule_name(rule, index)} deletes backups after {fmt(days)} days "
+                       f"({prop}); at least {fmt(minimum)} days are required. "
+                       f"Fix: set {arg.replace('N', fmt(minimum))} or more.")
+        abort = lookup(rule, *ABORT.split("."))
+        if abort is UNKNOWN:
+            report(unknown_message(label(config), f"rules[{index}].{ABORT}", "the multipart-upload cleanup"))
+        aborts = aborts or abort is not MISSING
+    if not expires:
+        report(f"{label(config)} has no enabled rule that expires backups, so old backups are never cleaned up. "
+               f"Fix: set expiration={{'days': {fmt(minimum)}}} (or noncurrent_version_expiration) on a rule.")
+    if not aborts:
+        report(f"{label(config)} has no enabled rule that aborts incomplete multipart uploads. "
+               f"Fix: set abort_incomplete_multipart_upload={{'days_after_initiation': 7}} on a rule.")
+
+
+def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    minimum = config_value(args, "minRetentionDays", DEFAULTS["minRetentionDays"])
+    for bucket in backups_buckets(args, report_violation, RULE):
+        config = bucket_config(args, bucket, LIFECYCLE, report_violation, what="lifecycle configuration",
+                               fix=f"add an aws.s3.BucketLifecycleConfiguration with an enabled rule that expires "
+                                   f"backups after {fmt(minimum)} days and aborts incomplete multipart uploads")
+        if config is not None:
+            _check(config, minimum, report_violation)
+
+
+POLICY = stack_policy(
+    name="aws-s3-backups-bucket-configure-retention",
+    description="The backups bucket must expire backups no sooner than minRetentionDays and abort incomplete "
+                "multipart uploads.",
+    validate=_validate,
+    severity=Severity.HIGH,
+    remediation_steps="Add an aws.s3.BucketLifecycleConfiguration for the bucket tagged Role=backups with an "
+                      "enabled rule: expiration.days (and/or noncurrent_version_expiration.noncurrent_days) of at "
+                      "least minRetentionDays (30) and abort_incomplete_multipart_upload.days_after_initiation.",
+    reference=checklist_reference("Post-Deployment Tasks", "Backup and Recovery Validation",
+                                  "pnpm tsx scripts/cleanup-old-backups.ts --retention-days=30"),
+    tags=["aws", "s3", "backup", "cost"],
+    config_schema={"minRetentionDays": {"type": "integer", "minimum": 1, "default": DEFAULTS["minRetentionDays"],
+                                        "description": "Fewest days any lifecycle rule may keep a backup."}},
+)

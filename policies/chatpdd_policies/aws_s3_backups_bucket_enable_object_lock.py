@@ -1,0 +1,79 @@
+"""aws-s3-backups-bucket-enable-object-lock (stack): the backups bucket (tag ``Role=backups``) is created
+with ``objectLockEnabled`` and has an object lock configuration with a default retention (a mode,
+GOVERNANCE or COMPLIANCE, and a period in days or years): a backup cannot be deleted or overwritten
+inside the lock window, by mistake or by an attacker."""
+
+from pulumi_policy import ReportViolation, Severity, StackValidationArgs
+
+from chatpdd_policies._s3 import OBJECT_LOCK, backups_buckets, bucket_config
+from chatpdd_policies._util import (
+    MISSING,
+    UNKNOWN,
+    as_number,
+    checklist_reference,
+    label,
+    lookup,
+    stack_policy,
+    unknown_message,
+)
+
+RULE = "object lock"
+MODES = ("GOVERNANCE", "COMPLIANCE")
+FIX_RETENTION = "set rule={'default_retention': {'mode': 'GOVERNANCE', 'days': 30}}"
+
+
+def _retention_problems(config) -> list[str]:
+    enabled = lookup(config.props, "objectLockEnabled")
+    if enabled is UNKNOWN:
+        return [unknown_message(label(config), "objectLockEnabled", RULE)]
+    if enabled is not MISSING and enabled != "Enabled":  # absent = the provider default, "Enabled"
+        return [f"{label(config)} sets objectLockEnabled '{enabled}'. Fix: set object_lock_enabled='Enabled'."]
+    retention = lookup(config.props, "rule", "defaultRetention")
+    if retention is UNKNOWN:
+        return [unknown_message(label(config), "rule.defaultRetention", RULE)]
+    if retention is MISSING:
+        return [f"{label(config)} has no default retention. Fix: {FIX_RETENTION}."]
+    problems = []
+    mode = lookup(retention, "mode")
+    if mode is UNKNOWN:
+        problems.append(unknown_message(label(config), "rule.defaultRetention.mode", RULE))
+    elif mode not in MODES:
+        shown = "no mode" if mode is MISSING else f"mode '{mode}'"
+        problems.append(f"{label(config)} has a default retention with {shown}. "
+                        f"Fix: set default_retention.mode to GOVERNANCE or COMPLIANCE.")
+    period = [lookup(retention, p) for p in ("days", "years")]
+    if UNKNOWN in period:
+        problems.append(unknown_message(label(config), "rule.defaultRetention.days/years", RULE))
+    elif not any((as_number(p) or 0) > 0 for p in period):
+        problems.append(f"{label(config)} has a default retention without a period. "
+                        f"Fix: set default_retention.days (or years).")
+    return problems
+
+
+def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    for bucket in backups_buckets(args, report_violation, RULE):
+        enabled = lookup(bucket.props, "objectLockEnabled")
+        if enabled is UNKNOWN:
+            report_violation(unknown_message(label(bucket), "objectLockEnabled", RULE), bucket.urn)
+        elif enabled is not True:
+            report_violation(f"{label(bucket)} is not created with object lock. Fix: set object_lock_enabled=True "
+                             f"(possible only when the bucket is created).", bucket.urn)
+        config = bucket_config(args, bucket, OBJECT_LOCK, report_violation, what="object lock configuration",
+                               fix=f"add an aws.s3.BucketObjectLockConfiguration for it and {FIX_RETENTION}")
+        if config is not None:
+            for message in _retention_problems(config):
+                report_violation(message, config.urn)
+
+
+POLICY = stack_policy(
+    name="aws-s3-backups-bucket-enable-object-lock",
+    description="The backups bucket must be created with object lock and have a default retention.",
+    validate=_validate,
+    severity=Severity.HIGH,
+    remediation_steps="Create the bucket tagged Role=backups with object_lock_enabled=True and add an "
+                      "aws.s3.BucketObjectLockConfiguration with rule.default_retention (mode GOVERNANCE or "
+                      "COMPLIANCE, days).",
+    reference=checklist_reference("Post-Deployment Tasks", "Backup and Recovery Validation",
+                                  "pnpm tsx scripts/cleanup-old-backups.ts --retention-days=30"),
+    tags=["aws", "s3", "backup", "security"],
+)
