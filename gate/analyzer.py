@@ -1,12 +1,50 @@
 """Analyzer gRPC client: drives the policy pack the way ``pulumi preview --policy-pack`` does.
 
-Shared by ``tests/policies/test_protocol.py`` and the offline gate (``python -m gate preview``).
+Shared by ``tests/policies/test_protocol.py`` and the offline gate (``python -m gate preview``)::
+
+    with PolicyPackProcess(Path("policies")) as pack:
+        info = pack.info()
+        pack.configure(json.loads(Path("policies/config/production.json").read_text()),
+                       source="policies/config/production.json")
+        result = pack.analyze_stack(resources)      # list[AnalyzerResource]
+        blocking = result.mandatory                 # diagnostics with enforcement_level "mandatory"
+
+The pack runs as its own process, started as the CLI starts it (``python -u -m pulumi.policy
+127.0.0.1:0 <pack dir>`` with the pack directory as working directory) and WITHOUT the repository
+root on PYTHONPATH, so a pack that imports program packages fails here as it would under the CLI.
+``configure`` does what the CLI does with ``--policy-pack-config`` (schema defaults, "all",
+per-policy levels, JSON-Schema validation) and is stricter: unknown policies and properties are
+errors.
 """
 
 from __future__ import annotations
 
+import os
+import selectors
+import subprocess
+import sys
+import tempfile
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Optional
+
+import grpc
+import jsonschema
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2 as pb
+from pulumi.runtime.proto import analyzer_pb2_grpc as pb_grpc
+
+ENFORCEMENT_LEVELS = ("advisory", "mandatory", "remediate", "disabled")
+_MAX_MESSAGE = 400 * 1024 * 1024
+
+
+class PackConfigError(Exception):
+    """The policy-pack config file is invalid (the message names the file, policy and property)."""
+
+
+class PackProcessError(RuntimeError):
+    """The pack process failed to start or died (the message includes its stderr)."""
 
 
 @dataclass
@@ -14,7 +52,9 @@ class AnalyzerResource:
     """One resource as the engine sends it to the pack. ``properties`` are in wire form:
     what ``json_format.MessageToDict(RegisterResourceRequest.object)`` gives (secrets as
     ``{"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": ...}``,
-    unknowns as the sentinel strings of ``pulumi_policy.proxy``)."""
+    unknowns as the sentinel strings of ``pulumi_policy.proxy``). ``provider`` is a provider
+    reference (``<provider urn>::<id>``) or a provider URN. ``retain_on_delete`` is kept for the
+    gate's reports; the Analyzer protocol has no field for it."""
 
     urn: str
     type: str
@@ -28,3 +68,359 @@ class AnalyzerResource:
     ignore_changes: list[str] = field(default_factory=list)
     additional_secret_outputs: list[str] = field(default_factory=list)
     provider: Optional[str] = None
+
+
+@dataclass
+class PolicyInfo:
+    name: str
+    description: str
+    enforcement_level: str
+    severity: str
+    remediation_steps: str
+    framework_reference: str
+    config_schema: dict[str, Any]  # {"type": "object", "properties": {...}[, "required": [...]]} or {}
+
+
+@dataclass
+class PackInfo:
+    name: str
+    version: str
+    description: str
+    policies: list[PolicyInfo]
+
+    def policy(self, name: str) -> PolicyInfo:
+        return next(p for p in self.policies if p.name == name)
+
+
+@dataclass
+class Diagnostic:
+    policy_name: str
+    policy_pack_name: str
+    message: str  # as the SDK sends it: "<policy description>\n<violation message>"
+    urn: str
+    description: str
+    enforcement_level: str  # lowercase: advisory | mandatory | remediate | disabled
+    severity: str  # lowercase: low | medium | high | critical | unspecified
+
+
+@dataclass
+class AnalyzeResult:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    not_applicable: list[tuple[str, str]] = field(default_factory=list)  # (policy_name, reason)
+
+    @property
+    def mandatory(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.enforcement_level == "mandatory"]
+
+    def extend(self, other: AnalyzeResult) -> AnalyzeResult:
+        """Add ``other``'s diagnostics and not-applicable entries to this result (returns self)."""
+        self.diagnostics += other.diagnostics
+        self.not_applicable += other.not_applicable
+        return self
+
+
+def _level_name(value: int) -> str:
+    return pb.EnforcementLevel.Name(value).lower()
+
+
+def _severity_name(value: int) -> str:
+    return pb.PolicySeverity.Name(value).removeprefix("POLICY_SEVERITY_").lower()
+
+
+def _struct(properties: dict[str, Any]) -> struct_pb2.Struct:
+    return json_format.ParseDict(properties, struct_pb2.Struct())
+
+
+def _options(res: AnalyzerResource) -> pb.AnalyzerResourceOptions:
+    return pb.AnalyzerResourceOptions(protect=res.protect, ignoreChanges=res.ignore_changes,
+                                      additionalSecretOutputs=res.additional_secret_outputs,
+                                      parent=res.parent or "")
+
+
+def _provider(ref: Optional[str]) -> Optional[pb.AnalyzerProviderResource]:
+    """``urn:pulumi:<stack>::<project>::pulumi:providers:<pkg>::<name>[::<id>]`` -> provider info."""
+    if not ref:
+        return None
+    parts = ref.split("::")
+    urn = "::".join(parts[:4])
+    type_ = parts[2].rsplit("$", 1)[-1] if len(parts) > 2 else ""
+    name = parts[3] if len(parts) > 3 else ""
+    return pb.AnalyzerProviderResource(type=type_, urn=urn, name=name, properties=struct_pb2.Struct())
+
+
+def _result(response: pb.AnalyzeResponse) -> AnalyzeResult:
+    return AnalyzeResult(
+        diagnostics=[Diagnostic(policy_name=d.policyName, policy_pack_name=d.policyPackName, message=d.message,
+                                urn=d.urn, description=d.description,
+                                enforcement_level=_level_name(d.enforcementLevel),
+                                severity=_severity_name(d.severity))
+                     for d in response.diagnostics],
+        not_applicable=[(n.policy_name, n.reason) for n in response.not_applicable])
+
+
+class PolicyPackProcess:
+    """The pack as a running Analyzer. Use as a context manager; it stops the process on exit."""
+
+    def __init__(self, pack_dir: Path, python: str = sys.executable, *, startup_timeout: float = 60.0,
+                 env: Optional[dict[str, str]] = None) -> None:
+        self.pack_dir = Path(pack_dir).resolve()
+        self.python = python
+        self.startup_timeout = startup_timeout
+        self.env = env
+        self.port: Optional[int] = None
+        self._proc: Optional[subprocess.Popen] = None
+        self._stderr = None
+        self._channel: Optional[grpc.Channel] = None
+        self._stub: Optional[pb_grpc.AnalyzerStub] = None
+        self._info: Optional[PackInfo] = None
+
+    # --- process ---------------------------------------------------------------------------------
+    def _child_env(self) -> dict[str, str]:
+        env = dict(os.environ if self.env is None else self.env)
+        # The CLI gives the pack its own virtualenv; the repository root must not be importable.
+        repo = str(self.pack_dir.parent)
+        paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and Path(p).resolve() != Path(repo)]
+        if paths:
+            env["PYTHONPATH"] = os.pathsep.join(paths)
+        else:
+            env.pop("PYTHONPATH", None)
+        env["PYTHONUNBUFFERED"] = "1"
+        return env
+
+    def stderr_text(self) -> str:
+        if self._stderr is None:
+            return ""
+        self._stderr.flush()
+        self._stderr.seek(0)
+        return self._stderr.read().decode(errors="replace")
+
+    def _fail(self, what: str) -> PackProcessError:
+        """Stop the process and describe the failure with the pack's stderr."""
+        stderr = self.stderr_text()
+        code = self._proc.poll() if self._proc else None
+        self.stop()
+        return PackProcessError(f"policy pack {self.pack_dir} {what} (exit code {code}). Its stderr:\n{stderr}")
+
+    def start(self) -> PolicyPackProcess:
+        if not (self.pack_dir / "PulumiPolicy.yaml").is_file():
+            raise PackProcessError(f"{self.pack_dir} is not a policy pack (no PulumiPolicy.yaml)")
+        self._stderr = tempfile.TemporaryFile()
+        self._proc = subprocess.Popen(
+            [self.python, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(self.pack_dir)],
+            cwd=self.pack_dir, env=self._child_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=self._stderr)
+        deadline = time.monotonic() + self.startup_timeout
+        line = self._read_port_line(deadline)
+        try:
+            self.port = int(line.strip())
+        except ValueError:
+            raise self._fail(f"printed {line!r} instead of its port") from None
+        self._channel = grpc.insecure_channel(f"127.0.0.1:{self.port}",
+                                              options=[("grpc.max_receive_message_length", _MAX_MESSAGE),
+                                                       ("grpc.max_send_message_length", _MAX_MESSAGE)])
+        try:
+            grpc.channel_ready_future(self._channel).result(timeout=max(1.0, deadline - time.monotonic()))
+        except grpc.FutureTimeoutError:
+            raise self._fail("did not accept gRPC connections") from None
+        self._stub = pb_grpc.AnalyzerStub(self._channel)
+        return self
+
+    def _read_port_line(self, deadline: float) -> str:
+        """The first stdout line, waiting at most until ``deadline`` (the pack prints its port)."""
+        assert self._proc is not None and self._proc.stdout is not None
+        selector = selectors.DefaultSelector()
+        selector.register(self._proc.stdout, selectors.EVENT_READ)
+        buffer = b""
+        try:
+            while b"\n" not in buffer:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise self._fail(f"did not print its port within {self.startup_timeout:.0f} s")
+                if selector.select(timeout=min(remaining, 0.5)):
+                    chunk = os.read(self._proc.stdout.fileno(), 4096)
+                    if not chunk:
+                        self._proc.wait(timeout=5)
+                        raise self._fail("exited before printing its port")
+                    buffer += chunk
+                elif self._proc.poll() is not None:
+                    raise self._fail("exited before printing its port")
+        finally:
+            selector.close()
+        return buffer.split(b"\n", 1)[0].decode(errors="replace")
+
+    def stop(self) -> None:
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = None
+        if self._proc is not None:
+            if self._proc.poll() is None:
+                self._proc.terminate()
+                try:
+                    self._proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    self._proc.kill()
+                    self._proc.wait(timeout=5)
+            if self._proc.stdout is not None:
+                self._proc.stdout.close()
+            self._proc = None
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
+
+    def __enter__(self) -> PolicyPackProcess:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def _call(self, method: str, request: Any) -> Any:
+        if self._stub is None:
+            raise PackProcessError("the policy pack is not running (use it as a context manager)")
+        try:
+            return getattr(self._stub, method)(request, timeout=300)
+        except grpc.RpcError as e:
+            if self._proc is not None and self._proc.poll() is not None:
+                raise self._fail(f"died during {method}") from e
+            raise PackProcessError(f"{method} failed: {e.code().name}: {e.details()}\nPack stderr:\n"
+                                   f"{self.stderr_text()}") from e
+
+    # --- Analyzer RPCs ---------------------------------------------------------------------------
+    def info(self) -> PackInfo:
+        if self._info is None:
+            response = self._call("GetAnalyzerInfo", empty_pb2.Empty())
+            policies = []
+            for p in response.policies:
+                schema: dict[str, Any] = {}
+                if p.HasField("configSchema") and (p.configSchema.properties or p.configSchema.required):
+                    schema = {"type": "object",
+                              "properties": json_format.MessageToDict(p.configSchema.properties)}
+                    if p.configSchema.required:
+                        schema["required"] = list(p.configSchema.required)
+                policies.append(PolicyInfo(
+                    name=p.name, description=p.description, enforcement_level=_level_name(p.enforcementLevel),
+                    severity=_severity_name(p.severity), remediation_steps=p.remediation_steps,
+                    framework_reference=p.framework.reference if p.HasField("framework") else "",
+                    config_schema=schema))
+            self._info = PackInfo(name=response.name, version=self._yaml_version() or response.version,
+                                  description=response.description, policies=policies)
+        return self._info
+
+    def _yaml_version(self) -> str:
+        """The CLI takes a Python pack's version from PulumiPolicy.yaml (the SDK always says 0.0.1)."""
+        for line in (self.pack_dir / "PulumiPolicy.yaml").read_text().splitlines():
+            if line.startswith("version:"):
+                return line.split(":", 1)[1].strip().strip("'\"")
+        return ""
+
+    def plugin_version(self) -> str:
+        return self._call("GetPluginInfo", empty_pb2.Empty()).version
+
+    def resolve_config(self, pack_config: dict[str, Any], source: str = "<inline>") -> dict[str, tuple[str, dict]]:
+        """The config the CLI would send: policy -> (enforcement level, properties with defaults)."""
+        return resolve_pack_config(self.info(), pack_config, source)
+
+    def configure(self, pack_config: dict[str, Any], source: str = "<inline>") -> dict[str, tuple[str, dict]]:
+        """Validate ``pack_config`` (the ``--policy-pack-config`` file's content), apply defaults and
+        send it. Returns the resolved config. Raises PackConfigError."""
+        resolved = self.resolve_config(pack_config, source)
+        request = pb.ConfigureAnalyzerRequest(policyConfig={
+            name: pb.PolicyConfig(enforcementLevel=pb.EnforcementLevel.Value(level.upper()),
+                                  properties=_struct(props))
+            for name, (level, props) in resolved.items()})
+        self._call("Configure", request)
+        return resolved
+
+    def analyze(self, resource: AnalyzerResource) -> AnalyzeResult:
+        """Resource policies on one resource; diagnostics carry the resource's URN."""
+        request = pb.AnalyzeRequest(type=resource.type, properties=_struct(resource.properties), urn=resource.urn,
+                                    name=resource.name, options=_options(resource),
+                                    provider=_provider(resource.provider))
+        result = _result(self._call("Analyze", request))
+        for d in result.diagnostics:
+            d.urn = d.urn or resource.urn
+        return result
+
+    def analyze_stack(self, resources: list[AnalyzerResource]) -> AnalyzeResult:
+        request = pb.AnalyzeStackRequest(resources=[
+            pb.AnalyzerResource(
+                type=r.type, properties=_struct(r.properties), urn=r.urn, name=r.name, options=_options(r),
+                provider=_provider(r.provider), parent=r.parent or "", dependencies=r.dependencies,
+                propertyDependencies={k: pb.AnalyzerPropertyDependencies(urns=v)
+                                      for k, v in r.property_dependencies.items()})
+            for r in resources])
+        return _result(self._call("AnalyzeStack", request))
+
+    def analyze_all(self, resources: list[AnalyzerResource]) -> AnalyzeResult:
+        """What a preview does: Analyze for every resource, then AnalyzeStack once."""
+        total = AnalyzeResult()
+        for r in resources:
+            total.extend(self.analyze(r))
+        return total.extend(self.analyze_stack(resources))
+
+
+def _level(value: Any, where: str) -> str:
+    if not isinstance(value, str) or value not in ENFORCEMENT_LEVELS:
+        raise PackConfigError(f"{where}: enforcementLevel {value!r} is not one of {', '.join(ENFORCEMENT_LEVELS)}")
+    return value
+
+
+def resolve_pack_config(info: PackInfo, pack_config: dict[str, Any],
+                        source: str = "<inline>") -> dict[str, tuple[str, dict]]:
+    """Check a ``--policy-pack-config`` document against the pack and resolve it like the CLI:
+    schema defaults, then ``"all"``'s enforcement level, then per-policy level and properties;
+    then validate each policy's properties against its config schema (jsonschema)."""
+    if not isinstance(pack_config, dict):
+        raise PackConfigError(f"{source}: the policy pack config must be a JSON object")
+    by_name = {p.name: p for p in info.policies}
+    resolved: dict[str, tuple[str, dict]] = {}
+    for p in info.policies:
+        defaults = {k: v["default"] for k, v in p.config_schema.get("properties", {}).items() if "default" in v}
+        resolved[p.name] = (p.enforcement_level, defaults)
+    if "all" in pack_config:
+        value = pack_config["all"]
+        if isinstance(value, dict):
+            unknown = sorted(set(value) - {"enforcementLevel"})
+            if unknown:
+                raise PackConfigError(f"{source}: policy 'all': unknown property '{unknown[0]}' "
+                                      f"(only enforcementLevel applies to all policies)")
+            value = value.get("enforcementLevel")
+        level = _level(value, f"{source}: policy 'all'")
+        resolved = {name: (level, props) for name, (_, props) in resolved.items()}
+    for name, value in pack_config.items():
+        if name == "all":
+            continue
+        where = f"{source}: policy '{name}'"
+        if name not in by_name:
+            raise PackConfigError(f"{where}: unknown policy (the pack {info.name} has no policy of that name)")
+        level, props = resolved[name]
+        if isinstance(value, str):
+            level = _level(value, where)
+        elif isinstance(value, dict):
+            given = dict(value)
+            if "enforcementLevel" in given:
+                level = _level(given.pop("enforcementLevel"), where)
+            known = set(by_name[name].config_schema.get("properties", {}))
+            for prop in given:
+                if prop not in known:
+                    raise PackConfigError(f"{where}: unknown property '{prop}' "
+                                          f"(known: {', '.join(sorted(known)) or 'none'})")
+            props = {**props, **given}
+        else:
+            raise PackConfigError(f"{where}: the value must be an enforcement level or an object")
+        resolved[name] = (level, props)
+    for name, (level, props) in resolved.items():
+        schema = by_name[name].config_schema
+        if not schema:
+            continue
+        errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(props), key=lambda e: list(e.path))
+        if errors:
+            error = errors[0]
+            prop = error.path[0] if error.path else ""
+            raise PackConfigError(f"{source}: policy '{name}': property '{prop}': {error.message}")
+    return resolved
+
+
+__all__ = [
+    "AnalyzeResult", "AnalyzerResource", "Diagnostic", "PackConfigError", "PackInfo", "PackProcessError",
+    "PolicyInfo", "PolicyPackProcess", "resolve_pack_config",
+]

@@ -134,3 +134,31 @@ REDIS_DB = resource("rediscloud:index/subscriptionDatabase:SubscriptionDatabase"
 CACHE = [REDIS_SUBSCRIPTION, REDIS_PASSWORD, REDIS_DB]
 
 ALL = DATABASE + CACHE
+
+# The policies whose resource types this module covers (Network, Database, Cache). Protocol tests
+# judge the compliant set by these; storage / Vercel / monitoring policies need their own fixtures.
+COVERED_POLICIES = frozenset({
+    "aws-ec2-security-group-disallow-public-postgres-ingress",
+    "aws-rds-instance-configure-backup-retention",
+    "aws-rds-instance-configure-ca-certificate",
+    "aws-rds-instance-configure-parameter-group",
+    "aws-rds-instance-configure-read-replicas",
+    "aws-rds-instance-disallow-public-access",
+    "aws-rds-instance-enable-deletion-protection",
+    "aws-rds-instance-enable-enhanced-monitoring",
+    "aws-rds-instance-enable-final-snapshot",
+    "aws-rds-instance-enable-iam-authentication",
+    "aws-rds-instance-enable-multi-az",
+    "aws-rds-instance-enable-performance-insights",
+    "aws-rds-instance-enable-storage-encryption",
+    "aws-rds-parameter-group-configure-slow-query-log",
+    "aws-rds-parameter-group-enforce-ssl",
+    "aws-rds-proxy-configure-connection-pool",
+    "aws-rds-proxy-enforce-tls",
+    "rediscloud-subscription-database-configure-alerts",
+    "rediscloud-subscription-database-configure-password",
+    "rediscloud-subscription-database-disallow-public-access",
+    "rediscloud-subscription-database-enable-persistence",
+    "rediscloud-subscription-database-enable-replication",
+    "rediscloud-subscription-database-enable-tls",
+})

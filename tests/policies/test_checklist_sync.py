@@ -1,0 +1,39 @@
+"""The pack's config defaults are the checklist's numbers (stacks/checklist.py). The pack cannot
+import stacks/, so it carries copies; this test keeps them equal -- in the policy module's
+DEFAULTS, in its config schema and in policies/config/production.json.
+
+Add a row per threshold: (policy name, config key, the value from stacks.checklist).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+
+import pytest
+from chatpdd_policies import ALL_POLICIES
+
+from stacks import checklist
+from tests.policies.harness import POLICIES_DIR
+
+ROWS = [
+    ("aws-rds-proxy-configure-connection-pool", "minPoolConnections", checklist.MIN_POOL_CONNECTIONS),
+    ("aws-rds-parameter-group-configure-slow-query-log", "maxSlowQueryMs", checklist.SLOW_QUERY_MS),
+    ("aws-rds-instance-configure-backup-retention", "minRetentionDays", checklist.BACKUP_RETENTION_DAYS),
+    ("rediscloud-subscription-database-configure-alerts", "requiredAlerts", list(checklist.REDIS_REQUIRED_ALERTS)),
+]
+PRODUCTION = json.loads((POLICIES_DIR / "config" / "production.json").read_text())
+BY_NAME = {p.name: p for p in ALL_POLICIES}
+
+
+@pytest.mark.parametrize("policy, key, expected", ROWS, ids=[f"{p}.{k}" for p, k, _ in ROWS])
+def test_pack_default_equals_checklist(policy, key, expected):
+    module = importlib.import_module(f"chatpdd_policies.{policy.replace('-', '_')}")
+    assert module.DEFAULTS[key] == expected
+    assert BY_NAME[policy].config_schema.properties[key]["default"] == expected
+    if key in PRODUCTION.get(policy, {}):
+        assert PRODUCTION[policy][key] == expected, "policies/config/production.json"
+
+
+def test_production_config_is_all_mandatory():
+    assert PRODUCTION["all"] == "mandatory"
