@@ -21,6 +21,8 @@ ROWS = [
     ("aws-rds-parameter-group-configure-slow-query-log", "maxSlowQueryMs", checklist.SLOW_QUERY_MS),
     ("aws-rds-instance-configure-backup-retention", "minRetentionDays", checklist.BACKUP_RETENTION_DAYS),
     ("rediscloud-subscription-database-configure-alerts", "requiredAlerts", list(checklist.REDIS_REQUIRED_ALERTS)),
+    ("aws-s3-backups-bucket-configure-retention", "minRetentionDays", checklist.BACKUP_RETENTION_DAYS),
+    ("aws-backup-plan-configure-database-coverage", "minDeleteAfterDays", checklist.BACKUP_RETENTION_DAYS),
 ]
 PRODUCTION = json.loads((POLICIES_DIR / "config" / "production.json").read_text())
 BY_NAME = {p.name: p for p in ALL_POLICIES}
