@@ -65,19 +65,15 @@ def stateful(parent: pulumi.Resource, **kwargs: Any) -> pulumi.ResourceOptions:
     return pulumi.ResourceOptions(parent=parent, protect=True, **kwargs)
 
 
-def assume_role_policy(context: StackContext, service: str) -> str:
+def assume_role_policy(context: StackContext, service: str, source_account_condition: bool = True) -> str:
     """Trust policy for a role that one AWS service assumes on this account's behalf only: the
     `aws:SourceAccount` condition is AWS's cross-service confused-deputy guard (IAM User Guide,
-    "The confused deputy problem")."""
-    return json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Principal": {"Service": service},
-            "Action": "sts:AssumeRole",
-            "Condition": {"StringEquals": {"aws:SourceAccount": context.account_id}},
-        }],
-    })
+    "The confused deputy problem"). Pass `source_account_condition=False` only for a service whose docs
+    give a trust policy without it (a service that does not send the key could never assume the role)."""
+    statement: dict[str, Any] = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    if source_account_condition:
+        statement["Condition"] = {"StringEquals": {"aws:SourceAccount": context.account_id}}
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
 def kms_key_policy(context: StackContext, *statements: dict[str, Any]) -> str:

@@ -1,0 +1,329 @@
+"""Storage component: KMS key, backups and uploads buckets, AWS Backup -- as the engine and the pack see them."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pytest
+
+from components.base import StackContext
+from components.providers import create_providers
+from components.storage import REDIS_CLOUD_BACKUP_PRINCIPAL, Storage, StorageArgs
+from gate.program import CapturedResource, ProgramRun, run_function
+from stacks import checklist
+
+COMPONENT = "chatpdd:components:Storage"
+KEY = "aws:kms/key:Key"
+BUCKET = "aws:s3/bucket:Bucket"
+SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
+PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
+CORS = "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration"
+OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+VAULT = "aws:backup/vault:Vault"
+PLAN = "aws:backup/plan:Plan"
+SELECTION = "aws:backup/selection:Selection"
+ROLE = "aws:iam/role:Role"
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+STACKS = ("production", "staging")
+
+
+@pytest.fixture(params=STACKS)
+def stack(request, program_runs, loaded_stacks):
+    return program_runs[request.param], loaded_stacks[request.param].config
+
+
+def children(run: ProgramRun) -> list[CapturedResource]:
+    component = run.one(COMPONENT)
+    return [r for r in run.resources if r.parent == component.urn]
+
+
+def of(run: ProgramRun, type_: str, bucket: str | None = None) -> list[CapturedResource]:
+    found = [r for r in children(run) if r.type == type_]
+    return [r for r in found if bucket is None or r.inputs.get("bucket") == bucket]
+
+
+def only(run: ProgramRun, type_: str, bucket: str | None = None) -> CapturedResource:
+    found = of(run, type_, bucket)
+    assert len(found) == 1, f"expected one {type_} for {bucket}, found {[r.name for r in found]}"
+    return found[0]
+
+
+def key_of(run: ProgramRun) -> CapturedResource:
+    return only(run, KEY)
+
+
+def bucket_names(config) -> dict[str, str]:
+    return {"backups": config.storage.backups_bucket_name, "uploads": config.storage.uploads_bucket_name}
+
+
+def policy_doc(run: ProgramRun, bucket: str) -> dict:
+    return json.loads(only(run, POLICY, bucket).inputs["policy"])
+
+
+# -- buckets -----------------------------------------------------------------------------------------------
+
+
+def test_buckets_have_explicit_names_role_tags_and_protection(stack):
+    run, config = stack
+    for role, name in bucket_names(config).items():
+        bucket = only(run, BUCKET, name)
+        assert bucket.inputs["tags"]["Role"] == role
+        assert bucket.inputs["tags"]["Stack"] == run.stack
+        assert bucket.inputs["tags"]["DataClassification"] == config.data_classification
+        assert bucket.protect, f"{name} must be protected"
+    assert only(run, BUCKET, config.storage.backups_bucket_name).inputs["objectLockEnabled"] is True
+    assert not only(run, BUCKET, config.storage.uploads_bucket_name).inputs.get("objectLockEnabled")
+
+
+@pytest.mark.parametrize("role", ["backups", "uploads"])
+def test_bucket_encrypted_with_the_storage_cmk_and_bucket_key(stack, role):
+    run, config = stack
+    sse = only(run, SSE, bucket_names(config)[role])
+    (rule,) = sse.inputs["rules"]
+    assert rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "aws:kms"
+    assert rule["applyServerSideEncryptionByDefault"]["kmsMasterKeyId"] == only(run, VAULT).inputs["kmsKeyArn"]
+    assert rule["applyServerSideEncryptionByDefault"]["kmsMasterKeyId"].startswith("arn:aws:kms:")
+    assert rule["bucketKeyEnabled"] is True
+    assert "SSE-C" in rule["blockedEncryptionTypes"]
+    # The policies see the key through the property dependency, not the ARN string.
+    assert sse.property_dependencies["rules"] == [key_of(run).urn]
+
+
+# Settings every bucket carries, as the engine receives them.
+PER_BUCKET = {
+    VERSIONING: {"versioningConfiguration": {"status": "Enabled"}},
+    PAB: {"blockPublicAcls": True, "blockPublicPolicy": True, "ignorePublicAcls": True, "restrictPublicBuckets": True},
+    OWNERSHIP: {"rule": {"objectOwnership": "BucketOwnerEnforced"}},
+}
+
+
+@pytest.mark.parametrize("role", ["backups", "uploads"])
+@pytest.mark.parametrize("type_", list(PER_BUCKET))
+def test_bucket_versioned_private_and_owner_enforced(stack, role, type_):
+    run, config = stack
+    inputs = only(run, type_, bucket_names(config)[role]).inputs
+    assert {k: inputs.get(k) for k in PER_BUCKET[type_]} == PER_BUCKET[type_]
+
+
+@pytest.mark.parametrize("role", ["backups", "uploads"])
+def test_bucket_policy_denies_plain_http_and_comes_after_the_public_access_block(stack, role):
+    run, config = stack
+    name = bucket_names(config)[role]
+    doc = policy_doc(run, name)
+    arn = f"arn:aws:s3:::{name}"
+    deny = [s for s in doc["Statement"] if s["Effect"] == "Deny"
+            and s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"]
+    assert len(deny) == 1
+    assert deny[0]["Principal"] == "*" and deny[0]["Action"] == "s3:*"
+    assert sorted(deny[0]["Resource"]) == [arn, f"{arn}/*"]
+    tls = [s for s in doc["Statement"] if "s3:TlsVersion" in s.get("Condition", {}).get("NumericLessThan", {})]
+    assert tls and tls[0]["Effect"] == "Deny"
+    # Nothing is ever allowed to everyone.
+    assert not [s for s in doc["Statement"] if s["Effect"] == "Allow" and s["Principal"] in ("*", {"AWS": "*"})]
+    policy = only(run, POLICY, name)
+    assert only(run, PAB, name).urn in policy.dependencies
+
+
+def test_backups_bucket_grants_redis_cloud_only_its_prefix(stack):
+    run, config = stack
+    name = config.storage.backups_bucket_name
+    allows = [s for s in policy_doc(run, name)["Statement"] if s["Effect"] == "Allow"]
+    assert len(allows) == 1
+    (redis,) = allows
+    assert redis["Principal"] == {"AWS": REDIS_CLOUD_BACKUP_PRINCIPAL}
+    assert sorted(redis["Action"]) == ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+    assert redis["Resource"] == f"arn:aws:s3:::{name}/redis/*"
+    uploads = policy_doc(run, config.storage.uploads_bucket_name)["Statement"]
+    assert not [s for s in uploads if s["Effect"] == "Allow"], "the uploads bucket grants no one through its policy"
+
+
+def test_backups_lifecycle_keeps_the_retention_window(stack):
+    run, config = stack
+    retention = config.storage.backup_retention_days
+    assert retention >= checklist.BACKUP_RETENTION_DAYS
+    (rule,) = only(run, LIFECYCLE, config.storage.backups_bucket_name).inputs["rules"]
+    assert rule["status"] == "Enabled"
+    assert rule["expiration"]["days"] == retention
+    assert rule["noncurrentVersionExpiration"]["noncurrentDays"] == retention
+    assert rule["abortIncompleteMultipartUpload"]["daysAfterInitiation"] == 7
+
+
+def test_uploads_lifecycle_expires_only_old_versions(stack):
+    run, config = stack
+    (rule,) = only(run, LIFECYCLE, config.storage.uploads_bucket_name).inputs["rules"]
+    assert rule["status"] == "Enabled"
+    assert "expiration" not in rule, "current uploads must never expire"
+    assert rule["noncurrentVersionExpiration"]["noncurrentDays"] == config.storage.backup_retention_days
+    assert rule["abortIncompleteMultipartUpload"]["daysAfterInitiation"] == 7
+
+
+def test_backups_object_lock_default_retention(stack):
+    run, config = stack
+    lock = only(run, OBJECT_LOCK, config.storage.backups_bucket_name)
+    assert lock.inputs["objectLockEnabled"] == "Enabled"
+    assert lock.inputs["rule"]["defaultRetention"] == {"mode": config.storage.object_lock_mode,
+                                                       "days": config.storage.object_lock_days}
+    assert not of(run, OBJECT_LOCK, config.storage.uploads_bucket_name)
+
+
+def test_uploads_cors_limited_to_app_origins(stack):
+    run, config = stack
+    assert not of(run, CORS, config.storage.backups_bucket_name)
+    (rule,) = only(run, CORS, config.storage.uploads_bucket_name).inputs["corsRules"]
+    assert rule["allowedOrigins"] == list(config.app.cors_origins)
+    assert not [o for o in rule["allowedOrigins"] if "*" in o]
+    assert sorted(rule["allowedMethods"]) == ["GET", "HEAD", "POST", "PUT"]
+
+
+# -- key -----------------------------------------------------------------------------------------------
+
+
+def test_kms_key_rotated_protected_and_narrow(stack):
+    run, config = stack
+    key = key_of(run)
+    assert key.protect
+    assert key.inputs["enableKeyRotation"] is True
+    assert key.inputs["deletionWindowInDays"] == 30
+    statements = json.loads(key.inputs["policy"])["Statement"]
+    assert len(statements) == 2, "account root + the Redis Cloud backup grant, nothing else"
+    root, redis = statements
+    assert root["Principal"] == {"AWS": f"arn:aws:iam::{config.aws.allowed_account_ids[0]}:root"}
+    assert root["Action"] == "kms:*" and root["Effect"] == "Allow"
+    assert redis["Principal"] == {"AWS": REDIS_CLOUD_BACKUP_PRINCIPAL}
+    assert sorted(redis["Action"]) == ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+    assert redis["Condition"]["StringEquals"] == {"kms:ViaService": f"s3.{config.aws.region}.amazonaws.com"}
+    backups = f"arn:aws:s3:::{config.storage.backups_bucket_name}"
+    assert redis["Condition"]["StringLike"]["kms:EncryptionContext:aws:s3:arn"] == [backups, f"{backups}/redis/*"]
+
+
+# -- AWS Backup ----------------------------------------------------------------------------------------
+
+
+def test_backup_vault_encrypted_and_protected(stack):
+    run, _ = stack
+    vault = only(run, VAULT)
+    assert vault.protect
+    assert vault.inputs["name"] == f"chatpdd-{run.stack}-backup-vault"
+    assert vault.inputs["kmsKeyArn"].startswith("arn:aws:kms:")
+    assert vault.property_dependencies["kmsKeyArn"] == [key_of(run).urn]
+
+
+def test_backup_plan_daily_and_retained(stack):
+    run, config = stack
+    plan = only(run, PLAN)
+    (rule,) = plan.inputs["rules"]
+    assert rule["lifecycle"]["deleteAfter"] >= checklist.BACKUP_RETENTION_DAYS
+    assert rule["lifecycle"]["deleteAfter"] == config.storage.backup_retention_days
+    assert rule["schedule"] == config.storage.backup_schedule
+    assert rule["targetVaultName"] == only(run, VAULT).inputs["name"]
+    assert rule["enableContinuousBackup"] is False
+    assert only(run, VAULT).urn in plan.dependencies
+
+
+def test_backup_selection_covers_the_database_with_a_backup_role(stack):
+    run, config = stack
+    selection = only(run, SELECTION)
+    assert selection.inputs["resources"], "the selection must cover the primary"
+    prefix = f"arn:aws:rds:{config.aws.region}:{config.aws.allowed_account_ids[0]}:db:"
+    assert all(arn.startswith(prefix) for arn in selection.inputs["resources"])
+    assert selection.property_dependencies["planId"] == [only(run, PLAN).urn]
+    role = only(run, ROLE)
+    assert selection.property_dependencies["iamRoleArn"] == [role.urn]
+    (trust,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert trust["Principal"] == {"Service": "backup.amazonaws.com"} and trust["Action"] == "sts:AssumeRole"
+    attached = sorted(a.inputs["policyArn"].rsplit("/", 1)[1] for a in of(run, ATTACHMENT))
+    assert attached == ["AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores"]
+    assert all(a.inputs["role"] == role.inputs["name"] for a in of(run, ATTACHMENT))
+
+
+# -- tree, protection, outputs ---------------------------------------------------------------------------
+
+
+def test_every_storage_resource_is_a_child_of_the_component(stack):
+    run, _ = stack
+    component = run.one(COMPONENT)
+    named = [r for r in run.resources if r.name.startswith("storage-")]
+    assert named and all(r.parent == component.urn for r in named)
+    assert sorted({r.type for r in children(run)}) == sorted({
+        KEY, "aws:kms/alias:Alias", BUCKET, SSE, VERSIONING, PAB, POLICY, LIFECYCLE, OBJECT_LOCK, CORS, OWNERSHIP,
+        VAULT, PLAN, SELECTION, ROLE, ATTACHMENT})
+    protected = sorted(r.type for r in children(run) if r.protect)
+    assert protected == sorted([KEY, BUCKET, BUCKET, VAULT])
+
+
+def test_stack_outputs_name_the_storage(stack):
+    run, config = stack
+    out = run.outputs["storage"]
+    assert out["backups_bucket"] == config.storage.backups_bucket_name
+    assert out["uploads_bucket"] == config.storage.uploads_bucket_name
+    assert out["backup_vault_name"] == only(run, VAULT).inputs["name"]
+    assert out["kms_key_arn"] == only(run, VAULT).inputs["kmsKeyArn"]
+
+
+# -- edge cases: the component alone, with modified config -----------------------------------------------
+
+
+def run_storage(loaded, storage=None, cors_origins=None, database_arns=None, exports=None) -> ProgramRun:
+    config = loaded.config
+    settings = storage or config.storage
+
+    def program() -> None:
+        context = StackContext(stack=loaded.name, owner=config.owner, data_classification=config.data_classification,
+                               account_id=config.aws.allowed_account_ids[0], region=config.aws.region)
+        providers = create_providers(config)
+        component = Storage("storage", StorageArgs(
+            context=context, settings=settings,
+            cors_origins=cors_origins if cors_origins is not None else list(config.app.cors_origins),
+            database_arns=database_arns if database_arns is not None else ["arn:aws:rds:us-east-1:1:db:x"],
+        ), pulumi.ResourceOptions(providers=providers.all))
+        for attr in exports or ():
+            pulumi.export(attr, getattr(component, attr))
+
+    return run_function(loaded, program)
+
+
+def test_longer_retention_flows_to_lifecycle_plan_and_lock(loaded_stacks):
+    loaded = loaded_stacks["production"]
+    settings = loaded.config.storage.model_copy(update={"backup_retention_days": 45, "object_lock_days": 40,
+                                                        "object_lock_mode": "COMPLIANCE"})
+    run = run_storage(loaded, storage=settings)
+    (rule,) = only(run, LIFECYCLE, settings.backups_bucket_name).inputs["rules"]
+    assert rule["expiration"]["days"] == 45 and rule["noncurrentVersionExpiration"]["noncurrentDays"] == 45
+    assert only(run, PLAN).inputs["rules"][0]["lifecycle"]["deleteAfter"] == 45
+    assert only(run, OBJECT_LOCK).inputs["rule"]["defaultRetention"] == {"mode": "COMPLIANCE", "days": 40}
+
+
+def test_selection_covers_exactly_the_given_database_arns(loaded_stacks):
+    arns = ["arn:aws:rds:us-east-1:111122223333:db:primary-a", "arn:aws:rds:us-east-1:111122223333:db:primary-b"]
+    run = run_storage(loaded_stacks["production"], database_arns=arns)
+    assert only(run, SELECTION).inputs["resources"] == arns
+
+
+def test_every_app_origin_and_only_those_in_cors(loaded_stacks):
+    origins = ["https://app.chatpdd.com", "https://www.chatpdd.com"]
+    run = run_storage(loaded_stacks["production"], cors_origins=origins)
+    assert only(run, CORS).inputs["corsRules"][0]["allowedOrigins"] == origins
+
+
+@pytest.mark.parametrize("origins", [["*"], ["https://*.chatpdd.com"], []])
+def test_wildcard_or_missing_cors_origin_is_refused(loaded_stacks, origins):
+    with pytest.raises(ValueError, match="explicit app origins"):
+        run_storage(loaded_stacks["production"], cors_origins=origins)
+
+
+def test_component_attributes_known_at_preview(loaded_stacks):
+    loaded = loaded_stacks["staging"]
+    run = run_storage(loaded, exports=["backups_bucket", "uploads_bucket", "uploads_bucket_arn", "redis_backup_path",
+                                       "backup_vault_name", "kms_key_arn", "uploads_kms_key_arn"])
+    s = loaded.config.storage
+    assert run.outputs["backups_bucket"] == s.backups_bucket_name
+    assert run.outputs["uploads_bucket_arn"] == f"arn:aws:s3:::{s.uploads_bucket_name}"
+    assert run.outputs["redis_backup_path"] == f"s3://{s.backups_bucket_name}/redis"
+    assert run.outputs["backup_vault_name"] == "chatpdd-staging-backup-vault"
+    assert run.outputs["uploads_kms_key_arn"] == run.outputs["kms_key_arn"] == only(run, VAULT).inputs["kmsKeyArn"]
+
