@@ -1,9 +1,8 @@
 """The chatpdd-guardrails policy pack. Run by the Pulumi CLI (``pulumi preview --policy-pack policies``):
 building the PolicyPack starts the Analyzer gRPC server and blocks, so never import this module."""
 
-from pulumi_policy import EnforcementLevel, PolicyPack
-
 from chatpdd_policies import ALL_POLICIES
+from pulumi_policy import EnforcementLevel, PolicyPack
 
 PolicyPack(
     name="chatpdd-guardrails",

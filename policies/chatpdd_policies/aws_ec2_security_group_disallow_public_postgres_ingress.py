@@ -1,7 +1,8 @@
 """aws-ec2-security-group-disallow-public-postgres-ingress: no security group or ingress rule opens
 PostgreSQL (5432), all ports or all protocols to the whole internet (``0.0.0.0/0``, ``::/0``).
 
-Covers inline ``ingress[]`` of ``aws:ec2/securityGroup:SecurityGroup``,
+Covers inline ``ingress[]`` of ``aws:ec2/securityGroup:SecurityGroup`` and
+``aws:ec2/defaultSecurityGroup:DefaultSecurityGroup``,
 ``aws:ec2/securityGroupRule:SecurityGroupRule`` (``type: ingress``) and
 ``aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule``.
 """
@@ -26,6 +27,7 @@ from chatpdd_policies._util import (
 
 POSTGRES_PORT = 5432
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 _ALL = {"-1", "all"}
@@ -76,7 +78,7 @@ def _check(subject: str, reach: Any, cidrs: list[tuple[str, Any]], report: Calla
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     props = args.props
-    if args.resource_type == SECURITY_GROUP:
+    if args.resource_type in (SECURITY_GROUP, DEFAULT_SECURITY_GROUP):
         rules = lookup_list(props, "ingress")
         if rules is UNKNOWN:
             report_violation(unknown_message(label(args), "ingress", RULE))

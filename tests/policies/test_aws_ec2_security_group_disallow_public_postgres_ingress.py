@@ -6,6 +6,7 @@ from tests.policies.harness import UNKNOWN_NUMBER, UNKNOWN_STRING, resource, run
 
 FIX = "Fix: allow PostgreSQL only from the configured CIDRs or the RDS Proxy's security group, never"
 RULE_NAME = "Security group ingress rule 'chatpdd-production-proxy-from-app'"
+TYPE_LABEL = "Default security group 'chatpdd-production-default-sg'"
 
 INLINE = {"protocol": "tcp", "fromPort": 5432, "toPort": 5432, "cidrBlocks": ["10.20.0.0/16"]}
 SG_INLINE = with_props(DB_SG, ingress=[INLINE])
@@ -88,3 +89,12 @@ def test_security_group_rule_all_protocols_ipv6():
     rule = with_props(SG_RULE, protocol="-1", fromPort=0, toPort=0, cidrBlocks=[], ipv6CidrBlocks=["::/0"])
     assert run(POLICY, rule).messages == [
         f"Security group rule 'chatpdd-production-db-rule' opens all traffic to ::/0. {FIX} ::/0."]
+
+
+def test_default_security_group_inline_ingress():
+    default_sg = resource("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "chatpdd-production-default-sg", {
+        "vpcId": UNKNOWN_STRING,
+        "ingress": [{"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/0"]}]})
+    assert run(POLICY, default_sg).messages == [
+        f"{TYPE_LABEL} ingress[0] opens all traffic to 0.0.0.0/0. {FIX} 0.0.0.0/0."]
+    assert run(POLICY, with_props(default_sg, ingress=[])).messages == []
