@@ -23,6 +23,9 @@ ROWS = [
     ("rediscloud-subscription-database-configure-alerts", "requiredAlerts", list(checklist.REDIS_REQUIRED_ALERTS)),
     ("aws-s3-backups-bucket-configure-retention", "minRetentionDays", checklist.BACKUP_RETENTION_DAYS),
     ("aws-backup-plan-configure-database-coverage", "minDeleteAfterDays", checklist.BACKUP_RETENTION_DAYS),
+    ("vercel-env-var-configure-session-timeout", "minHours", checklist.SESSION_TIMEOUT_MIN_HOURS),
+    ("vercel-env-var-configure-session-timeout", "maxHours", checklist.SESSION_TIMEOUT_MAX_HOURS),
+    ("vercel-env-var-configure-cache-ttls", "ttlSeconds", checklist.CACHE_TTL_SECONDS),
 ]
 PRODUCTION = json.loads((POLICIES_DIR / "config" / "production.json").read_text())
 BY_NAME = {p.name: p for p in ALL_POLICIES}

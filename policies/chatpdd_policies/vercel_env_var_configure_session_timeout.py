@@ -1,0 +1,43 @@
+"""vercel-env-var-configure-session-timeout: the app's ``SESSION_TIMEOUT_HOURS`` env var is a number of
+hours from ``minHours`` to ``maxHours`` (checklist: 8-24)."""
+
+from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
+
+from chatpdd_policies._util import as_number, checklist_reference, config_value, fmt, label, resource_policy
+from chatpdd_policies._vercel import env_setting
+
+KEY = "SESSION_TIMEOUT_HOURS"
+DEFAULTS = {"minHours": 8, "maxHours": 24}  # "Session timeout configured appropriately (8-24 hours)"
+
+
+def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    setting = env_setting(args, {KEY}, "the session timeout", report_violation)
+    if setting is None:
+        return
+    low = config_value(args, "minHours", DEFAULTS["minHours"])
+    high = config_value(args, "maxHours", DEFAULTS["maxHours"])
+    hours = as_number(setting[1])
+    fix = f"Fix: set app.session_timeout_hours in the stack config to {fmt(low)}-{fmt(high)}."
+    if hours is None:
+        report_violation(f"{label(args)} sets {KEY} to a value that is not a number of hours. {fix}")
+    elif not low <= hours <= high:
+        report_violation(f"{label(args)} sets {KEY} outside {fmt(low)}-{fmt(high)} hours. {fix}")
+
+
+POLICY = resource_policy(
+    name="vercel-env-var-configure-session-timeout",
+    description="The app's session timeout (SESSION_TIMEOUT_HOURS) must be within minHours-maxHours (8-24).",
+    validate=_validate,
+    severity=Severity.MEDIUM,
+    remediation_steps="Set app.session_timeout_hours in Pulumi.<stack>.yaml to a whole number of hours from 8 to 24; "
+                      "the program writes it to the SESSION_TIMEOUT_HOURS env var.",
+    reference=checklist_reference("Pre-Deployment Preparation", "Authentication & Authorization",
+                                  "Session timeout configured appropriately (8-24 hours)"),
+    tags=["vercel", "authentication", "security"],
+    config_schema={
+        "minHours": {"type": "number", "minimum": 0, "default": DEFAULTS["minHours"],
+                     "description": "Shortest allowed session timeout in hours."},
+        "maxHours": {"type": "number", "minimum": 0, "default": DEFAULTS["maxHours"],
+                     "description": "Longest allowed session timeout in hours."},
+    },
+)

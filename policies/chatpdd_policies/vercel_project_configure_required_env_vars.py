@@ -1,0 +1,76 @@
+"""vercel-project-configure-required-env-vars (stack): every key of ``requiredKeys`` (default: the
+required production keys of docs/architecture.md) is a ``vercel:index/projectEnvironmentVariable``
+whose ``targets`` include ``production``. Whether its value is right is for the value policies
+(session timeout, cache TTLs, CORS, secrets); a key set only through a bulk
+``ProjectEnvironmentVariables`` does not count (its values are not kept secret)."""
+
+from pulumi_policy import ReportViolation, Severity, StackValidationArgs
+
+from chatpdd_policies._util import (
+    UNKNOWN,
+    checklist_reference,
+    config_value,
+    label,
+    lookup,
+    lookup_list,
+    resources_of_type,
+    stack_policy,
+    unknown_message,
+)
+from chatpdd_policies._vercel import ENV_VAR, project_subject
+
+DEFAULTS = {"requiredKeys": [
+    "DATABASE_URL", "DATABASE_READ_URL", "REDIS_URL", "JWT_SECRET", "SESSION_SECRET", "SESSION_TIMEOUT_HOURS",
+    "CACHE_TTL_SESSION_SECONDS", "CACHE_TTL_PROJECT_SECONDS", "CACHE_TTL_TEAM_MEMBERS_SECONDS",
+    "CACHE_TTL_WORKSPACE_SECONDS", "NEXT_PUBLIC_ENABLE_COLLABORATION", "ENABLE_REAL_TIME", "ENABLE_WEBSOCKETS",
+    "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_FROM", "S3_UPLOADS_BUCKET", "AWS_REGION",
+    "AWS_ROLE_ARN", "MAX_UPLOAD_SIZE_MB", "RATE_LIMIT_REQUESTS", "RATE_LIMIT_WINDOW_SECONDS", "SENTRY_DSN",
+    "CORS_ALLOWED_ORIGINS",
+]}
+PRODUCTION = "production"
+
+
+def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    subject, subject_urn = project_subject(args)
+    by_key: dict[str, list] = {}
+    unknown_keys = []
+    for var in resources_of_type(args, ENV_VAR):
+        key = lookup(var.props, "key")
+        if key is UNKNOWN:
+            unknown_keys.append(var)
+        elif isinstance(key, str):
+            by_key.setdefault(key, []).append(var)
+    for key in config_value(args, "requiredKeys", DEFAULTS["requiredKeys"]):
+        found = by_key.get(key, [])
+        targets = [lookup_list(var.props, "targets") for var in found]
+        if any(isinstance(t, list) and PRODUCTION in t for t in targets):
+            continue
+        unsure = [var for var, t in zip(found, targets, strict=True) if t is UNKNOWN or (isinstance(t, list) and UNKNOWN in t)]
+        rule = f"the production env var {key}"
+        if unsure:
+            report_violation(unknown_message(label(unsure[0]), "targets", rule), unsure[0].urn)
+        elif found:
+            report_violation(f"{label(found[0])} sets {key} but not for production. "
+                             f"Fix: add '{PRODUCTION}' to its targets.", found[0].urn)
+        elif unknown_keys:
+            report_violation(unknown_message(label(unknown_keys[0]), "key", rule), unknown_keys[0].urn)
+        else:
+            report_violation(f"{subject} has no production env var {key}. Fix: add a "
+                             f"vercel.ProjectEnvironmentVariable with key='{key}' and '{PRODUCTION}' in targets.",
+                             subject_urn)
+
+
+POLICY = stack_policy(
+    name="vercel-project-configure-required-env-vars",
+    description="Every required production env var must be managed as a Vercel project env var targeting "
+                "production.",
+    validate=_validate,
+    severity=Severity.HIGH,
+    remediation_steps="Add the missing key to the VercelApp component's env vars (a "
+                      "vercel.ProjectEnvironmentVariable with 'production' in targets), fed from stack config.",
+    reference=checklist_reference("Pre-Deployment Preparation", "Environment Variables",
+                                  "All production environment variables set in Vercel dashboard"),
+    tags=["vercel", "configuration"],
+    config_schema={"requiredKeys": {"type": "array", "items": {"type": "string"}, "default": DEFAULTS["requiredKeys"],
+                                    "description": "Env var keys the production deployment needs."}},
+)
