@@ -152,7 +152,7 @@ class VercelApp(pulumi.ComponentResource):
             # Pull requests from forks must be authorized before they deploy with this project's env vars.
             git_fork_protection=True,
             # Preview deployments (non-secret settings only, see PRODUCTION_AND_PREVIEW) need a Vercel login.
-            vercel_authentication={"deployment_type": "standard_protection"},
+            vercel_authentication={"deployment_type": "standard_protection_new"},
             opts=stateful(self),
         )
 

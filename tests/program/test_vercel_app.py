@@ -348,6 +348,9 @@ def test_project_settings(production_run, loaded_stacks):
     assert project.inputs["name"] == app.vercel_project_name and project.inputs["framework"] == "nextjs"
     assert project.inputs["oidcTokenConfig"] == {"issuerMode": "team"}
     assert project.inputs["gitRepository"] == {"type": "github", "repo": app.git_repository}
+    # Previews get the non-secret settings: they sit behind a Vercel login, and forks must be authorized.
+    assert project.inputs["vercelAuthentication"] == {"deploymentType": "standard_protection_new"}
+    assert project.inputs["gitForkProtection"] is True
     assert project.protect is True
 
 
