@@ -26,6 +26,12 @@ ROWS = [
     ("vercel-env-var-configure-session-timeout", "minHours", checklist.SESSION_TIMEOUT_MIN_HOURS),
     ("vercel-env-var-configure-session-timeout", "maxHours", checklist.SESSION_TIMEOUT_MAX_HOURS),
     ("vercel-env-var-configure-cache-ttls", "ttlSeconds", checklist.CACHE_TTL_SECONDS),
+    ("monitoring-configure-health-checks", "endpoints", list(checklist.HEALTH_ENDPOINTS)),
+    ("monitoring-configure-required-alarms", "requiredChecksByRole",
+     {role: list(checks) for role, checks in checklist.REQUIRED_CHECKS_BY_ROLE.items()}),
+    ("monitoring-configure-required-alarms", "alarmChecks",
+     {c.check_id: {"severity": c.severity, "comparison": c.comparison, "limit": c.limit}
+      for c in checklist.ALARM_CHECKS.values()}),
 ]
 PRODUCTION = json.loads((POLICIES_DIR / "config" / "production.json").read_text())
 BY_NAME = {p.name: p for p in ALL_POLICIES}

@@ -1,0 +1,74 @@
+"""monitoring-configure-health-checks (stack): each endpoint of ``endpoints`` (checklist "Health Check
+Endpoints") has an ``aws:route53/healthCheck:HealthCheck`` with that ``resourcePath``, ``type`` HTTPS (or
+HTTPS_STR_MATCH) and ``measureLatency`` (absent = the provider default, off; it can only be set when
+the check is created) -- the latency feeds "API response times < 500ms"."""
+
+from pulumi_policy import ReportViolation, Severity, StackValidationArgs
+
+from chatpdd_policies._util import (
+    UNKNOWN,
+    checklist_reference,
+    config_value,
+    label,
+    lookup,
+    resources_of_type,
+    stack_policy,
+    unknown_message,
+)
+
+HEALTH_CHECK = "aws:route53/healthCheck:HealthCheck"
+HTTPS = ("HTTPS", "HTTPS_STR_MATCH")
+# Same as stacks/checklist.py HEALTH_ENDPOINTS (the pack cannot import it; test_checklist_sync.py).
+DEFAULTS = {"endpoints": ["/api/health", "/api/collaboration/health", "/api/database/health", "/api/redis/health"]}
+
+
+def _problems(check, endpoint: str) -> list[str]:
+    problems = []
+    kind = lookup(check.props, "type")
+    if kind is UNKNOWN:
+        problems.append(unknown_message(label(check), "type", f"the health check of {endpoint}"))
+    elif kind not in HTTPS:
+        problems.append(f"{label(check)} checks {endpoint} with type {kind}; HTTPS is required. Fix: set type='HTTPS'.")
+    latency = lookup(check.props, "measureLatency")
+    if latency is UNKNOWN:
+        problems.append(unknown_message(label(check), "measureLatency", f"the latency of {endpoint}"))
+    elif latency is not True:
+        problems.append(f"{label(check)} does not measure the latency of {endpoint}. "
+                        f"Fix: set measure_latency=True (it can only be set when the check is created).")
+    return problems
+
+
+def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    checks = resources_of_type(args, HEALTH_CHECK)
+    for endpoint in config_value(args, "endpoints", DEFAULTS["endpoints"]):
+        matching = [c for c in checks if lookup(c.props, "resourcePath") == endpoint]
+        unsure = [c for c in checks if lookup(c.props, "resourcePath") is UNKNOWN]
+        if not matching and unsure:
+            report_violation(unknown_message(label(unsure[0]), "resourcePath", f"the health check of {endpoint}"),
+                             unsure[0].urn)
+        elif not matching:
+            report_violation(f"Stack has no Route 53 health check for {endpoint}. Fix: add an aws.route53.HealthCheck "
+                             f"with type='HTTPS', fqdn=<the app's domain>, resource_path='{endpoint}' and "
+                             f"measure_latency=True.")
+        else:
+            found = [(c, _problems(c, endpoint)) for c in matching]
+            if all(problems for _, problems in found):
+                check, problems = found[0]
+                for message in problems:
+                    report_violation(message, check.urn)
+
+
+POLICY = stack_policy(
+    name="monitoring-configure-health-checks",
+    description="Each health endpoint must have a Route 53 HTTPS health check that measures latency.",
+    validate=_validate,
+    severity=Severity.HIGH,
+    remediation_steps="Add an aws.route53.HealthCheck per endpoint (type='HTTPS', fqdn=<app domain>, port=443, "
+                      "resource_path=<endpoint>, enable_sni=True, measure_latency=True) and a HealthCheckStatus "
+                      "alarm on it.",
+    reference=checklist_reference("Monitoring and Alerting Setup", "Health Check Endpoints",
+                                  "`/api/health` - General application health"),
+    tags=["aws", "route53", "monitoring", "availability"],
+    config_schema={"endpoints": {"type": "array", "items": {"type": "string"}, "default": DEFAULTS["endpoints"],
+                                 "description": "URL paths that must each have an HTTPS health check."}},
+)

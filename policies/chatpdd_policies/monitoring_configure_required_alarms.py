@@ -1,0 +1,226 @@
+"""monitoring-configure-required-alarms (stack): the checklist's alerts exist as CloudWatch alarms that
+page someone.
+
+Coverage: for every monitored resource -- RDS primaries (tag ``Role=rds-primary``, or no
+``replicateSourceDb``), replicas (tag ``Role=rds-replica`` or ``replicateSourceDb``), RDS proxies, and
+the stack as a whole -- each check id of ``requiredChecksByRole`` has an
+``aws:cloudwatch/metricAlarm:MetricAlarm`` tagged ``Check=<id>`` that watches that resource: its
+identifier (``DBInstanceIdentifier`` = the instance's ``identifier``, ``ProxyName`` = the proxy's ``name``)
+in ``dimensions`` or in a ``metricQueries[].metric.dimensions``, or a property dependency of those on
+the resource. Stack checks need no dimension.
+
+Quality: every alarm tagged with a check id of ``alarmChecks`` carries ``Severity=<the check's
+severity>``, compares in the check's direction, has a threshold no looser than the checklist limit
+(GreaterThanThreshold: <= limit; LessThanThreshold: >= limit), does not disable its actions
+(``actionsEnabled`` absent = the provider default, on) and lists in ``alarmActions`` an
+``aws:sns/topic:Topic`` of this stack tagged with the same ``Severity`` (a literal topic ARN, or a
+property dependency: topic ARNs are unknown at preview).
+
+Redis Cloud alerts are ``rediscloud-subscription-database-configure-alerts``. The defaults are
+stacks/checklist.py ``REQUIRED_CHECKS_BY_ROLE`` and ``ALARM_CHECKS`` (test_checklist_sync.py).
+"""
+
+from pulumi_policy import ReportViolation, Severity, StackValidationArgs
+
+from chatpdd_policies._util import (
+    MISSING,
+    RDS_INSTANCE,
+    RDS_PROXY,
+    UNKNOWN,
+    as_number,
+    checklist_reference,
+    config_value,
+    depends_on,
+    fmt,
+    is_replica,
+    label,
+    lookup,
+    lookup_list,
+    resources_of_type,
+    stack_policy,
+    tag,
+    unknown_message,
+)
+
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+TOPIC = "aws:sns/topic:Topic"
+
+DEFAULTS = {
+    "requiredChecksByRole": {
+        "rds-primary": ["disk-warning", "db-connections-warning"],
+        "rds-replica": ["disk-warning", "replica-lag-warning"],
+        "rds-proxy": ["db-pool-warning"],
+        "stack": ["app-health", "database-connectivity", "collaboration-health", "redis-connectivity",
+                  "error-rate-critical", "response-time-critical", "memory-critical",
+                  "error-rate-warning", "response-time-warning", "websocket-drops-warning"],
+    },
+    "alarmChecks": {
+        "app-health": {"severity": "critical", "comparison": "LessThanThreshold", "limit": 1},
+        "database-connectivity": {"severity": "critical", "comparison": "LessThanThreshold", "limit": 1},
+        "collaboration-health": {"severity": "critical", "comparison": "LessThanThreshold", "limit": 1},
+        "redis-connectivity": {"severity": "critical", "comparison": "LessThanThreshold", "limit": 1},
+        "error-rate-critical": {"severity": "critical", "comparison": "GreaterThanThreshold", "limit": 5},
+        "response-time-critical": {"severity": "critical", "comparison": "GreaterThanThreshold", "limit": 5000},
+        "memory-critical": {"severity": "critical", "comparison": "GreaterThanThreshold", "limit": 90},
+        "error-rate-warning": {"severity": "warning", "comparison": "GreaterThanThreshold", "limit": 1},
+        "response-time-warning": {"severity": "warning", "comparison": "GreaterThanThreshold", "limit": 2000},
+        "websocket-drops-warning": {"severity": "warning", "comparison": "GreaterThanThreshold", "limit": 10},
+        "db-pool-warning": {"severity": "warning", "comparison": "GreaterThanThreshold", "limit": 80},
+        "db-connections-warning": {"severity": "warning", "comparison": "GreaterThanThreshold", "limit": 80},
+        "disk-warning": {"severity": "warning", "comparison": "GreaterThanThreshold", "limit": 85},
+        "replica-lag-warning": {"severity": "warning", "comparison": "GreaterThanThreshold", "limit": 30},
+    },
+}
+# comparison -> the operators that alarm at least as early
+OPERATORS = {"GreaterThanThreshold": ("GreaterThanThreshold", "GreaterThanOrEqualToThreshold"),
+             "LessThanThreshold": ("LessThanThreshold", "LessThanOrEqualToThreshold")}
+# role -> (dimension name, the monitored resource's property that holds its value)
+DIMENSIONS = {"rds-primary": ("DBInstanceIdentifier", "identifier"),
+              "rds-replica": ("DBInstanceIdentifier", "identifier"),
+              "rds-proxy": ("ProxyName", "name")}
+
+
+def _monitored(args: StackValidationArgs) -> list[tuple[str, object]]:
+    """(role, resource) for every resource that needs alarms of its own."""
+    found = []
+    for db in resources_of_type(args, RDS_INSTANCE):
+        replica = tag(db.props, "Role") == "rds-replica" or (
+            is_replica(db.props) and tag(db.props, "Role") != "rds-primary")
+        found.append(("rds-replica" if replica else "rds-primary", db))
+    return found + [("rds-proxy", proxy) for proxy in resources_of_type(args, RDS_PROXY)]
+
+
+def _notifies(alarm, severity: str, topics: list) -> object:
+    """True if ``alarmActions`` reaches a topic of this stack tagged ``severity``; UNKNOWN if an action is
+    unknown and taken from no topic of this stack; else False."""
+    actions = lookup_list(alarm.props, "alarmActions")
+    matching = [t for t in topics if tag(t.props, "Severity") == severity]
+    if any(depends_on(alarm, "alarmActions", t) for t in matching):
+        return True
+    listed = [UNKNOWN] if actions is UNKNOWN else ([] if actions is MISSING else actions)
+    names = [lookup(t.props, "name") for t in matching]
+    if any(isinstance(a, str) and isinstance(n, str) and a.endswith(f":{n}") for a in listed for n in names):
+        return True
+    return UNKNOWN if UNKNOWN in listed and not any(depends_on(alarm, "alarmActions", t) for t in topics) else False
+
+
+def _alarm_problems(alarm, check: str, spec: dict, topics: list) -> list[str]:
+    name, severity, comparison, limit = label(alarm), spec["severity"], spec["comparison"], spec["limit"]
+    problems = []
+    tagged = tag(alarm.props, "Severity")
+    if tagged is UNKNOWN:
+        problems.append(unknown_message(name, "tags.Severity", f"the severity of check {check}"))
+    elif tagged != severity:
+        shown = "no Severity tag" if tagged is MISSING else f"Severity={tagged}"
+        problems.append(f"{name} has {shown}; check {check} is {severity}. Fix: tag it Severity={severity}.")
+    operator = lookup(alarm.props, "comparisonOperator")
+    if operator is UNKNOWN:
+        problems.append(unknown_message(name, "comparisonOperator", f"the direction of check {check}"))
+    elif operator not in OPERATORS.get(comparison, (comparison,)):
+        problems.append(f"{name} compares with {operator}; check {check} needs {comparison}. "
+                        f"Fix: set comparison_operator='{comparison}'.")
+    threshold = lookup(alarm.props, "threshold")
+    greater = comparison == "GreaterThanThreshold"
+    if threshold is UNKNOWN:
+        problems.append(unknown_message(name, "threshold", f"the checklist limit of check {check}"))
+    elif as_number(threshold) is None:
+        problems.append(f"{name} has no static threshold; check {check} needs one. Fix: set threshold={fmt(limit)}.")
+    elif (as_number(threshold) > limit) if greater else (as_number(threshold) < limit):
+        problems.append(f"{name} has threshold {fmt(threshold)}, looser than the checklist's {fmt(limit)} for check "
+                        f"{check}. Fix: set threshold to {fmt(limit)} or {'less' if greater else 'more'}.")
+    enabled = lookup(alarm.props, "actionsEnabled")
+    if enabled is UNKNOWN:
+        problems.append(unknown_message(name, "actionsEnabled", f"the notifications of check {check}"))
+    elif enabled is False:
+        problems.append(f"{name} has its actions disabled. Fix: set actions_enabled=True.")
+    notifies = _notifies(alarm, severity, topics)
+    if notifies is UNKNOWN:
+        problems.append(unknown_message(name, "alarmActions", f"the notifications of check {check}"))
+    elif notifies is False:
+        problems.append(f"{name} does not notify an SNS topic of this stack tagged Severity={severity}. "
+                        f"Fix: set alarm_actions to the {severity} topic's ARN.")
+    return problems
+
+
+def _watches(alarm, resource, dimension: str, prop: str) -> object:
+    """True / False / UNKNOWN: does ``alarm`` watch ``resource`` (dimension ``dimension`` = its ``prop``)?"""
+    if depends_on(alarm, "dimensions", resource) or depends_on(alarm, "metricQueries", resource):
+        return True
+    identifier = lookup(resource.props, prop)
+    queries = lookup_list(alarm.props, "metricQueries")
+    values = [lookup(alarm.props, "dimensions", dimension)] + (
+        [UNKNOWN] if queries is UNKNOWN else [lookup(q, "metric", "dimensions", dimension)
+                                             for q in ([] if queries is MISSING else queries)])
+    if isinstance(identifier, str) and identifier in values:
+        return True
+    return UNKNOWN if UNKNOWN in values or identifier is UNKNOWN else False
+
+
+def _coverage_problem(role: str, resource, check: str, spec: dict, alarms: list) -> str:
+    fix = f"Fix: add an aws.cloudwatch.MetricAlarm tagged Check={check}, Severity={spec['severity']}"
+    if resource is None:
+        return "" if alarms else f"Stack has no CloudWatch alarm for check {check}. {fix}."
+    dimension, prop = DIMENSIONS[role]
+    results = [_watches(alarm, resource, dimension, prop) for alarm in alarms]
+    if True in results:
+        return ""
+    if UNKNOWN in results:
+        alarm = alarms[results.index(UNKNOWN)]
+        if lookup(resource.props, prop) is UNKNOWN:
+            return unknown_message(label(resource), prop, f"which alarm covers check {check}")
+        return unknown_message(label(alarm), "dimensions", f"whether it covers check {check} of {label(resource)}")
+    identifier = lookup(resource.props, prop)
+    shown = identifier if isinstance(identifier, str) else f"<its {prop}>"
+    return f"{label(resource)} has no CloudWatch alarm for check {check}. {fix} and dimension {dimension}={shown}."
+
+
+def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    required = config_value(args, "requiredChecksByRole", DEFAULTS["requiredChecksByRole"])
+    specs = config_value(args, "alarmChecks", DEFAULTS["alarmChecks"])
+    topics = resources_of_type(args, TOPIC)
+    by_check: dict[str, list] = {}
+    for alarm in resources_of_type(args, ALARM):
+        check = tag(alarm.props, "Check")
+        if check is UNKNOWN:
+            report_violation(unknown_message(label(alarm), "tags.Check", "which checklist check it covers"), alarm.urn)
+        elif check in specs:
+            by_check.setdefault(check, []).append(alarm)
+            for message in _alarm_problems(alarm, check, specs[check], topics):
+                report_violation(message, alarm.urn)
+    for role, resource in [("stack", None), *_monitored(args)]:
+        for check in required.get(role, []):
+            spec = specs.get(check, {"severity": "<severity>"})
+            message = _coverage_problem(role, resource, check, spec, by_check.get(check, []))
+            if message:
+                report_violation(message, None if resource is None else resource.urn)
+
+
+POLICY = stack_policy(
+    name="monitoring-configure-required-alarms",
+    description="Every checklist alert must exist as a CloudWatch alarm on each monitored resource, no looser than "
+                "the checklist limit, notifying the SNS topic of its severity.",
+    validate=_validate,
+    severity=Severity.HIGH,
+    remediation_steps="Add the missing aws.cloudwatch.MetricAlarm (tags Check=<check id>, Severity=<severity>; the "
+                      "monitored identifier in dimensions), with a threshold within the checklist limit, "
+                      "actions_enabled=True and alarm_actions=[<the severity's SNS topic arn>]; see "
+                      "components/monitoring.py and stacks/checklist.py ALARM_CHECKS.",
+    reference=checklist_reference("Pre-Deployment Preparation", "Database Configuration",
+                                  "Database monitoring alerts configured"),
+    tags=["aws", "cloudwatch", "monitoring", "alerting"],
+    config_schema={
+        "requiredChecksByRole": {
+            "type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            "default": DEFAULTS["requiredChecksByRole"],
+            "description": "Role (rds-primary, rds-replica, rds-proxy, stack) -> the check ids it needs."},
+        "alarmChecks": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object", "required": ["severity", "comparison", "limit"],
+                "properties": {"severity": {"enum": ["critical", "warning", "info"]},
+                               "comparison": {"enum": ["GreaterThanThreshold", "LessThanThreshold"]},
+                               "limit": {"type": "number"}}},
+            "default": DEFAULTS["alarmChecks"],
+            "description": "Check id -> severity, direction and the loosest threshold the checklist allows."},
+    },
+)
