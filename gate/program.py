@@ -14,9 +14,10 @@ import contextvars
 import json
 import runpy
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pulumi
 from google.protobuf import json_format
@@ -53,6 +54,10 @@ class CapturedResource:
     delete_before_replace: bool = False
     provider: str | None = None
     id: str | None = None
+    # What the mocks answered (computed outputs such as arn). The mock monitor deserializes inputs before
+    # the mocks see them, so secrets arrive here UNWRAPPED: never render these without the inputs' secret
+    # wrapping (gate/stack_export.py does that).
+    outputs: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def inputs(self) -> dict[str, Any]:
@@ -122,6 +127,7 @@ class CapturingMonitor(pulumi_mocks.MockMonitor):
             delete_before_replace=bool(request.deleteBeforeReplace),
             provider=request.provider or None,
             id=response.id or None,
+            outputs=json_format.MessageToDict(response.object),
         ))
         return response
 

@@ -1,0 +1,328 @@
+"""checkov on the Pulumi program: export the captured AWS resources as a Terraform plan, run checkov's
+CLI from its own virtualenv, and turn its failed checks into gate findings.
+
+checkov has no Pulumi support, but pulumi-aws is the Terraform AWS provider underneath, so the same
+resources written as ``planned_values`` of a Terraform plan (Terraform types, snake_case attributes, nested
+blocks as lists) are what checkov's ``terraform_plan`` framework scans. The S3 checks that span a bucket
+and its sub-resources (CKV2_AWS_6, CKV_AWS_21, CKV_AWS_145) need ``configuration...expressions.<attr>
+.references``: written from the resources' property dependencies (and, for ``bucket``, from the bucket
+name). checkov scans 0 resources and passes when a plan is malformed, so the parsed resource count is
+asserted against the exported count.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import re
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+
+from gate.findings import Finding, PolicyMeta
+from gate.program import UNKNOWN, CapturedResource, is_secret
+from gate.redact import REDACTED, Redactor
+from gate.terraform_types import attribute_name, is_exportable_candidate, is_map, terraform_type
+
+TERRAFORM_VERSION = "1.9.8"  # the plan format checkov parses; no Terraform ran
+FORMAT_VERSION = "1.2"
+PROVIDER_NAME = "registry.terraform.io/hashicorp/aws"
+POLICY_PREFIX = "checkov:"
+
+
+class CheckovError(Exception):
+    """checkov is missing, crashed, or scanned something other than the exported plan. User-facing."""
+
+
+# --- export ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ExportedResource:
+    address: str
+    tf_type: str
+    name: str
+    urn: str
+
+
+@dataclass
+class PlanExport:
+    plan: dict[str, Any]
+    resources: list[ExportedResource]
+    unmapped: list[tuple[str, str]] = field(default_factory=list)  # (urn, pulumi type): AWS types not in the table
+
+    @property
+    def by_address(self) -> dict[str, ExportedResource]:
+        return {r.address: r for r in self.resources}
+
+
+def _tf_name(name: str, taken: set[str], tf_type: str) -> str:
+    base = re.sub(r"[^A-Za-z0-9_-]", "_", name) or "resource"
+    if not re.match(r"[A-Za-z_]", base):
+        base = "r_" + base
+    candidate, n = base, 2
+    while f"{tf_type}.{candidate}" in taken:
+        candidate, n = f"{base}_{n}", n + 1
+    return candidate
+
+
+def _tf_value(tf_type: str, key: str, value: Any, redactor: Redactor) -> Any:
+    if is_secret(value):
+        return REDACTED
+    if value == UNKNOWN:
+        return None  # unknown at preview: Terraform plans show null (after_unknown)
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else value
+    if isinstance(value, str):
+        return redactor.text(value)
+    if isinstance(value, list):  # a list of objects is a repeated block: one block per element
+        return [_tf_block(tf_type, v, redactor) if isinstance(v, dict) and not is_secret(v) and not is_map(key, v)
+                else _tf_value(tf_type, key, v, redactor) for v in value]
+    if isinstance(value, dict):
+        if is_map(key, value):
+            return {str(k): _tf_value(tf_type, "", v, redactor) for k, v in value.items()}
+        return [_tf_block(tf_type, value, redactor)]
+    return value
+
+
+def _tf_block(tf_type: str, props: dict[str, Any], redactor: Redactor) -> dict[str, Any]:
+    block: dict[str, Any] = {}
+    for key, value in props.items():
+        if key.startswith("__"):
+            continue
+        block[attribute_name(tf_type, key, value)] = _tf_value(tf_type, key, value, redactor)
+    return block
+
+
+def _identity_index(exported: list[ExportedResource], captured: dict[str, CapturedResource]) -> dict[str, str]:
+    """Identifying value (the resource's id or ARN) -> address. Components often pass a name that is
+    known at preview as a literal (``bucket="chatpdd-production-backups"``) instead of an output, so
+    there is no property dependency: the same value still means the same resource, as a Terraform
+    reference would have said. (The mocks give buckets, DB instances, parameter groups and proxies their
+    name as id, like the providers do.)"""
+    index: dict[str, str] = {}
+    ambiguous: set[str] = set()
+    for er in exported:
+        r = captured[er.urn]
+        for v in (r.id, r.outputs.get("arn")):
+            if not isinstance(v, str) or len(v) < 3 or v == UNKNOWN:
+                continue
+            if v in index and index[v] != er.address:
+                ambiguous.add(v)
+            index[v] = er.address
+    return {v: a for v, a in index.items() if v not in ambiguous}
+
+
+def export_plan(resources: list[CapturedResource], redactor: Redactor) -> PlanExport:
+    """The Terraform-plan JSON of every AWS resource with a known Terraform type (secrets redacted)."""
+    exported: list[ExportedResource] = []
+    unmapped: list[tuple[str, str]] = []
+    taken: set[str] = set()
+    by_urn: dict[str, ExportedResource] = {}
+    planned: list[dict[str, Any]] = []
+    for r in resources:
+        if not r.custom or not is_exportable_candidate(r.type):
+            continue
+        tf_type = terraform_type(r.type)
+        if tf_type is None:
+            unmapped.append((r.urn, r.type))
+            continue
+        name = _tf_name(r.name, taken, tf_type)
+        address = f"{tf_type}.{name}"
+        taken.add(address)
+        er = ExportedResource(address=address, tf_type=tf_type, name=name, urn=r.urn)
+        exported.append(er)
+        by_urn[r.urn] = er
+        planned.append({"address": address, "mode": "managed", "type": tf_type, "name": name,
+                        "provider_name": PROVIDER_NAME, "schema_version": 0,
+                        "values": _tf_block(tf_type, r.properties, redactor)})
+    configuration = []
+    captured = {r.urn: r for r in resources}
+    identities = _identity_index(exported, captured)
+    for er in exported:
+        r = captured[er.urn]
+        expressions: dict[str, Any] = {}
+        for prop, deps in r.property_dependencies.items():
+            refs = [ref for d in deps if d in by_urn and d != er.urn
+                    for ref in (f"{by_urn[d].address}.id", by_urn[d].address)]
+            if refs:
+                expressions[attribute_name(er.tf_type, prop, r.properties.get(prop))] = {"references": refs}
+        for prop, value in r.properties.items():
+            attr = attribute_name(er.tf_type, prop, value)
+            if attr in expressions:
+                continue
+            values = value if isinstance(value, list) else [value]
+            targets = [identities[v] for v in values if isinstance(v, str) and v in identities]
+            refs = [ref for t in targets if t != er.address for ref in (f"{t}.id", t)]
+            if refs:
+                expressions[attr] = {"references": refs}
+        configuration.append({"address": er.address, "mode": "managed", "type": er.tf_type, "name": er.name,
+                              "provider_config_key": "aws", "expressions": expressions, "schema_version": 0})
+    plan = {
+        "format_version": FORMAT_VERSION,
+        "terraform_version": TERRAFORM_VERSION,
+        "description": "Generated by the chatpdd-infra offline gate from the Pulumi program run under mocks "
+                       "(no Terraform ran); secret values are redacted.",
+        "planned_values": {"root_module": {"resources": planned}},
+        "configuration": {"provider_config": {"aws": {"name": "aws", "full_name": PROVIDER_NAME}},
+                          "root_module": {"resources": configuration}},
+    }
+    return PlanExport(plan=plan, resources=exported, unmapped=unmapped)
+
+
+# --- skips -----------------------------------------------------------------------------------------
+
+class CheckovSkip(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    check: Annotated[str, StringConstraints(pattern=r"^CKV2?_[A-Z0-9]+_[0-9]+$")]
+    resource: Annotated[str, StringConstraints(min_length=1)] | None = None  # address glob; None = everywhere
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10)]
+
+    def covers(self, check_id: str, address: str) -> bool:
+        return check_id == self.check and (self.resource is None or fnmatch.fnmatchcase(address, self.resource))
+
+
+class CheckovSkipsFile(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    skips: list[CheckovSkip]
+
+
+def load_skips(path: Path, display: str) -> list[CheckovSkip]:
+    try:
+        document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        return list(CheckovSkipsFile.model_validate(document if document is not None else {}).skips)
+    except OSError as exc:
+        raise CheckovError(f"Cannot read the checkov skip list {display}: {exc.strerror}.") from None
+    except yaml.YAMLError as exc:
+        raise CheckovError(f"The checkov skip list {display} is not valid YAML ({exc}).") from None
+    except ValidationError as err:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors(include_url=False))
+        raise CheckovError(f"Invalid checkov skip list {display}: {problems}. Each skip needs check (a checkov id), "
+                           f"reason (a sentence) and optionally resource (a Terraform address glob).") from None
+
+
+# --- run -------------------------------------------------------------------------------------------
+
+@dataclass
+class CheckovRun:
+    report: dict[str, Any]
+    seconds: float
+    command: list[str]
+
+
+def checkov_binary(repo_root: Path) -> Path:
+    return repo_root / ".venv-checkov" / "bin" / "checkov"
+
+
+def start_checkov(binary: Path, plan_path: Path) -> tuple[subprocess.Popen, list[str], float]:
+    """Start checkov on the plan (it takes seconds, mostly start-up: the gate overlaps it with the pack)."""
+    if not binary.is_file():
+        raise CheckovError(
+            f"checkov is not installed at {binary}. It lives in its own virtualenv (it pins boto3 exactly): "
+            f"create it with `make setup` (or `python3 -m venv .venv-checkov && .venv-checkov/bin/pip install "
+            f"-r gate/requirements-checkov.txt`), or run the gate with --no-checkov.")
+    command = [str(binary), "-f", str(plan_path), "--framework", "terraform_plan", "-o", "json", "--compact",
+               "--skip-download"]
+    env = {**os.environ, "BC_SKIP_MAPPING": "TRUE", "LOG_LEVEL": "WARNING"}
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                            env=env, cwd=plan_path.parent)
+    return proc, command, time.monotonic()
+
+
+def finish_checkov(proc: subprocess.Popen, command: list[str], started: float, expected: int,
+                   timeout: float = 600) -> CheckovRun:
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise CheckovError(f"checkov did not finish within {timeout:.0f} s.") from None
+    seconds = time.monotonic() - started
+    # checkov exits 1 when a check fails; anything else non-zero is a crash.
+    if proc.returncode not in (0, 1):
+        tail = stderr.decode(errors="replace").strip().splitlines()[-5:]
+        raise CheckovError(f"checkov failed (exit code {proc.returncode}): {' | '.join(tail) or 'no output'}.")
+    try:
+        report = json.loads(stdout.decode(errors="replace") or "{}")
+    except json.JSONDecodeError:
+        raise CheckovError("checkov did not print a JSON report (-o json); run the command by hand: "
+                           + " ".join(command)) from None
+    if isinstance(report, list):  # one report per framework: keep terraform_plan's
+        report = next((r for r in report if r.get("check_type") == "terraform_plan"), {})
+    counted = int(report.get("summary", {}).get("resource_count", 0))
+    if counted != expected:
+        raise CheckovError(
+            f"checkov parsed {counted} resource(s) from the exported plan but the gate exported {expected}: the "
+            f"plan is malformed for checkov (it silently scans nothing on a malformed plan), so its result "
+            f"cannot be trusted. Check gate/checkov.py's export against checkov's terraform_plan parser.")
+    return CheckovRun(report=report, seconds=seconds, command=command)
+
+
+# --- merge -----------------------------------------------------------------------------------------
+
+@dataclass
+class CheckovMerge:
+    findings: list[Finding]
+    rules: dict[str, PolicyMeta]
+    passed: int
+    failed: int
+    skipped: int
+    checks: dict[str, str]  # check id -> "passed" | "failed" | "skipped" (worst wins), for JUnit
+
+
+def merge_results(run: CheckovRun, export: PlanExport, skips: list[CheckovSkip],
+                  resource_names: dict[str, str]) -> CheckovMerge:
+    """Failed checks -> findings (mandatory unless a skip covers them, then status "skipped" with its
+    reason). ``resource_names`` maps URN -> Pulumi name for the reports."""
+    results = run.report.get("results", {})
+    by_address = export.by_address
+    findings: list[Finding] = []
+    rules: dict[str, PolicyMeta] = {}
+    checks: dict[str, str] = {}
+
+    def rule(check: dict[str, Any]) -> str:
+        name = POLICY_PREFIX + check["check_id"]
+        if name not in rules:
+            rules[name] = PolicyMeta(
+                name=name, source="checkov", description=check.get("check_name") or check["check_id"],
+                enforcement="mandatory", severity=(check.get("severity") or "unspecified").lower(),
+                remediation=(f"Make the resource pass {check['check_id']} ({check.get('check_name', '')}), or add a "
+                             f"skip with a reason to gate/checkov-skips.yaml."),
+                url=check.get("guideline") or None)
+        return name
+
+    for check in results.get("passed_checks", []):
+        rule(check)
+        checks.setdefault(check["check_id"], "passed")
+    skipped = 0
+    for check in results.get("failed_checks", []):
+        name = rule(check)
+        address = check.get("resource_address") or check.get("resource", "")
+        exported = by_address.get(address)
+        skip = next((s for s in skips if s.covers(check["check_id"], address)), None)
+        meta = rules[name]
+        finding = Finding(
+            policy=name, source="checkov", enforcement="mandatory", severity=meta.severity,
+            message=f"{address} fails {check['check_id']}: {check.get('check_name', '')}",
+            urn=exported.urn if exported else None,
+            resource_name=resource_names.get(exported.urn, address) if exported else address,
+            resource_type=exported.tf_type if exported else None, remediation=meta.remediation)
+        if skip:
+            finding.status = "skipped"
+            finding.waiver = {"kind": "checkov-skip", "reason": skip.reason}
+            skipped += 1
+            checks[check["check_id"]] = "skipped" if checks.get(check["check_id"]) != "failed" else "failed"
+        else:
+            checks[check["check_id"]] = "failed"
+        findings.append(finding)
+    return CheckovMerge(findings=findings, rules=rules, passed=len(results.get("passed_checks", [])),
+                        failed=len(findings) - skipped, skipped=skipped, checks=checks)

@@ -1,0 +1,400 @@
+"""The offline gate as one straight pipeline: config -> program -> resources -> policies -> report.
+
+1. the stack config is validated (stacks.loader; secrets become opaque placeholders),
+2. ``__main__.py`` runs under Pulumi mocks and every resource is captured (gate.program),
+3. the policy pack runs in its own process over the Analyzer gRPC service with the stack's pack config
+   (Analyze per resource, AnalyzeStack once), exactly what ``pulumi preview --policy-pack`` drives,
+4. checkov scans the same resources exported as a Terraform plan (optional),
+5. exemptions are applied, every finding gets a location and a fingerprint,
+6. the reports are written -- every byte through the run's :class:`~gate.redact.Redactor`.
+
+Two things overlap for wall-clock time only, without changing the order of the logic: the pack process
+starts while the program runs, and checkov (seconds of start-up) runs while the pack analyses.
+Bad input of any kind raises :class:`GateInputError` (exit code 2) with a user-facing message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import time
+from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gate import checkov as ck
+from gate.analyzer import (
+    AnalyzeResult,
+    AnalyzerResource,
+    PackConfigError,
+    PackInfo,
+    PackProcessError,
+    PolicyPackProcess,
+)
+from gate.exemptions import ExemptionOutcome, ExemptionsError, LoadedExemptions, apply_exemptions, load_exemptions
+from gate.findings import (
+    EXPIRED_EXEMPTION_POLICY,
+    Finding,
+    PolicyMeta,
+    assign_fingerprints,
+    sort_findings,
+)
+from gate.locations import Locator, display_path
+from gate.program import CapturedResource, ProgramRun, run_program
+from gate.redact import Redactor, plain_strings, secret_strings, stack_file_ciphertexts
+from stacks.loader import LoadedStack, StackConfigError, find_stack_file, load_stack_file
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+OUTPUT_FILES = ("report.md", "report.sarif", "junit.xml", "report.json", "plan.tf.json", "stack-export.json",
+                "checkov.json")
+# The pack serves Analyze on 4 threads: a few more requests in flight hide the round trips.
+ANALYZE_CONCURRENCY = 8
+
+
+class GateInputError(Exception):
+    """Bad input (config, stack, pack config, exemptions, skip list, program, tooling): exit code 2.
+    ``str()`` is the complete, user-facing message."""
+
+
+@dataclass
+class GateOptions:
+    stack: str
+    out: Path = REPO_ROOT / "gate-out"
+    repo_root: Path = REPO_ROOT
+    stack_file: Path | None = None  # default: <repo>/Pulumi.<stack>.yaml
+    program: Path | None = None  # default: <repo>/__main__.py
+    pack_dir: Path | None = None  # default: <repo>/policies
+    pack_config: Path | None = None  # default: <repo>/policies/config/<stack>.json
+    exemptions: Path | None = None  # default: <repo>/gate/exemptions.yaml
+    checkov_skips: Path | None = None  # default: <repo>/gate/checkov-skips.yaml
+    checkov: bool = True
+    today: dt.date = field(default_factory=dt.date.today)
+    write: bool = True
+
+
+@dataclass
+class CheckovSummary:
+    ran: bool
+    reason: str = ""  # why it did not run
+    resource_count: int = 0
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    command: list[str] = field(default_factory=list)
+    checks: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class GateResult:
+    stack: str
+    stack_file: str
+    pack_config_file: str
+    exemptions_file: str
+    pack: PackInfo
+    policies: dict[str, PolicyMeta]  # every rule a finding can name: pack, checkov, gate
+    resources: list[CapturedResource]
+    findings: list[Finding]
+    warnings: list[str]
+    not_applicable: dict[str, int]  # policy -> resources it declared itself not applicable to
+    exemptions: LoadedExemptions
+    exemption_outcome: ExemptionOutcome
+    checkov: CheckovSummary
+    exported_count: int
+    timings: dict[str, float]
+    today: dt.date
+    redactor: Redactor = field(repr=False)
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def blocking(self) -> list[Finding]:
+        return [f for f in self.findings if f.blocking]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.blocking else 0
+
+    @property
+    def resource_types(self) -> Counter[str]:
+        return Counter(r.type for r in self.resources)
+
+    def count(self, status: str, enforcement: str | None = None) -> int:
+        return sum(1 for f in self.findings if f.status == status and (enforcement is None or f.enforcement == enforcement))
+
+
+# --- steps -----------------------------------------------------------------------------------------
+
+def load_stack(options: GateOptions) -> LoadedStack:
+    try:
+        path = options.stack_file or find_stack_file(options.repo_root, options.stack)
+        return load_stack_file(path)
+    except StackConfigError as err:
+        raise GateInputError(str(err)) from None
+
+
+def capture(loaded: LoadedStack, program: Path) -> ProgramRun:
+    """Run the program under mocks; any exception or error log is bad input, not a gate crash."""
+    if str(REPO_ROOT) not in sys.path:  # a program outside the repo still imports components/ and stacks/
+        sys.path.insert(0, str(REPO_ROOT))
+    try:
+        run = run_program(loaded, program)
+    except Exception as exc:  # noqa: BLE001 - whatever the program raises is reported, not re-raised
+        message = str(exc).strip().splitlines()
+        raise GateInputError(
+            f"The program {program.name} failed under Pulumi mocks for stack '{loaded.name}': "
+            f"{type(exc).__name__}: {' '.join(message)[:600] or '(no message)'}. Fix the program (run "
+            f"`python -m gate preview --stack {loaded.name} --debug` for the traceback).") from exc
+    errors = [msg for severity, msg in run.log if severity == "error"]
+    if errors:
+        raise GateInputError(f"The program {program.name} logged {len(errors)} error(s) for stack '{loaded.name}': "
+                             + " | ".join(e.strip()[:300] for e in errors[:3]))
+    return run
+
+
+def build_redactor(loaded: LoadedStack, resources: list[CapturedResource], outputs: dict[str, Any]) -> Redactor:
+    """A redactor for this run's secrets: the stack file's ciphertexts and the plaintext of every
+    secret-wrapped input or output. A string the program also passes in the clear, whole or inside another
+    value (the SDK wraps every Vercel env var value: ``AWS_REGION=us-east-1``, ``SMTP_USER``), is public
+    already and is not scrubbed from text -- scrubbing it would mangle every resource name that contains
+    it; its wrapped occurrences are still redacted structurally, and the placeholders always are."""
+    wrapped: set[str] = set()
+    public: set[str] = set()
+    for props in (*(r.properties for r in resources), outputs):
+        wrapped.update(secret_strings(props))
+        public.update(plain_strings(props))
+    haystack = "\0".join(public)
+    return Redactor({*stack_file_ciphertexts(loaded.path), *(s for s in wrapped if s not in haystack)})
+
+
+def to_analyzer(r: CapturedResource) -> AnalyzerResource:
+    return AnalyzerResource(urn=r.urn, type=r.type, name=r.name, properties=r.properties, parent=r.parent,
+                            dependencies=list(r.dependencies), property_dependencies=dict(r.property_dependencies),
+                            protect=r.protect, retain_on_delete=r.retain_on_delete,
+                            ignore_changes=list(r.ignore_changes),
+                            additional_secret_outputs=list(r.additional_secret_outputs), provider=r.provider)
+
+
+def analyze(pack: PolicyPackProcess, resources: list[CapturedResource]) -> AnalyzeResult:
+    """What a preview does: Analyze for every resource (several in flight on the one channel), then
+    AnalyzeStack once with parents, dependencies, property dependencies and options."""
+    wire = [to_analyzer(r) for r in resources]
+    total = AnalyzeResult()
+    with ThreadPoolExecutor(max_workers=ANALYZE_CONCURRENCY) as pool:
+        for r, one in zip(wire, pool.map(pack.analyze, wire), strict=True):
+            for d in one.diagnostics:
+                d.urn = d.urn or r.urn
+            total.diagnostics += one.diagnostics
+            total.not_applicable += one.not_applicable
+    stack = pack.analyze_stack(wire)
+    total.diagnostics += stack.diagnostics
+    total.not_applicable += stack.not_applicable
+    return total
+
+
+def pack_findings(result: AnalyzeResult, policies: dict[str, PolicyMeta],
+                  by_urn: dict[str, CapturedResource]) -> list[Finding]:
+    findings = []
+    for d in result.diagnostics:
+        meta = policies.get(d.policy_name)
+        message = d.message
+        if d.description and message.startswith(d.description + "\n"):
+            message = message[len(d.description) + 1:]  # the SDK prefixes the policy description
+        resource = by_urn.get(d.urn)
+        findings.append(Finding(
+            policy=d.policy_name, source="policy-pack",
+            enforcement="mandatory" if d.enforcement_level in ("mandatory", "remediate") else d.enforcement_level,
+            severity=d.severity if d.severity != "unspecified" or meta is None else meta.severity,
+            message=message.strip(), urn=d.urn or None, resource_name=resource.name if resource else None,
+            resource_type=resource.type if resource else None, remediation=meta.remediation if meta else ""))
+    return findings
+
+
+def _read_pack_config(path: Path, display: str) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise GateInputError(f"No policy pack config for this stack: {display} does not exist. Every stack has "
+                             f"one (policies/config/<stack>.json, the file `pulumi preview --policy-pack-config` "
+                             f"takes); pass another with --pack-config.") from None
+    except OSError as exc:
+        raise GateInputError(f"Cannot read the policy pack config {display}: {exc.strerror}.") from None
+    except json.JSONDecodeError as exc:
+        raise GateInputError(f"The policy pack config {display} is not valid JSON (line {exc.lineno}, column "
+                             f"{exc.colno}: {exc.msg}).") from None
+
+
+def _start_pack(pack: PolicyPackProcess) -> PolicyPackProcess:
+    return pack.start()
+
+
+# --- the pipeline ----------------------------------------------------------------------------------
+
+def run_gate(options: GateOptions, resources: list[CapturedResource] | None = None) -> GateResult:
+    """Run the gate. ``resources`` replaces the program run (the benchmark's synthetic stacks)."""
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    root = options.repo_root
+    out = Path(options.out)
+    if options.write:
+        _clear_outputs(out)
+    loaded = load_stack(options)
+    stack_file = display_path(loaded.path, root)
+    timings["config"] = time.perf_counter() - t0
+
+    pack_dir = options.pack_dir or root / "policies"
+    pack = PolicyPackProcess(pack_dir)
+    with ThreadPoolExecutor(max_workers=1) as starter:
+        started: Future = starter.submit(_start_pack, pack)  # the pack boots while the program runs
+        try:
+            return _run_started(options, loaded, stack_file, pack, started, resources, timings, t0)
+        finally:
+            try:
+                started.result()
+            except Exception:  # noqa: BLE001 - already reported by _run_started, or irrelevant after an error
+                pass
+            pack.stop()
+
+
+def _run_started(options: GateOptions, loaded: LoadedStack, stack_file: str, pack: PolicyPackProcess,
+                 started: Future, resources: list[CapturedResource] | None, timings: dict[str, float],
+                 t0: float) -> GateResult:
+    root = options.repo_root
+    out = Path(options.out)
+    t = time.perf_counter()
+    if resources is None:
+        run = capture(loaded, options.program or root / "__main__.py")
+        resources, outputs = run.resources, run.outputs
+    else:
+        run = ProgramRun(stack=loaded.name, resources=resources, outputs={}, log=[])
+        outputs = {}
+    timings["program"] = time.perf_counter() - t
+    redactor = build_redactor(loaded, resources, outputs)
+    by_urn = {r.urn: r for r in resources}
+
+    # checkov: export now, scan while the pack analyses.
+    t = time.perf_counter()
+    export = ck.export_plan(resources, redactor)
+    checkov_proc = None
+    skips: list[ck.CheckovSkip] = []
+    if options.write:
+        out.mkdir(parents=True, exist_ok=True)
+        redactor.write(out / "plan.tf.json", json.dumps(export.plan, indent=2, sort_keys=True))
+    if options.checkov:
+        skips_path = options.checkov_skips or root / "gate" / "checkov-skips.yaml"
+        try:
+            skips = ck.load_skips(skips_path, display_path(skips_path, root))
+            if not options.write:
+                raise ck.CheckovError("checkov needs the plan written to --out")
+            checkov_proc = ck.start_checkov(ck.checkov_binary(root), (out / "plan.tf.json").resolve())
+        except ck.CheckovError as err:
+            raise GateInputError(str(err)) from None
+    timings["export"] = time.perf_counter() - t
+
+    try:
+        t = time.perf_counter()
+        try:
+            started.result()
+            info = pack.info()
+        except PackProcessError as err:
+            raise GateInputError(f"The policy pack did not start: {err}") from None
+        timings["pack_start_wait"] = time.perf_counter() - t
+        pack_config_path = options.pack_config or root / "policies" / "config" / f"{loaded.name}.json"
+        pack_config_file = display_path(pack_config_path, root)
+        try:
+            resolved = pack.configure(_read_pack_config(pack_config_path, pack_config_file), source=pack_config_file)
+        except PackConfigError as err:
+            raise GateInputError(f"Invalid policy pack config: {err}.") from None
+        policies = {p.name: PolicyMeta(
+            name=p.name, source="policy-pack", description=p.description,
+            enforcement="mandatory" if resolved[p.name][0] == "remediate" else resolved[p.name][0],
+            severity=p.severity, remediation=p.remediation_steps, reference=p.framework_reference or None)
+            for p in info.policies}
+        policies[EXPIRED_EXEMPTION_POLICY] = PolicyMeta(
+            name=EXPIRED_EXEMPTION_POLICY, source="gate", enforcement="mandatory", severity="high",
+            description="Exemptions in gate/exemptions.yaml expire; an expired exemption blocks until it is "
+                        "renewed after review or removed.",
+            remediation="Fix the exempted finding, or renew the exemption (new reason and expiry) after review.")
+        exemptions_path = options.exemptions or root / "gate" / "exemptions.yaml"
+        exemptions_file = display_path(exemptions_path, root)
+        try:
+            exemptions = load_exemptions(exemptions_path, exemptions_file, set(info_names(info)))
+        except ExemptionsError as err:
+            raise GateInputError(str(err)) from None
+
+        t = time.perf_counter()
+        try:
+            result = analyze(pack, resources)
+        except PackProcessError as err:
+            raise GateInputError(f"The policy pack failed while analysing: {err}") from None
+        timings["analyze"] = time.perf_counter() - t
+        findings = pack_findings(result, policies, by_urn)
+        not_applicable = Counter(name for name, _ in result.not_applicable)
+
+        checkov = CheckovSummary(ran=False, reason="--no-checkov" if not options.checkov else "")
+        if checkov_proc is not None:
+            t = time.perf_counter()
+            proc, command, started_at = checkov_proc
+            checkov_proc = None
+            try:
+                ck_run = ck.finish_checkov(proc, command, started_at, expected=len(export.resources))
+            except ck.CheckovError as err:
+                raise GateInputError(str(err)) from None
+            merged = ck.merge_results(ck_run, export, skips, {r.urn: r.name for r in resources})
+            findings += merged.findings
+            policies.update(merged.rules)
+            checkov = CheckovSummary(ran=True, resource_count=len(export.resources), passed=merged.passed,
+                                     failed=merged.failed, skipped=merged.skipped, seconds=ck_run.seconds,
+                                     command=["checkov", *command[1:]], checks=merged.checks)
+            if options.write:
+                redactor.write(out / "checkov.json", json.dumps(ck_run.report, indent=2, sort_keys=True))
+            timings["checkov_wait"] = time.perf_counter() - t
+        elif options.write:
+            redactor.write(out / "checkov.json", json.dumps({"ran": False, "reason": checkov.reason}, indent=2))
+    finally:
+        if checkov_proc is not None:  # an error above: do not leave checkov running
+            checkov_proc[0].kill()
+            checkov_proc[0].communicate()
+
+    t = time.perf_counter()
+    outcome = apply_exemptions(findings, exemptions, stack=loaded.name, today=options.today,
+                               checkov_ran=checkov.ran)
+    findings = outcome.findings
+    locator = Locator(root, loaded, resources)
+    for f in findings:
+        if f.location is None:
+            f.location = locator.locate(f)
+        f.message = redactor.text(f.message)
+    assign_fingerprints(findings)
+    warnings = list(outcome.warnings)
+    warnings += [f"{urn} ({kind}) is an AWS resource with no Terraform type in gate/terraform_types.py: checkov "
+                 f"did not see it." for urn, kind in export.unmapped]
+    gate_result = GateResult(
+        stack=loaded.name, stack_file=stack_file, pack_config_file=pack_config_file, exemptions_file=exemptions_file,
+        pack=info, policies=policies, resources=resources, findings=sort_findings(findings), warnings=warnings,
+        not_applicable=dict(not_applicable), exemptions=exemptions, exemption_outcome=outcome, checkov=checkov,
+        exported_count=len(export.resources), timings=timings, today=options.today, redactor=redactor)
+    timings["findings"] = time.perf_counter() - t
+    if options.write:
+        from gate.reports import write_reports  # reports import pipeline types; import here keeps the graph acyclic
+
+        t = time.perf_counter()
+        gate_result.files = write_reports(gate_result, out, run)
+        timings["reports"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - t0
+    return gate_result
+
+
+def info_names(info: PackInfo) -> list[str]:
+    return [p.name for p in info.policies]
+
+
+def _clear_outputs(out: Path) -> None:
+    """Remove the previous run's reports first: a failed run must not leave a stale verdict behind."""
+    for name in OUTPUT_FILES:
+        try:
+            (out / name).unlink()
+        except FileNotFoundError:
+            pass

@@ -1,0 +1,52 @@
+"""Wording shared by the human-readable reports, so the terminal and the PR comment say the same thing."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gate.findings import Finding
+
+if TYPE_CHECKING:
+    from gate.pipeline import GateResult
+
+
+def plural(n: int, word: str) -> str:
+    if n == 1:
+        return f"1 {word}"
+    return f"{n} {word[:-1]}ies" if word.endswith("y") and word[-2:-1] not in "aeiou" else f"{n} {word}s"
+
+
+def verdict(result: GateResult) -> str:
+    blocking = len(result.blocking)
+    advisories = result.count("open", "advisory")
+    exempted = result.count("exempted")
+    skipped = result.count("skipped")
+    head = "FAIL" if blocking else "PASS"
+    parts = [plural(blocking, "blocking violation"), plural(advisories, "advisory"),
+             f"{exempted} exempted", f"{skipped} checkov skipped"]
+    if result.warnings:
+        parts.append(plural(len(result.warnings), "warning"))
+    return f"{head}: {', '.join(parts)} (stack {result.stack}, exit code {result.exit_code})"
+
+
+def waiver(f: Finding) -> str:
+    if f.waiver.get("kind") == "exemption":
+        return (f"exempted until {f.waiver['expires']} (owner {f.waiver['owner']}, {f.waiver['where']}): "
+                f"{f.waiver['reason']}")
+    if f.waiver.get("kind") == "checkov-skip":
+        return f"skipped (gate/checkov-skips.yaml): {f.waiver['reason']}"
+    return ""
+
+
+def where(f: Finding) -> str:
+    return f"{f.location.path}:{f.location.line}" if f.location else ""
+
+
+def sections(result: GateResult) -> list[tuple[str, list[Finding]]]:
+    """(title, findings) in report order: blocking, advisory, exempted, checkov skipped."""
+    return [
+        ("Blocking violations (mandatory)", [f for f in result.findings if f.blocking]),
+        ("Advisories", [f for f in result.findings if f.status == "open" and not f.blocking]),
+        ("Exempted", [f for f in result.findings if f.status == "exempted"]),
+        ("Skipped checkov checks", [f for f in result.findings if f.status == "skipped"]),
+    ]

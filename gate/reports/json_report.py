@@ -1,0 +1,57 @@
+"""``report.json``: everything, machine-readable -- the other reports are views of this."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gate.pipeline import GateResult
+
+SCHEMA = "chatpdd-gate-report/1"
+
+
+def build(result: GateResult) -> dict[str, Any]:
+    outcome = result.exemption_outcome
+    entries = []
+    for i, e in enumerate(result.exemptions.entries):
+        status = ("expired" if i in outcome.expired else "unmatched" if i in outcome.unmatched
+                  else "applied" if outcome.applied.get(i) else "not-applicable-here")
+        entries.append({**e.model_dump(mode="json"), "line": result.exemptions.lines[i], "status": status,
+                        "exempted_findings": outcome.applied.get(i, 0)})
+    findings = []
+    for f in result.findings:
+        item = asdict(f)
+        item["blocking"] = f.blocking
+        item["location"] = asdict(f.location) if f.location else None
+        findings.append(item)
+    return {
+        "schema": SCHEMA,
+        "stack": result.stack,
+        "verdict": "fail" if result.blocking else "pass",
+        "exit_code": result.exit_code,
+        "date": result.today.isoformat(),
+        "stack_file": result.stack_file,
+        "summary": {
+            "resources": len(result.resources),
+            "blocking": len(result.blocking),
+            "advisory": result.count("open", "advisory"),
+            "exempted": result.count("exempted"),
+            "skipped": result.count("skipped"),
+            "warnings": len(result.warnings),
+        },
+        "resources": {
+            "total": len(result.resources),
+            "custom": sum(1 for r in result.resources if r.custom),
+            "by_type": dict(sorted(result.resource_types.items())),
+            "exported_to_checkov": result.exported_count,
+        },
+        "pack": {"name": result.pack.name, "version": result.pack.version, "config_file": result.pack_config_file},
+        "policies": [asdict(p) for p in sorted(result.policies.values(), key=lambda p: p.name)],
+        "not_applicable": dict(sorted(result.not_applicable.items())),
+        "findings": findings,
+        "exemptions": {"file": result.exemptions_file, "entries": entries},
+        "warnings": result.warnings,
+        "checkov": asdict(result.checkov),
+        "timings_seconds": {k: round(v, 3) for k, v in result.timings.items()},
+    }

@@ -1,0 +1,52 @@
+"""``report.md``: the PR comment. Same findings as ``report.json``, one table row each, grouped the way
+the terminal groups them; a hidden marker lets a CI bot update its previous comment instead of adding one."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gate.reports.common import plural, sections, verdict, waiver, where
+
+if TYPE_CHECKING:
+    from gate.pipeline import GateResult
+
+
+def cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return (text or "").replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", "<br>")
+
+
+def render(result: GateResult) -> str:
+    icon = ":x:" if result.blocking else ":white_check_mark:"
+    out = [f"<!-- chatpdd-gate:{result.stack} -->",
+           f"## {icon} Offline policy gate: `{result.stack}`", "",
+           f"**{verdict(result)}**", ""]
+    ck = result.checkov
+    custom = sum(1 for r in result.resources if r.custom)
+    out += [
+        f"- Stack file: `{result.stack_file}`; resources: {len(result.resources)} ({custom} custom)",
+        f"- Policy pack: `{result.pack.name}` {result.pack.version} with `{result.pack_config_file}`",
+        "- checkov: " + (f"{ck.resource_count} exported resources, {ck.passed} passed, {ck.failed} failed, "
+                          f"{ck.skipped} skipped" if ck.ran else f"not run ({ck.reason})"),
+        f"- Exemptions: `{result.exemptions_file}` ({plural(len(result.exemptions.entries), 'entry')})",
+    ]
+    for title, findings in sections(result):
+        if not findings:
+            continue
+        out += ["", f"### {title} ({len(findings)})", "",
+                "| Severity | Policy | Resource | Finding | Fix | Where |",
+                "|---|---|---|---|---|---|"]
+        for f in findings:
+            fix = f.remediation if f.status == "open" else f"{waiver(f)}"
+            out.append(f"| {f.severity} | `{cell(f.policy)}` | `{cell(f.resource_label)}` | {cell(f.message)} | "
+                       f"{cell(fix)} | `{cell(where(f))}` |")
+    if result.warnings:
+        out += ["", f"### Warnings ({len(result.warnings)})", ""]
+        out += [f"- {cell(w)}" for w in result.warnings]
+    out += ["", "<details><summary>Resources by type</summary>", "", "| Type | Count |", "|---|---|"]
+    out += [f"| `{cell(kind)}` | {n} |" for kind, n in sorted(result.resource_types.items())]
+    out += ["", "</details>", "",
+            f"<sub>`python -m gate preview --stack {result.stack}` (offline: Pulumi mocks, the policy pack over "
+            f"gRPC, checkov on the exported plan). Files: report.sarif, junit.xml, report.json, stack-export.json."
+            f"</sub>", ""]
+    return "\n".join(out)

@@ -1,0 +1,59 @@
+"""The terminal summary: what a developer reads after ``make gate`` -- resources by type, violations by
+severity (each with policy, resource, message, fix and the line to change) and the verdict last."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gate.findings import SEVERITIES
+from gate.reports.common import plural, sections, verdict, waiver, where
+
+if TYPE_CHECKING:
+    from gate.pipeline import GateResult
+
+
+def render(result: GateResult, verbose: bool = False) -> str:
+    lines = [f"Offline policy gate -- stack {result.stack} ({result.stack_file})", ""]
+    types = result.resource_types
+    custom = sum(1 for r in result.resources if r.custom)
+    lines.append(f"Resources: {len(result.resources)} ({custom} custom, {len(result.resources) - custom} "
+                 f"components and providers)")
+    width = max((len(t) for t in types), default=0)
+    for kind, n in sorted(types.items()):
+        lines.append(f"  {kind:<{width}}  {n:>4}")
+    pack_policies = sum(1 for p in result.policies.values() if p.source == "policy-pack")
+    lines.append("")
+    lines.append(f"Policy pack {result.pack.name} {result.pack.version}: {plural(pack_policies, 'policy')} "
+                 f"(config {result.pack_config_file}), Analyze x{len(result.resources)} + AnalyzeStack")
+    ck = result.checkov
+    if ck.ran:
+        lines.append(f"checkov: {ck.resource_count} exported resources scanned, {ck.passed} passed, "
+                     f"{ck.failed} failed, {ck.skipped} skipped ({ck.seconds:.1f} s)")
+    else:
+        lines.append(f"checkov: not run ({ck.reason})")
+
+    for title, findings in sections(result):
+        if not findings:
+            continue
+        lines += ["", f"{title} ({len(findings)})"]
+        if title.startswith("Blocking") or verbose or len(findings) <= 20:
+            for severity in SEVERITIES:
+                group = [f for f in findings if f.severity == severity]
+                if not group:
+                    continue
+                lines.append(f"  {severity.upper()}")
+                for f in group:
+                    lines.append(f"    x {f.policy} -- {f.resource_label}")
+                    lines.append(f"      {f.message}")
+                    if f.remediation:
+                        lines.append(f"      fix: {f.remediation}")
+                    if f.status != "open":
+                        lines.append(f"      {waiver(f)}")
+                    lines.append(f"      at {where(f)}")
+        else:
+            lines.append(f"  ({len(findings)} findings: see report.md / report.json)")
+    if result.warnings:
+        lines += ["", f"Warnings ({len(result.warnings)})"]
+        lines += [f"  ! {w}" for w in result.warnings]
+    lines += ["", verdict(result)]
+    return "\n".join(lines) + "\n"
