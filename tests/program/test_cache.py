@@ -7,11 +7,10 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.base import StackContext
 from components.cache import Cache, CacheArgs, provisioned_throughput_ops
-from components.providers import create_providers
 from gate.mocks import generated_secret_placeholder
-from gate.program import CapturedResource, ProgramRun, is_secret, run_function
+from gate.program import CapturedResource, ProgramRun, is_secret
+from tests.program.component_run import pack_violations, run_component
 
 COMPONENT = "chatpdd:components:Cache"
 SUBSCRIPTION = "rediscloud:index/subscription:Subscription"
@@ -169,21 +168,23 @@ def test_stack_outputs_name_the_cache_without_secrets(stack):
     assert host and port.isdigit()
 
 
+def test_the_policy_pack_finds_nothing_in_the_component(stack):
+    run, _ = stack
+    assert pack_violations(run, COMPONENT) == {}
+
+
 # -- edge cases: the component alone ---------------------------------------------------------------------
 
 
 def run_cache(loaded, settings=None, backup_path="s3://bucket-x/redis", exports=()) -> ProgramRun:
-    config = loaded.config
+    config = loaded.config if settings is None else loaded.config.model_copy(update={"cache": settings})
 
-    def program() -> None:
-        context = StackContext(stack=loaded.name, owner=config.owner, data_classification=config.data_classification,
-                               account_id=config.aws.allowed_account_ids[0], region=config.aws.region)
-        cache = Cache("cache", CacheArgs(context=context, settings=settings or config.cache, backup_path=backup_path),
-                      pulumi.ResourceOptions(providers=create_providers(config).all))
+    def build(context, _providers, opts) -> None:
+        cache = Cache("cache", CacheArgs(context=context, settings=config.cache, backup_path=backup_path), opts)
         for attr in exports:
             pulumi.export(attr, getattr(cache, attr))
 
-    return run_function(loaded, program)
+    return run_component(loaded, config, build)
 
 
 def test_url_is_a_secret_rediss_url_to_the_public_endpoint(loaded_stacks):

@@ -7,11 +7,10 @@ import json
 import pulumi
 import pytest
 
-from components.base import StackContext
-from components.providers import create_providers
 from components.storage import REDIS_CLOUD_BACKUP_PRINCIPAL, Storage, StorageArgs
-from gate.program import CapturedResource, ProgramRun, run_function
+from gate.program import CapturedResource, ProgramRun
 from stacks import checklist
+from tests.program.component_run import pack_violations, run_component
 
 COMPONENT = "chatpdd:components:Storage"
 KEY = "aws:kms/key:Key"
@@ -265,26 +264,27 @@ def test_stack_outputs_name_the_storage(stack):
     assert out["kms_key_arn"] == only(run, VAULT).inputs["kmsKeyArn"]
 
 
+def test_the_policy_pack_finds_nothing_in_the_component(stack):
+    run, _ = stack
+    assert pack_violations(run, COMPONENT) == {}
+
+
 # -- edge cases: the component alone, with modified config -----------------------------------------------
 
 
-def run_storage(loaded, storage=None, cors_origins=None, database_arns=None, exports=None) -> ProgramRun:
-    config = loaded.config
-    settings = storage or config.storage
+def run_storage(loaded, storage=None, cors_origins=None, database_arns=None, exports=()) -> ProgramRun:
+    config = loaded.config if storage is None else loaded.config.model_copy(update={"storage": storage})
 
-    def program() -> None:
-        context = StackContext(stack=loaded.name, owner=config.owner, data_classification=config.data_classification,
-                               account_id=config.aws.allowed_account_ids[0], region=config.aws.region)
-        providers = create_providers(config)
+    def build(context, _providers, opts) -> None:
         component = Storage("storage", StorageArgs(
-            context=context, settings=settings,
+            context=context, settings=config.storage,
             cors_origins=cors_origins if cors_origins is not None else list(config.app.cors_origins),
             database_arns=database_arns if database_arns is not None else ["arn:aws:rds:us-east-1:1:db:x"],
-        ), pulumi.ResourceOptions(providers=providers.all))
-        for attr in exports or ():
+        ), opts)
+        for attr in exports:
             pulumi.export(attr, getattr(component, attr))
 
-    return run_function(loaded, program)
+    return run_component(loaded, config, build)
 
 
 def test_longer_retention_flows_to_lifecycle_plan_and_lock(loaded_stacks):
