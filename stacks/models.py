@@ -86,7 +86,9 @@ class NetworkSettings(Model):
 class DatabaseSettings(Model):
     instance_class: Annotated[str, StringConstraints(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")] = "db.r6g.large"
     replica_instance_class: Annotated[str, StringConstraints(pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")] | None = None
-    engine_version: Annotated[str, StringConstraints(pattern=r"^1[4-7](\.[0-9]+)?$")] = "16.4"
+    # Major version only: with auto minor upgrades on, a pinned "16.4" would read as a downgrade once
+    # AWS patches the instance (the provider compares the configured prefix with the running version).
+    engine_version: Annotated[str, StringConstraints(pattern=r"^1[4-7]$")] = "16"
     database_name: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")] = "chatpdd"
     master_username: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,15}$")] = "chatpdd_admin"
     allocated_storage_gb: int = Field(default=100, ge=20, le=65536)
