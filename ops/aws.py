@@ -1,0 +1,81 @@
+"""AWS client factory: one session per command, retries with backoff, endpoint from the environment.
+
+Clients come from botocore, the core that boto3 wraps (ops needs clients, not resources). It honours
+``AWS_ENDPOINT_URL`` natively (the tests point it at moto), and ``AWS_RETRY_MODE`` /
+``AWS_MAX_ATTEMPTS`` override the defaults below.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import Any
+
+import botocore.loaders
+import botocore.session
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+DEFAULT_RETRY_MODE = "adaptive"  # client-side rate limiting on top of standard exponential backoff
+DEFAULT_MAX_ATTEMPTS = 8
+
+THROTTLING_CODES = frozenset({
+    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
+    "TooManyRequestsException", "RequestLimitExceeded", "SlowDown", "RequestThrottled",
+    "ProvisionedThroughputExceededException", "BandwidthLimitExceeded", "EC2ThrottledException",
+    "PriorRequestNotComplete", "TransactionInProgressException",
+})
+
+
+def retry_settings() -> dict[str, Any]:
+    return {
+        "mode": os.environ.get("AWS_RETRY_MODE") or DEFAULT_RETRY_MODE,
+        "total_max_attempts": int(os.environ.get("AWS_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS),  # incl. the first
+    }
+
+
+@functools.cache
+def api_models() -> botocore.loaders.Loader:
+    """The parsed API models, shared by every session in this process: parsing them is the slow part
+    of creating a client, and they never change. Credentials and settings stay per session."""
+    return botocore.loaders.create_loader(os.environ.get("AWS_DATA_PATH"))
+
+
+class Aws:
+    """Creates each service client once, all from one session and one retry configuration."""
+
+    def __init__(self, region: str | None) -> None:
+        self._session = botocore.session.get_session()
+        self._session.register_component("data_loader", api_models())
+        self._region = region
+        self._config = Config(retries=retry_settings(), connect_timeout=10, read_timeout=60)
+        self._clients: dict[str, Any] = {}
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = self._session.create_client(service, region_name=self._region,
+                                                                 config=self._config)
+        return self._clients[service]
+
+
+def error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def is_throttling(error: ClientError) -> bool:
+    return error_code(error) in THROTTLING_CODES
+
+
+def same_kms_key(actual: str | None, expected: str) -> bool:
+    """KMS keys compare by key id: AWS reports ARNs, but a key id on either side is the same key."""
+    if not actual:
+        return False
+    return actual == expected or actual.rsplit("/", 1)[-1] == expected.rsplit("/", 1)[-1]
+
+
+def tag_list(pairs: dict[str, str]) -> list[dict[str, str]]:
+    return [{"Key": k, "Value": v} for k, v in pairs.items()]
+
+
+def tags_of(resource: dict[str, Any]) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in resource.get("TagList", [])}

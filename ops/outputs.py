@@ -1,0 +1,165 @@
+"""Loading and validating the stack outputs file (``pulumi stack output --json``).
+
+The shape is the contract in docs/architecture.md ("Stack outputs"). Each command reads only the
+sections it needs, so a pre-deploy snapshot is not blocked by a key that this very deployment adds.
+Every problem names the file, the key path and what was expected, and exits 2.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ops.errors import OpsError
+from stacks.checklist import ALARM_CHECKS
+
+SEVERITIES = ("critical", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Database:
+    primary_identifier: str
+    replica_identifiers: tuple[str, ...]
+    proxy_name: str
+    kms_key_arn: str
+
+
+@dataclass(frozen=True)
+class Storage:
+    backups_bucket: str
+    uploads_bucket: str
+    backup_vault_name: str
+    backup_plan_id: str
+    kms_key_arn: str
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    topic_arns: dict[str, str]  # severity -> topic ARN
+    alarms: dict[str, tuple[str, ...]]  # checklist check id -> alarm names
+    health_check_ids: dict[str, str]  # health endpoint path -> Route 53 health check id
+
+
+@dataclass(frozen=True)
+class App:
+    base_url: str
+    health_urls: tuple[str, ...]
+
+
+class Outputs:
+    """The parsed outputs file, with typed accessors that name the file and key on any problem."""
+
+    def __init__(self, path: Path, data: dict[str, Any]) -> None:
+        self.path = path
+        self._data = data
+
+    @classmethod
+    def load(cls, path: str | Path) -> Outputs:
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise OpsError(f"{path}: cannot read the outputs file ({exc.strerror or exc}); "
+                           "expected the JSON written by `pulumi stack output --json`") from None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise OpsError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
+                           "expected the JSON written by `pulumi stack output --json`") from None
+        if not isinstance(data, dict):
+            raise OpsError(f"{path}: top level is {type(data).__name__}; expected a JSON object of outputs")
+        return cls(path, data)
+
+    # -- typed accessors -------------------------------------------------------------------------
+    def _fail(self, key: str, problem: str, expected: str) -> OpsError:
+        return OpsError(f"{self.path}: key '{key}' {problem}; expected {expected}")
+
+    def _get(self, key: str, expected: str) -> Any:
+        node: Any = self._data
+        for i, part in enumerate(key.split(".")):
+            if not isinstance(node, dict):
+                parent = ".".join(key.split(".")[:i])
+                raise self._fail(parent, f"is {type(node).__name__}", "an object")
+            if part not in node:
+                raise self._fail(key, "is missing", expected)
+            node = node[part]
+        if node == "[secret]":
+            raise self._fail(key, "is a masked secret", f"{expected} (export it without marking it secret)")
+        return node
+
+    def string(self, key: str, expected: str = "a non-empty string") -> str:
+        value = self._get(key, expected)
+        if not isinstance(value, str) or not value:
+            raise self._fail(key, f"is {json.dumps(value)}", expected)
+        return value
+
+    def optional_string(self, key: str) -> str | None:
+        try:
+            return self.string(key)
+        except OpsError:
+            return None
+
+    def strings(self, key: str, expected: str = "a list of non-empty strings") -> tuple[str, ...]:
+        value = self._get(key, expected)
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise self._fail(key, f"is {json.dumps(value)}", expected)
+        return tuple(value)
+
+    def string_map(self, key: str, expected: str) -> dict[str, str]:
+        value = self._get(key, expected)
+        if not isinstance(value, dict) or not all(isinstance(v, str) and v for v in value.values()):
+            raise self._fail(key, f"is {json.dumps(value)}", expected)
+        return dict(value)
+
+    # -- sections ---------------------------------------------------------------------------------
+    def region(self) -> str | None:
+        return self.optional_string("region")
+
+    def database(self) -> Database:
+        return Database(
+            primary_identifier=self.string("database.primary_identifier", "the primary's RDS identifier"),
+            replica_identifiers=self.strings("database.replica_identifiers",
+                                             "a list of replica RDS identifiers (may be empty)"),
+            proxy_name=self.string("database.proxy_name", "the RDS Proxy name"),
+            kms_key_arn=self.string("database.kms_key_arn", "the ARN of the database KMS key"),
+        )
+
+    def storage(self) -> Storage:
+        return Storage(
+            backups_bucket=self.string("storage.backups_bucket", "the backups bucket name"),
+            uploads_bucket=self.string("storage.uploads_bucket", "the uploads bucket name"),
+            backup_vault_name=self.string("storage.backup_vault_name", "the AWS Backup vault name"),
+            backup_plan_id=self.string("storage.backup_plan_id", "the AWS Backup plan id"),
+            kms_key_arn=self.string("storage.kms_key_arn", "the ARN of the storage KMS key"),
+        )
+
+    def monitoring(self) -> Monitoring:
+        topics = self.string_map("monitoring.topic_arns", "an object severity -> SNS topic ARN")
+        for severity in SEVERITIES:
+            if severity not in topics:
+                raise self._fail(f"monitoring.topic_arns.{severity}", "is missing", "an SNS topic ARN")
+        alarms_raw = self._get("monitoring.alarms", "an object check id -> list of alarm names")
+        if not isinstance(alarms_raw, dict):
+            raise self._fail("monitoring.alarms", f"is {json.dumps(alarms_raw)}",
+                             "an object check id -> list of alarm names")
+        alarms: dict[str, tuple[str, ...]] = {}
+        for check_id in alarms_raw:
+            key = f"monitoring.alarms.{check_id}"
+            if check_id not in ALARM_CHECKS:
+                raise self._fail(key, "is not a checklist check",
+                                 f"one of stacks.checklist.ALARM_CHECKS ({', '.join(ALARM_CHECKS)})")
+            alarms[check_id] = self.strings(key, "a list of CloudWatch alarm names")
+        return Monitoring(
+            topic_arns=topics,
+            alarms=alarms,
+            health_check_ids=self.string_map("monitoring.health_check_ids",
+                                             "an object endpoint path -> Route 53 health check id"),
+        )
+
+    def app(self) -> App:
+        return App(
+            base_url=self.string("app.base_url", "the app's https:// base URL"),
+            health_urls=self.strings("app.health_urls", "a list of https:// health endpoint URLs"),
+        )

@@ -1,0 +1,90 @@
+"""Restore drill (checklist: "Test backup restoration process"): restore a snapshot of the primary
+into a temporary instance, check it, and always delete it again."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError, WaiterError
+
+from ops.aws import Aws, error_code, same_kms_key, tag_list
+from ops.errors import StepFailed
+from ops.outputs import Database
+from ops.snapshot import MANAGED_BY, describe_snapshot, poll_config
+
+DRILL_PREFIX = "chatpdd-restore-drill-"
+
+
+def latest_snapshot(rds: Any, primary: str) -> dict[str, Any]:
+    """The newest available snapshot of the primary, automated or manual."""
+    pages = rds.get_paginator("describe_db_snapshots").paginate(DBInstanceIdentifier=primary)
+    available = [s for page in pages for s in page["DBSnapshots"] if s.get("Status") == "available"]
+    if not available:
+        raise StepFailed(f"no available snapshot of {primary} to restore")
+    return max(available, key=lambda s: s["SnapshotCreateTime"])
+
+
+def find_instance(rds: Any, identifier: str) -> dict[str, Any] | None:
+    try:
+        return rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]
+    except ClientError as exc:
+        if error_code(exc) == "DBInstanceNotFound":
+            return None
+        raise
+
+
+def delete_instance(rds: Any, identifier: str, wait_seconds: int) -> bool:
+    """Delete the drill instance if it exists; True when something was deleted."""
+    instance = find_instance(rds, identifier)
+    if instance is None:
+        return False
+    if instance.get("DeletionProtection"):
+        # AWS honours DeletionProtection=False on restore; moto drops falsy overrides and copies the
+        # source's flag. Switching it off first is harmless on AWS and needed on moto.
+        rds.modify_db_instance(DBInstanceIdentifier=identifier, DeletionProtection=False, ApplyImmediately=True)
+    rds.delete_db_instance(DBInstanceIdentifier=identifier, SkipFinalSnapshot=True, DeleteAutomatedBackups=True)
+    rds.get_waiter("db_instance_deleted").wait(
+        DBInstanceIdentifier=identifier, WaiterConfig=poll_config(wait_seconds, 30))
+    return True
+
+
+def restore_drill(aws: Aws, db: Database, snapshot_id: str | None, wait_seconds: int, now: datetime) -> str:
+    """Run the drill; return the temporary instance's name. Raises StepFailed if the restore is bad."""
+    rds = aws.client("rds")
+    snapshot = describe_snapshot(rds, snapshot_id) if snapshot_id else latest_snapshot(rds, db.primary_identifier)
+    primary = rds.describe_db_instances(DBInstanceIdentifier=db.primary_identifier)["DBInstances"][0]
+    target = f"{DRILL_PREFIX}{now:%Y%m%d%H%M%S}"
+    print(f"restoring {snapshot['DBSnapshotIdentifier']} ({snapshot['SnapshotType']}, "
+          f"{snapshot['SnapshotCreateTime']:%Y-%m-%d %H:%M}) into {target}")
+    # same network as the primary (its subnet group and security groups), single-AZ, private
+    network: dict[str, Any] = {}
+    if primary.get("DBSubnetGroup"):
+        network["DBSubnetGroupName"] = primary["DBSubnetGroup"]["DBSubnetGroupName"]
+    if primary.get("VpcSecurityGroups"):
+        network["VpcSecurityGroupIds"] = [g["VpcSecurityGroupId"] for g in primary["VpcSecurityGroups"]]
+    try:
+        rds.restore_db_instance_from_db_snapshot(
+            DBInstanceIdentifier=target, DBSnapshotIdentifier=snapshot["DBSnapshotIdentifier"],
+            DBInstanceClass=primary["DBInstanceClass"], MultiAZ=False, PubliclyAccessible=False,
+            DeletionProtection=False, Tags=tag_list({**MANAGED_BY, "Purpose": "restore-drill"}), **network,
+        )
+        try:
+            rds.get_waiter("db_instance_available").wait(
+                DBInstanceIdentifier=target, WaiterConfig=poll_config(wait_seconds, 30))
+        except WaiterError:
+            raise StepFailed(f"{target} did not become available within {wait_seconds}s") from None
+        restored = rds.describe_db_instances(DBInstanceIdentifier=target)["DBInstances"][0]
+        if not restored.get("StorageEncrypted"):
+            raise StepFailed(f"{target} restored unencrypted from {snapshot['DBSnapshotIdentifier']}")
+        if not same_kms_key(restored.get("KmsKeyId"), db.kms_key_arn):
+            raise StepFailed(f"{target} is encrypted with {restored.get('KmsKeyId')}, "
+                             f"expected database.kms_key_arn {db.kms_key_arn}")
+        print(f"{target}: {restored['DBInstanceStatus']}, encrypted with {restored['KmsKeyId']}")
+    finally:
+        try:
+            if delete_instance(rds, target, wait_seconds):
+                print(f"{target}: deleted (no final snapshot)")
+        except (ClientError, WaiterError) as exc:
+            raise StepFailed(f"CLEANUP FAILED for {target} ({exc}); delete it by hand") from None
+    return target
