@@ -1,0 +1,107 @@
+"""Errors are one clear line on stderr and exit 2, never a traceback: a bad outputs file (naming the
+file and the key), missing credentials, throttling that outlasts the retries."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ops.aws import DEFAULT_MAX_ATTEMPTS, retry_settings
+from tests.ops.account import sample_outputs_file
+from tests.ops.conftest import FAKE_AWS_ENV, UNSET_AWS_ENV
+from tests.ops.servers import throttling_endpoint
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(("change", "value", "message"), [
+    ("database.kms_key_arn", KeyError,
+     "key 'database.kms_key_arn' is missing; expected the ARN of the database KMS key"),
+    ("database.replica_identifiers", "chatpdd-production-db-replica-1",
+     "key 'database.replica_identifiers' is \"chatpdd-production-db-replica-1\"; "
+     "expected a list of replica RDS identifiers (may be empty)"),
+    ("database", ["not", "an", "object"], "key 'database' is list; expected an object"),
+    ("storage.kms_key_arn", "[secret]", "key 'storage.kms_key_arn' is a masked secret; expected the ARN of the "
+     "storage KMS key (export it without marking it secret)"),
+    ("monitoring.topic_arns.info", KeyError, "key 'monitoring.topic_arns.info' is missing; expected an SNS topic ARN"),
+    ("monitoring.alarms", {"cpu-high": ["x"]}, "key 'monitoring.alarms.cpu-high' is not a checklist check; "
+     "expected one of stacks.checklist.ALARM_CHECKS (app-health, "),
+])
+def test_bad_outputs_key_names_file_and_key(run_ops, tmp_path, change, value, message):
+    path = sample_outputs_file(tmp_path, change, value)
+    result = run_ops("verify", "--outputs", path)
+    assert result.code == 2
+    assert result.out == ""
+    assert result.err.startswith(f"ops verify: error: {path}: {message}")
+    assert result.err.count("\n") == 1
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    (None, "cannot read the outputs file (No such file or directory); expected the JSON written by "
+           "`pulumi stack output --json`"),
+    ('{"database": {', "not valid JSON (line 1, column 15: Expecting property name enclosed in double quotes); "
+                      "expected the JSON written by `pulumi stack output --json`"),
+    ("[]", "top level is list; expected a JSON object of outputs"),
+])
+def test_unreadable_outputs_file(run_ops, tmp_path, text, message):
+    path = tmp_path / "outputs.json"
+    if text is not None:
+        path.write_text(text)
+    result = run_ops("snapshot", "--outputs", path, "--deployment-id", "1")
+    assert result.code == 2
+    assert result.err == f"ops snapshot: error: {path}: {message}\n"
+
+
+def run_module(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "ops", *args], cwd=REPO_ROOT, env=env, capture_output=True,
+                          text=True, timeout=60, check=False)
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    return {**env, "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_EC2_METADATA_DISABLED": "true", **extra}
+
+
+def test_bad_outputs_from_the_real_entry_point(tmp_path):
+    path = sample_outputs_file(tmp_path, "database.primary_identifier", KeyError)
+    result = run_module(["snapshot", "--outputs", str(path), "--deployment-id", "1"], clean_env(**FAKE_AWS_ENV))
+    assert result.returncode == 2
+    assert result.stderr == (f"ops snapshot: error: {path}: key 'database.primary_identifier' is missing; "
+                             "expected the primary's RDS identifier\n")
+
+
+def test_missing_credentials(tmp_path):
+    # no key in the environment, no shared files, no instance metadata: nothing to sign with
+    path = sample_outputs_file(tmp_path)
+    result = run_module(["snapshot", "--outputs", str(path), "--deployment-id", "1"],
+                        clean_env(AWS_REGION="us-east-1", AWS_ENDPOINT_URL="http://127.0.0.1:9"))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("ops snapshot: error: no AWS credentials found")
+    assert result.stderr.count("\n") == 1
+
+
+def test_throttling_after_retries_is_a_clear_error(run_ops, tmp_path, monkeypatch):
+    with throttling_endpoint() as (url, requests):
+        for name in UNSET_AWS_ENV:
+            monkeypatch.delenv(name, raising=False)
+        # standard mode backs off less than adaptive (the default): keeps the test short
+        env = {**FAKE_AWS_ENV, "AWS_ENDPOINT_URL": url, "AWS_MAX_ATTEMPTS": "2", "AWS_RETRY_MODE": "standard"}
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        result = run_ops("snapshot", "--outputs", sample_outputs_file(tmp_path), "--deployment-id", "1")
+    assert result.code == 2
+    assert result.err == ("ops snapshot: error: AWS throttled CreateDBSnapshot (Throttling) on all 2 attempts "
+                          "(standard retries); wait and re-run, or raise AWS_MAX_ATTEMPTS\n")
+    assert len(requests) == 2 and all("Action=CreateDBSnapshot" in r for r in requests)
+
+
+def test_retries_default_to_adaptive_mode(monkeypatch):
+    monkeypatch.delenv("AWS_RETRY_MODE", raising=False)
+    monkeypatch.delenv("AWS_MAX_ATTEMPTS", raising=False)
+    assert retry_settings() == {"mode": "adaptive", "total_max_attempts": DEFAULT_MAX_ATTEMPTS}
