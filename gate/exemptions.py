@@ -67,6 +67,16 @@ class ExemptionOutcome:
     unmatched: list[int] = field(default_factory=list)
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML without implicit timestamps: ``expires: 2027-13-01`` reaches the model as text and gets a
+    field-level error, instead of PyYAML's bare ValueError."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
 def _entry_lines(text: str) -> list[int]:
     root = yaml.compose(text)
     if isinstance(root, yaml.MappingNode):
@@ -83,7 +93,7 @@ def load_exemptions(path: Path, display: str, known_policies: set[str]) -> Loade
     except OSError as exc:
         raise ExemptionsError(f"Cannot read the exemptions file {display}: {exc.strerror}.") from None
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

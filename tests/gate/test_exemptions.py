@@ -1,0 +1,104 @@
+"""Exemptions: an exempted finding is reported but does not block; an expired exemption blocks; an
+exemption that matches nothing warns; a bad file is bad input (test_bad_input.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from gate.exemptions import ExemptionsError, apply_exemptions, load_exemptions
+from gate.findings import EXPIRED_EXEMPTION_POLICY, Finding
+from tests.gate.conftest import EXEMPTIONS
+
+POLICIES = {"aws-rds-instance-enable-multi-az", "aws-rds-instance-disallow-public-access"}
+
+
+def test_expired_exemption_alone_exits_1(exemptions_gate):
+    report = exemptions_gate.report()
+    assert exemptions_gate.code == 1
+    blocking = [f for f in report["findings"] if f["blocking"]]
+    assert [f["policy"] for f in blocking] == [EXPIRED_EXEMPTION_POLICY]
+    assert "expired on 2026-06-30" in blocking[0]["message"] and "data-team" in blocking[0]["message"]
+    entry_line = 1 + EXEMPTIONS.splitlines().index("  - policy: aws-rds-instance-disallow-public-access")
+    assert blocking[0]["location"]["line"] == entry_line  # points at the entry to renew or remove
+    assert f"x {EXPIRED_EXEMPTION_POLICY}" in exemptions_gate.stdout
+
+
+def test_exempted_finding_is_reported_not_blocking(exemptions_gate):
+    exempted = [f for f in exemptions_gate.report()["findings"] if f["status"] == "exempted"]
+    assert [(f["policy"], f["resource_name"]) for f in exempted] == [
+        ("aws-rds-instance-configure-backup-retention", "database-primary")]
+    assert exempted[0]["waiver"]["owner"] == "platform-team" and exempted[0]["waiver"]["expires"] == "2027-01-31"
+    assert "Exempted (1)" in exemptions_gate.stdout and "exempted until 2027-01-31" in exemptions_gate.stdout
+
+
+def test_unmatched_exemption_warns(exemptions_gate):
+    report = exemptions_gate.report()
+    assert [w for w in report["warnings"] if "matches no finding" in w and "no-such-resource-*" in w]
+    assert "! Exemption at " in exemptions_gate.stdout
+    statuses = [e["status"] for e in report["exemptions"]["entries"]]
+    assert statuses == ["applied", "expired", "unmatched"]
+
+
+def _finding(policy: str, name: str, stack: str = "production") -> Finding:
+    urn = f"urn:pulumi:{stack}::chatpdd-infra::pulumi:pulumi:Stack$aws:rds/instance:Instance::{name}"
+    return Finding(policy=policy, source="policy-pack", enforcement="mandatory", severity="high", message="m",
+                   urn=urn, resource_name=name)
+
+
+def _load(tmp_path: Path, text: str):
+    path = tmp_path / "exemptions.yaml"
+    path.write_text(text)
+    return load_exemptions(path, "exemptions.yaml", POLICIES)
+
+
+ENTRY = ("exemptions:\n  - policy: aws-rds-instance-enable-multi-az\n    resource: {resource}\n"
+         "    reason: Staging runs single-AZ on purpose.\n    owner: platform\n    expires: 2027-01-01\n{extra}")
+
+
+@pytest.mark.parametrize("resource, matches", [
+    ("chatpdd-staging-db", True), ("'chatpdd-*-db'", True), ("chatpdd-staging-db-replica", False),
+    ("'urn:pulumi:staging::*::chatpdd-staging-db'", True), ("'urn:pulumi:production::*'", False)])
+def test_resource_is_a_name_glob_or_urn_glob(tmp_path, resource, matches):
+    loaded = _load(tmp_path, ENTRY.format(resource=resource, extra=""))
+    found = _finding("aws-rds-instance-enable-multi-az", "chatpdd-staging-db", stack="staging")
+    outcome = apply_exemptions([found], loaded, stack="staging", today=dt.date(2026, 11, 27), checkov_ran=True)
+    assert (found.status == "exempted") is matches
+    assert bool(outcome.warnings) is not matches
+
+
+def test_exemption_for_another_stack_neither_applies_nor_warns(tmp_path):
+    loaded = _load(tmp_path, ENTRY.format(resource="'*'", extra="    stack: staging\n"))
+    found = _finding("aws-rds-instance-enable-multi-az", "chatpdd-production-db")
+    outcome = apply_exemptions([found], loaded, stack="production", today=dt.date(2026, 11, 27), checkov_ran=True)
+    assert found.status == "open" and outcome.warnings == []
+
+
+def test_exemption_is_valid_through_its_expiry_date(tmp_path):
+    loaded = _load(tmp_path, ENTRY.format(resource="'*'", extra=""))
+    for today, expired in ((dt.date(2027, 1, 1), False), (dt.date(2027, 1, 2), True)):
+        found = _finding("aws-rds-instance-enable-multi-az", "db")
+        outcome = apply_exemptions([found], loaded, stack="production", today=today, checkov_ran=True)
+        assert (found.status == "open") is expired
+        assert bool(outcome.expired) is expired
+
+
+@pytest.mark.parametrize("text, message", [
+    ("exemptions:\n  - policy: aws-rds-instance-enable-multi-az\n", "exemptions[0].resource: missing"),
+    (ENTRY.format(resource="db", extra="    ticket: OPS-1\n"), "exemptions[0].ticket: Extra inputs are not permitted"),
+    (ENTRY.format(resource="db", extra="").replace("2027-01-01", "2027-13-01"), "exemptions[0].expires"),
+    (ENTRY.format(resource="db", extra="").replace("enable-multi-az", "enable-multiaz"),
+     "unknown policy 'aws-rds-instance-enable-multiaz'"),
+    ("exemptions: [\n", "not valid YAML"),
+])
+def test_invalid_file_is_a_clear_error(tmp_path, text, message):
+    with pytest.raises(ExemptionsError) as err:
+        _load(tmp_path, text)
+    assert message in str(err.value)
+
+
+def test_checked_in_file_is_valid_and_empty(repo_root):
+    loaded = load_exemptions(repo_root / "gate/exemptions.yaml", "gate/exemptions.yaml", POLICIES)
+    assert loaded.entries == ()

@@ -1,0 +1,53 @@
+"""A misconfigured resource blocks: exit 1, and the output names the policy, the resource and the fix, and
+points at the line to change (stack file for config-driven findings, else the component source)."""
+
+from __future__ import annotations
+
+from stacks.loader import load_stack_file
+
+PUBLIC = "aws-rds-instance-disallow-public-access"
+RETENTION = "aws-rds-instance-configure-backup-retention"
+
+
+def finding(run, policy: str) -> dict:
+    found = [f for f in run.report()["findings"] if f["policy"] == policy]
+    assert len(found) == 1, (policy, found)
+    return found[0]
+
+
+def test_misconfigured_resource_exits_1(misconfigured_gate):
+    assert misconfigured_gate.code == 1, misconfigured_gate.stderr
+    blocking = {(f["policy"], f["resource_name"]) for f in misconfigured_gate.report()["findings"] if f["blocking"]}
+    assert blocking == {(PUBLIC, "database-primary"), (RETENTION, "database-primary")}
+
+
+def test_terminal_names_policy_resource_and_fix(misconfigured_gate):
+    out = misconfigured_gate.stdout
+    assert f"x {PUBLIC} -- database-primary" in out
+    assert "RDS instance 'database-primary' is publicly accessible." in out
+    public = finding(misconfigured_gate, PUBLIC)
+    assert public["severity"] == "critical" and public["remediation"]
+    assert f"fix: {public['remediation']}" in out  # the remediation from the pack's GetAnalyzerInfo
+    assert "keeps automated backups for 30 days; at least 35 days are required" in out
+    assert out.index("CRITICAL") < out.index("HIGH"), "grouped by severity, highest first"
+    assert out.rstrip().splitlines()[-2].startswith("FAIL: 2 blocking violations")
+
+
+def test_config_driven_finding_points_at_the_stack_file_line(misconfigured_gate, misconfigured_dir):
+    loaded = load_stack_file(misconfigured_dir / "Pulumi.production.yaml")
+    location = finding(misconfigured_gate, RETENTION)["location"]
+    assert location["path"].endswith("/Pulumi.production.yaml")
+    assert location["line"] == loaded.key_lines["chatpdd-infra:database.backup_retention_days"]
+
+
+def test_other_findings_point_at_the_component_that_creates_the_resource(misconfigured_gate, repo_root):
+    location = finding(misconfigured_gate, PUBLIC)["location"]
+    assert location["path"] == "components/database.py"
+    line = (repo_root / location["path"]).read_text().splitlines()[location["line"] - 1]
+    assert "rds.Instance(" in line, line
+
+
+def test_no_advisory_hides_a_mandatory_policy(production_gate, misconfigured_gate):
+    """A policy that cannot read a value reports ADVISORY "can't run policy" (FIELD-NOTES): none may appear."""
+    for run in (production_gate, misconfigured_gate):
+        assert not [f for f in run.report()["findings"] if "can't run policy" in f["message"]]
