@@ -26,7 +26,7 @@ from ops.errors import EXIT_ERROR, EXIT_FAILED, EXIT_OK, OpsError, StepFailed
 from ops.outputs import Outputs
 from ops.restore import restore_drill
 from ops.snapshot import take_snapshot
-from ops.verify import run_verify, table
+from ops.verify import run_verify, table, tls_context
 from stacks.checklist import BACKUP_RETENTION_DAYS, HEALTH_RESPONSE_MS
 
 
@@ -39,7 +39,7 @@ def cmd_snapshot(args: argparse.Namespace, outputs: Outputs) -> int:
 def cmd_verify(args: argparse.Namespace, outputs: Outputs) -> int:
     if args.timeout_ms > HEALTH_RESPONSE_MS:
         raise OpsError(f"--timeout-ms {args.timeout_ms} is looser than the checklist's {HEALTH_RESPONSE_MS} ms")
-    results = run_verify(Aws(outputs.region()), outputs, args.ca_bundle, args.timeout_ms)
+    results = run_verify(Aws(outputs.region()), outputs, tls_context(args.ca_bundle), args.timeout_ms)
     print(table(results))
     return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
 

@@ -8,6 +8,7 @@ import ssl
 import time
 from urllib.parse import urlsplit
 
+from ops.errors import OpsError
 from ops.outputs import App
 from ops.verify.result import Result, expect
 from stacks.checklist import HEALTH_ENDPOINTS
@@ -43,8 +44,15 @@ def probe(url: str, context: ssl.SSLContext, budget_ms: int) -> tuple[bool, str]
     return True, seen
 
 
-def check_health(app: App, ca_bundle: str | None, budget_ms: int) -> list[Result]:
-    context = ssl.create_default_context(cafile=ca_bundle)
+def tls_context(ca_bundle: str | None) -> ssl.SSLContext:
+    """Certificate-verifying TLS: the system CAs, or only those of ``--ca-bundle``."""
+    try:
+        return ssl.create_default_context(cafile=ca_bundle)
+    except (OSError, ssl.SSLError) as exc:
+        raise OpsError(f"--ca-bundle {ca_bundle}: cannot load it ({exc}); expected a PEM file of CA certificates") from None
+
+
+def check_health(app: App, context: ssl.SSLContext, budget_ms: int) -> list[Result]:
     paths = {urlsplit(u).path for u in app.health_urls}
     missing = [p for p in HEALTH_ENDPOINTS if p not in paths]
     results = [expect("health-coverage", "app.health_urls", [f"no URL for {p}" for p in missing],

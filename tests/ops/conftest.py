@@ -28,9 +28,10 @@ UNSET_AWS_ENV = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_
                  "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def moto_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """moto_server for the whole session, with boto3 pointed at it and fake credentials."""
+    """moto_server for the tests in this package, boto3 pointed at it, fake credentials; the
+    environment is restored afterwards so nothing leaks into other test packages."""
     with moto_server(tmp_path_factory.mktemp("moto") / "moto.log") as url, pytest.MonkeyPatch.context() as mp:
         for name in UNSET_AWS_ENV:
             mp.delenv(name, raising=False)
@@ -39,17 +40,17 @@ def moto_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return self_signed_cert(tmp_path_factory.mktemp("tls"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def ca_bundle(tls_files: tuple[Path, Path]) -> str:
     return str(tls_files[0])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def _health_server(tls_files: tuple[Path, Path]) -> Iterator[HealthServer]:
     with health_server(*tls_files) as server:
         yield server
@@ -88,7 +89,7 @@ class Accounts:
         return self._shared
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def accounts(moto_url: str, _health_server: HealthServer, tmp_path_factory: pytest.TempPathFactory) -> Accounts:
     return Accounts(moto_url, _health_server.base_url, tmp_path_factory.mktemp("shared-account"))
 

@@ -56,6 +56,14 @@ def test_unreadable_outputs_file(run_ops, tmp_path, text, message):
     assert result.err == f"ops snapshot: error: {path}: {message}\n"
 
 
+def test_unreadable_ca_bundle(run_ops, tmp_path):
+    missing = tmp_path / "missing.pem"
+    result = run_ops("verify", "--outputs", sample_outputs_file(tmp_path), "--ca-bundle", missing)
+    assert result.code == 2
+    assert result.err.startswith(f"ops verify: error: --ca-bundle {missing}: cannot load it (")
+    assert result.err.rstrip().endswith("expected a PEM file of CA certificates")
+
+
 def run_module(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "ops", *args], cwd=REPO_ROOT, env=env, capture_output=True,
                           text=True, timeout=60, check=False)
