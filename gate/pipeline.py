@@ -8,8 +8,9 @@
 5. exemptions are applied, every finding gets a location and a fingerprint,
 6. the reports are written -- every byte through the run's :class:`~gate.redact.Redactor`.
 
-Two things overlap for wall-clock time only, without changing the order of the logic: the pack process
-starts while the program runs, and checkov (seconds of start-up) runs while the pack analyses.
+Some steps overlap for wall-clock time only, without changing the logic: the pack process starts and is
+configured while the program runs, each resource is sent to Analyze as it registers (as the engine does;
+gate.pack_session), and checkov (seconds of start-up) runs while the pack finishes.
 Bad input of any kind raises :class:`GateInputError` (exit code 2) with a user-facing message.
 """
 
@@ -20,20 +21,13 @@ import json
 import sys
 import time
 from collections import Counter
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gate import checkov as ck
-from gate.analyzer import (
-    AnalyzeResult,
-    AnalyzerResource,
-    PackConfigError,
-    PackInfo,
-    PackProcessError,
-    PolicyPackProcess,
-)
+from gate.analyzer import AnalyzeResult, PackConfigError, PackInfo, PackProcessError, PolicyPackProcess
 from gate.exemptions import ExemptionOutcome, ExemptionsError, LoadedExemptions, apply_exemptions, load_exemptions
 from gate.findings import (
     EXPIRED_EXEMPTION_POLICY,
@@ -43,15 +37,15 @@ from gate.findings import (
     sort_findings,
 )
 from gate.locations import Locator, display_path
+from gate.pack_session import PackSession
 from gate.program import CapturedResource, ProgramRun, run_program
 from gate.redact import Redactor, plain_strings, secret_strings, stack_file_ciphertexts
+from gate.stack_export import build_stack_export
 from stacks.loader import LoadedStack, StackConfigError, find_stack_file, load_stack_file
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 OUTPUT_FILES = ("report.md", "report.sarif", "junit.xml", "report.json", "plan.tf.json", "stack-export.json",
                 "checkov.json")
-# The pack serves Analyze on 4 threads: a few more requests in flight hide the round trips.
-ANALYZE_CONCURRENCY = 8
 
 
 class GateInputError(Exception):
@@ -135,12 +129,13 @@ def load_stack(options: GateOptions) -> LoadedStack:
         raise GateInputError(str(err)) from None
 
 
-def capture(loaded: LoadedStack, program: Path) -> ProgramRun:
+def capture(loaded: LoadedStack, program: Path,
+            on_register: Callable[[CapturedResource], None] | None = None) -> ProgramRun:
     """Run the program under mocks; any exception or error log is bad input, not a gate crash."""
     if str(REPO_ROOT) not in sys.path:  # a program outside the repo still imports components/ and stacks/
         sys.path.insert(0, str(REPO_ROOT))
     try:
-        run = run_program(loaded, program)
+        run = run_program(loaded, program, on_register=on_register)
     except Exception as exc:  # noqa: BLE001 - whatever the program raises is reported, not re-raised
         message = str(exc).strip().splitlines()
         raise GateInputError(
@@ -167,31 +162,6 @@ def build_redactor(loaded: LoadedStack, resources: list[CapturedResource], outpu
         public.update(plain_strings(props))
     haystack = "\0".join(public)
     return Redactor({*stack_file_ciphertexts(loaded.path), *(s for s in wrapped if s not in haystack)})
-
-
-def to_analyzer(r: CapturedResource) -> AnalyzerResource:
-    return AnalyzerResource(urn=r.urn, type=r.type, name=r.name, properties=r.properties, parent=r.parent,
-                            dependencies=list(r.dependencies), property_dependencies=dict(r.property_dependencies),
-                            protect=r.protect, retain_on_delete=r.retain_on_delete,
-                            ignore_changes=list(r.ignore_changes),
-                            additional_secret_outputs=list(r.additional_secret_outputs), provider=r.provider)
-
-
-def analyze(pack: PolicyPackProcess, resources: list[CapturedResource]) -> AnalyzeResult:
-    """What a preview does: Analyze for every resource (several in flight on the one channel), then
-    AnalyzeStack once with parents, dependencies, property dependencies and options."""
-    wire = [to_analyzer(r) for r in resources]
-    total = AnalyzeResult()
-    with ThreadPoolExecutor(max_workers=ANALYZE_CONCURRENCY) as pool:
-        for r, one in zip(wire, pool.map(pack.analyze, wire), strict=True):
-            for d in one.diagnostics:
-                d.urn = d.urn or r.urn
-            total.diagnostics += one.diagnostics
-            total.not_applicable += one.not_applicable
-    stack = pack.analyze_stack(wire)
-    total.diagnostics += stack.diagnostics
-    total.not_applicable += stack.not_applicable
-    return total
 
 
 def pack_findings(result: AnalyzeResult, policies: dict[str, PolicyMeta],
@@ -226,10 +196,6 @@ def _read_pack_config(path: Path, display: str) -> dict[str, Any]:
                              f"{exc.colno}: {exc.msg}).") from None
 
 
-def _start_pack(pack: PolicyPackProcess) -> PolicyPackProcess:
-    return pack.start()
-
-
 # --- the pipeline ----------------------------------------------------------------------------------
 
 def run_gate(options: GateOptions, resources: list[CapturedResource] | None = None) -> GateResult:
@@ -241,47 +207,47 @@ def run_gate(options: GateOptions, resources: list[CapturedResource] | None = No
     if options.write:
         _clear_outputs(out)
     loaded = load_stack(options)
-    stack_file = display_path(loaded.path, root)
     timings["config"] = time.perf_counter() - t0
+    pack_config_path = options.pack_config or root / "policies" / "config" / f"{loaded.name}.json"
+    pack_config_file = display_path(pack_config_path, root)
 
-    pack_dir = options.pack_dir or root / "policies"
-    pack = PolicyPackProcess(pack_dir)
-    with ThreadPoolExecutor(max_workers=1) as starter:
-        started: Future = starter.submit(_start_pack, pack)  # the pack boots while the program runs
+    def configure(pack: PolicyPackProcess) -> dict[str, tuple[str, dict]]:
         try:
-            return _run_started(options, loaded, stack_file, pack, started, resources, timings, t0)
-        finally:
-            try:
-                started.result()
-            except Exception:  # noqa: BLE001 - already reported by _run_started, or irrelevant after an error
-                pass
-            pack.stop()
+            return pack.configure(_read_pack_config(pack_config_path, pack_config_file), source=pack_config_file)
+        except PackConfigError as err:
+            raise GateInputError(f"Invalid policy pack config: {err}.") from None
+
+    with PackSession(options.pack_dir or root / "policies", configure) as session:
+        return _run(options, loaded, session, pack_config_file, resources, timings, t0)
 
 
-def _run_started(options: GateOptions, loaded: LoadedStack, stack_file: str, pack: PolicyPackProcess,
-                 started: Future, resources: list[CapturedResource] | None, timings: dict[str, float],
-                 t0: float) -> GateResult:
+def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_config_file: str,
+         resources: list[CapturedResource] | None, timings: dict[str, float], t0: float) -> GateResult:
     root = options.repo_root
     out = Path(options.out)
+    stack_file = display_path(loaded.path, root)
     t = time.perf_counter()
-    if resources is None:
-        run = capture(loaded, options.program or root / "__main__.py")
+    if resources is None:  # each resource goes to the pack as it registers
+        run = capture(loaded, options.program or root / "__main__.py", on_register=session.submit)
         resources, outputs = run.resources, run.outputs
     else:
         run = ProgramRun(stack=loaded.name, resources=resources, outputs={}, log=[])
         outputs = {}
+        for r in resources:  # as if they had just registered
+            session.submit(r)
     timings["program"] = time.perf_counter() - t
     redactor = build_redactor(loaded, resources, outputs)
     by_urn = {r.urn: r for r in resources}
 
-    # checkov: export now, scan while the pack analyses.
+    # checkov: export now, scan while the pack finishes.
     t = time.perf_counter()
     export = ck.export_plan(resources, redactor)
     checkov_proc = None
     skips: list[ck.CheckovSkip] = []
-    if options.write:
+    if options.write:  # neither export depends on findings: written while the pack still works
         out.mkdir(parents=True, exist_ok=True)
         redactor.write(out / "plan.tf.json", json.dumps(export.plan, indent=2, sort_keys=True))
+        redactor.write(out / "stack-export.json", json.dumps(build_stack_export(run, redactor), indent=2))
     if options.checkov:
         skips_path = options.checkov_skips or root / "gate" / "checkov-skips.yaml"
         try:
@@ -296,40 +262,24 @@ def _run_started(options: GateOptions, loaded: LoadedStack, stack_file: str, pac
     try:
         t = time.perf_counter()
         try:
-            started.result()
-            info = pack.info()
+            info, resolved = session.ready()
         except PackProcessError as err:
             raise GateInputError(f"The policy pack did not start: {err}") from None
-        timings["pack_start_wait"] = time.perf_counter() - t
-        pack_config_path = options.pack_config or root / "policies" / "config" / f"{loaded.name}.json"
-        pack_config_file = display_path(pack_config_path, root)
-        try:
-            resolved = pack.configure(_read_pack_config(pack_config_path, pack_config_file), source=pack_config_file)
-        except PackConfigError as err:
-            raise GateInputError(f"Invalid policy pack config: {err}.") from None
-        policies = {p.name: PolicyMeta(
-            name=p.name, source="policy-pack", description=p.description,
-            enforcement="mandatory" if resolved[p.name][0] == "remediate" else resolved[p.name][0],
-            severity=p.severity, remediation=p.remediation_steps, reference=p.framework_reference or None)
-            for p in info.policies}
-        policies[EXPIRED_EXEMPTION_POLICY] = PolicyMeta(
-            name=EXPIRED_EXEMPTION_POLICY, source="gate", enforcement="mandatory", severity="high",
-            description="Exemptions in gate/exemptions.yaml expire; an expired exemption blocks until it is "
-                        "renewed after review or removed.",
-            remediation="Fix the exempted finding, or renew the exemption (new reason and expiry) after review.")
+        timings["pack_ready_wait"] = time.perf_counter() - t
+        policies = _policies(info, resolved)
         exemptions_path = options.exemptions or root / "gate" / "exemptions.yaml"
         exemptions_file = display_path(exemptions_path, root)
         try:
-            exemptions = load_exemptions(exemptions_path, exemptions_file, set(info_names(info)))
+            exemptions = load_exemptions(exemptions_path, exemptions_file, set(policies))
         except ExemptionsError as err:
             raise GateInputError(str(err)) from None
 
         t = time.perf_counter()
         try:
-            result = analyze(pack, resources)
+            result = session.finish(resources)
         except PackProcessError as err:
             raise GateInputError(f"The policy pack failed while analysing: {err}") from None
-        timings["analyze"] = time.perf_counter() - t
+        timings["analyze_wait"] = time.perf_counter() - t
         findings = pack_findings(result, policies, by_urn)
         not_applicable = Counter(name for name, _ in result.not_applicable)
 
@@ -381,14 +331,25 @@ def _run_started(options: GateOptions, loaded: LoadedStack, stack_file: str, pac
         from gate.reports import write_reports  # reports import pipeline types; import here keeps the graph acyclic
 
         t = time.perf_counter()
-        gate_result.files = write_reports(gate_result, out, run)
+        gate_result.files = write_reports(gate_result, out)
         timings["reports"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     return gate_result
 
 
-def info_names(info: PackInfo) -> list[str]:
-    return [p.name for p in info.policies]
+def _policies(info: PackInfo, resolved: dict[str, tuple[str, dict]]) -> dict[str, PolicyMeta]:
+    """Every rule a finding can name: the pack's (with the stack's enforcement level) and the gate's own."""
+    policies = {p.name: PolicyMeta(
+        name=p.name, source="policy-pack", description=p.description,
+        enforcement="mandatory" if resolved[p.name][0] == "remediate" else resolved[p.name][0],
+        severity=p.severity, remediation=p.remediation_steps, reference=p.framework_reference or None)
+        for p in info.policies}
+    policies[EXPIRED_EXEMPTION_POLICY] = PolicyMeta(
+        name=EXPIRED_EXEMPTION_POLICY, source="gate", enforcement="mandatory", severity="high",
+        description="Exemptions in gate/exemptions.yaml expire; an expired exemption blocks until it is "
+                    "renewed after review or removed.",
+        remediation="Fix the exempted finding, or renew the exemption (new reason and expiry) after review.")
+    return policies
 
 
 def _clear_outputs(out: Path) -> None:

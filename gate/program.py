@@ -103,9 +103,12 @@ def unwrap(value: Any) -> Any:
 class CapturingMonitor(pulumi_mocks.MockMonitor):
     """The mock monitor, plus a record of each registration's request (options included)."""
 
-    def __init__(self, mocks: pulumi.runtime.Mocks):
+    def __init__(self, mocks: pulumi.runtime.Mocks, on_register: Callable[[CapturedResource], None] | None = None):
         super().__init__(mocks)
         self.captured: list[CapturedResource] = []
+        # Called with each resource as it registers: the offline gate sends it to the policy pack right
+        # away, as the engine calls Analyze at registration (must not raise; it runs on the program's path).
+        self.on_register = on_register
 
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)
@@ -129,6 +132,8 @@ class CapturingMonitor(pulumi_mocks.MockMonitor):
             id=response.id or None,
             outputs=json_format.MessageToDict(response.object),
         ))
+        if self.on_register is not None:
+            self.on_register(self.captured[-1])
         return response
 
 
@@ -147,10 +152,11 @@ class _Logger:
     def exception(self, msg, *a, **k): self._add("error", msg, *a, **k)  # noqa: E704
 
 
-def _run(loaded: LoadedStack, program: Path | Callable[[], None], preview: bool) -> ProgramRun:
+def _run(loaded: LoadedStack, program: Path | Callable[[], None], preview: bool,
+         on_register: Callable[[CapturedResource], None] | None = None) -> ProgramRun:
     cfg = loaded.config
     mocks = RealisticMocks(account_id=cfg.aws.allowed_account_ids[0], region=cfg.aws.region)
-    monitor = CapturingMonitor(mocks)
+    monitor = CapturingMonitor(mocks, on_register)
     logger = _Logger()
     pulumi_settings.reset_options(project=PROJECT, stack=loaded.name, preview=preview)
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=loaded.name, preview=preview, monitor=monitor,
@@ -179,12 +185,14 @@ def _run(loaded: LoadedStack, program: Path | Callable[[], None], preview: bool)
                       log=logger.records)
 
 
-def run_program(loaded: LoadedStack, program: Path | None = None, preview: bool = True) -> ProgramRun:
-    """Run the program for one stack under mocks, isolated from any earlier run in this process."""
+def run_program(loaded: LoadedStack, program: Path | None = None, preview: bool = True,
+                on_register: Callable[[CapturedResource], None] | None = None) -> ProgramRun:
+    """Run the program for one stack under mocks, isolated from any earlier run in this process.
+    ``on_register`` sees each resource as it registers (see :class:`CapturingMonitor`)."""
     program = program or REPO_ROOT / "__main__.py"
     # The Pulumi runtime keeps its state in context variables: a fresh context per run keeps
     # production and staging (and repeated test runs) from seeing each other's resources.
-    return contextvars.Context().run(_run, loaded, program, preview)
+    return contextvars.Context().run(_run, loaded, program, preview, on_register)
 
 
 def run_function(loaded: LoadedStack, program: Callable[[], None], preview: bool = True) -> ProgramRun:

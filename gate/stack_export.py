@@ -43,7 +43,7 @@ def _outputs(r: CapturedResource) -> dict[str, Any]:
     return merged
 
 
-def _ordered(resources: list[CapturedResource]) -> list[CapturedResource]:
+def dependency_order(resources: list[CapturedResource]) -> list[CapturedResource]:
     """Topological order (parent, provider, dependencies first); ties broken by URN for stable output."""
     by_urn = {r.urn: r for r in resources}
     needs: dict[str, set[str]] = {}
@@ -79,7 +79,7 @@ def build_stack_export(run: ProgramRun, redactor: Redactor, now: dt.datetime | N
         "urn": root, "custom": False, "type": "pulumi:pulumi:Stack",
         "outputs": redactor.envelope(run.outputs),
     }]
-    for r in _ordered(run.resources):
+    for r in dependency_order(run.resources):
         entry: dict[str, Any] = {"urn": r.urn, "custom": r.custom}
         if r.custom and r.id:
             entry["id"] = redactor.text(r.id)

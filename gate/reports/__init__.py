@@ -1,6 +1,6 @@
 """The gate's reports: one module per format, all rendering the same ``GateResult.findings``.
 
-``write_reports`` writes the files of ``--out`` (each through the run's redactor); the terminal summary
+``write_reports`` writes the findings' files of ``--out`` (each through the run's redactor); the terminal summary
 is printed by the CLI (:func:`gate.reports.terminal.render`).
 """
 
@@ -11,22 +11,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gate.reports import json_report, junit, markdown, sarif
-from gate.stack_export import build_stack_export
 
 if TYPE_CHECKING:
     from gate.pipeline import GateResult
-    from gate.program import ProgramRun
 
 
-def write_reports(result: GateResult, out: Path, run: ProgramRun) -> list[Path]:
+def write_reports(result: GateResult, out: Path) -> list[Path]:
+    """The findings' reports. (plan.tf.json, stack-export.json and checkov.json are written by the pipeline
+    as soon as their inputs exist.)"""
     out.mkdir(parents=True, exist_ok=True)
     documents = {
         "report.md": markdown.render(result),
         "report.sarif": json.dumps(sarif.build(result), indent=2),
         "junit.xml": junit.render(result),
         "report.json": json.dumps(json_report.build(result), indent=2),
-        "stack-export.json": json.dumps(build_stack_export(run, result.redactor), indent=2),
     }
     for name, text in documents.items():
         result.redactor.write(out / name, text)
-    return [out / name for name in (*documents, "plan.tf.json", "checkov.json")]
+    return [out / name for name in (*documents, "stack-export.json", "plan.tf.json", "checkov.json")]

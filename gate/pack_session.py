@@ -1,0 +1,104 @@
+"""The policy-pack side of the gate: start the pack, configure it, Analyze each resource as the program
+registers it, AnalyzeStack once at the end -- the calls ``pulumi preview --policy-pack`` makes, in the
+order the engine makes them.
+
+Why streaming: the program under mocks is CPU-bound in the gate's process while the pack's process sits
+idle on another core. Sending each resource to the pack the moment it registers (several requests in
+flight on the one channel; the pack serves them on its own threads) overlaps the two, as the engine does.
+Setup (start, GetAnalyzerInfo, Configure) runs in the background from the start; any failure is kept
+and raised by :meth:`PackSession.ready` on the pipeline's path, never inside the program run.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from gate.analyzer import AnalyzeResult, AnalyzerResource, PackInfo, PolicyPackProcess
+from gate.program import CapturedResource
+
+# The pack serves Analyze on 4 threads: a few more requests in flight hide the round trips.
+ANALYZE_CONCURRENCY = 8
+
+
+def to_analyzer(r: CapturedResource) -> AnalyzerResource:
+    return AnalyzerResource(urn=r.urn, type=r.type, name=r.name, properties=r.properties, parent=r.parent,
+                            dependencies=list(r.dependencies), property_dependencies=dict(r.property_dependencies),
+                            protect=r.protect, retain_on_delete=r.retain_on_delete,
+                            ignore_changes=list(r.ignore_changes),
+                            additional_secret_outputs=list(r.additional_secret_outputs), provider=r.provider)
+
+
+class PackSession:
+    """Use as a context manager; ``configure`` is called in the background with the pack's info and must
+    return the resolved config (it raises for a bad pack config)."""
+
+    def __init__(self, pack_dir: Path, configure: Callable[[PolicyPackProcess], Any]):
+        self.pack = PolicyPackProcess(pack_dir)
+        self._configure = configure
+        self._setup_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pack-setup")
+        self._pool = ThreadPoolExecutor(max_workers=ANALYZE_CONCURRENCY, thread_name_prefix="analyze")
+        self._setup: Future | None = None
+        self._lock = threading.Lock()
+        self._pending: list[tuple[str, Future]] = []
+        self._closed = False
+
+    def __enter__(self) -> PackSession:
+        self._setup = self._setup_pool.submit(self._start_and_configure)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._closed = True
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._setup_pool.shutdown(wait=True)
+        self.pack.stop()
+
+    def _start_and_configure(self) -> tuple[PackInfo, Any]:
+        self.pack.start()
+        return self.pack.info(), self._configure(self.pack)
+
+    def ready(self) -> tuple[PackInfo, Any]:
+        """Wait for the pack to be started and configured; raises what setup raised."""
+        assert self._setup is not None, "use PackSession as a context manager"
+        return self._setup.result()
+
+    def _analyze(self, resource: AnalyzerResource) -> AnalyzeResult | None:
+        try:
+            self.ready()
+        except Exception:  # noqa: BLE001 - reported by ready() on the pipeline's path
+            return None
+        return self.pack.analyze(resource)
+
+    def submit(self, resource: CapturedResource) -> None:
+        """Queue Analyze for one resource (safe from any thread; never raises into the program run)."""
+        with self._lock:
+            if not self._closed:
+                self._pending.append((resource.urn, self._pool.submit(self._analyze, to_analyzer(resource))))
+
+    def finish(self, resources: list[CapturedResource]) -> AnalyzeResult:
+        """Collect every Analyze (submitting any resource not streamed), then AnalyzeStack on all of them."""
+        self.ready()
+        with self._lock:
+            sent = {urn for urn, _ in self._pending}
+        for r in resources:
+            if r.urn not in sent:
+                self.submit(r)
+        total = AnalyzeResult()
+        with self._lock:
+            pending = list(self._pending)
+        stack: Future = self._pool.submit(self.pack.analyze_stack, [to_analyzer(r) for r in resources])
+        for urn, future in pending:
+            one = future.result()
+            if one is None:
+                continue
+            for d in one.diagnostics:
+                d.urn = d.urn or urn
+            total.diagnostics += one.diagnostics
+            total.not_applicable += one.not_applicable
+        whole = stack.result()
+        total.diagnostics += whole.diagnostics
+        total.not_applicable += whole.not_applicable
+        return total
