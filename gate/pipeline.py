@@ -44,6 +44,7 @@ from gate.stack_export import build_stack_export
 from stacks.loader import LoadedStack, StackConfigError, find_stack_file, load_stack_file
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+CANT_RUN = "can't run policy"  # the SDK's message when a policy read a value unknown at preview
 OUTPUT_FILES = ("report.md", "report.sarif", "junit.xml", "report.json", "plan.tf.json", "stack-export.json",
                 "checkov.json")
 
@@ -166,16 +167,24 @@ def build_redactor(loaded: LoadedStack, resources: list[CapturedResource], outpu
 
 def pack_findings(result: AnalyzeResult, policies: dict[str, PolicyMeta],
                   by_urn: dict[str, CapturedResource]) -> list[Finding]:
+    """Diagnostics -> findings. One deliberate difference from the CLI: when a policy cannot read a value
+    unknown at preview, the SDK reports an ADVISORY "can't run policy" even if the policy is mandatory
+    (FIELD-NOTES) -- a mandatory rule that silently did not run. The gate keeps the stack's enforcement
+    level for it, so it blocks and says why."""
     findings = []
     for d in result.diagnostics:
         meta = policies.get(d.policy_name)
         message = d.message
         if d.description and message.startswith(d.description + "\n"):
             message = message[len(d.description) + 1:]  # the SDK prefixes the policy description
+        enforcement = "mandatory" if d.enforcement_level in ("mandatory", "remediate") else d.enforcement_level
+        if message.startswith(CANT_RUN) and meta is not None and meta.enforcement == "mandatory":
+            enforcement = "mandatory"
+            message += (" (the CLI reports this as advisory; the gate blocks: a mandatory policy did not run. "
+                        "Make the value known at preview, or have the policy fail closed on it.)")
         resource = by_urn.get(d.urn)
         findings.append(Finding(
-            policy=d.policy_name, source="policy-pack",
-            enforcement="mandatory" if d.enforcement_level in ("mandatory", "remediate") else d.enforcement_level,
+            policy=d.policy_name, source="policy-pack", enforcement=enforcement,
             severity=d.severity if d.severity != "unspecified" or meta is None else meta.severity,
             message=message.strip(), urn=d.urn or None, resource_name=resource.name if resource else None,
             resource_type=resource.type if resource else None, remediation=meta.remediation if meta else ""))

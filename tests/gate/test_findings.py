@@ -51,3 +51,25 @@ def test_no_advisory_hides_a_mandatory_policy(production_gate, misconfigured_gat
     """A policy that cannot read a value reports ADVISORY "can't run policy" (FIELD-NOTES): none may appear."""
     for run in (production_gate, misconfigured_gate):
         assert not [f for f in run.report()["findings"] if "can't run policy" in f["message"]]
+
+
+def test_advisory_findings_are_reported_and_allowed(advisory_gate):
+    assert advisory_gate.code == 0, advisory_gate.stderr
+    (advisory,) = advisory_gate.report()["findings"]
+    assert (advisory["policy"], advisory["enforcement"], advisory["blocking"]) == (RETENTION, "advisory", False)
+    assert "Advisories (1)" in advisory_gate.stdout
+    assert advisory_gate.stdout.rstrip().splitlines()[-2].startswith("PASS: 0 blocking violations, 1 advisory")
+
+
+def test_a_mandatory_policy_that_could_not_run_blocks():
+    from gate.analyzer import AnalyzeResult, Diagnostic
+    from gate.findings import PolicyMeta
+    from gate.pipeline import pack_findings
+
+    meta = PolicyMeta(name=PUBLIC, source="policy-pack", description="d", enforcement="mandatory",
+                      severity="critical", remediation="r")
+    message = f"can't run policy '{PUBLIC}' from policy pack 'p@v1' during preview: publiclyAccessible is unknown"
+    diagnostic = Diagnostic(policy_name=PUBLIC, policy_pack_name="p", message=f"d\n{message}", urn="u",
+                            description="d", enforcement_level="advisory", severity="critical")
+    (f,) = pack_findings(AnalyzeResult(diagnostics=[diagnostic]), {PUBLIC: meta}, {})
+    assert f.blocking and f.message.startswith(message) and "the gate blocks" in f.message
