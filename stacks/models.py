@@ -160,7 +160,10 @@ class CacheSettings(Model):
     eviction_policy: Literal[
         "volatile-lru", "volatile-lfu", "volatile-ttl", "volatile-random", "allkeys-lru", "allkeys-lfu", "noeviction"
     ] = "volatile-lru"
-    source_ips: list[Cidr] = Field(min_length=1)
+    source_ips: list[Cidr] = Field(
+        min_length=1,
+        description="Who may reach the database's public TLS endpoint: the app's fixed egress IPs. Never 0.0.0.0/0.",
+    )
     backup_interval: Literal["every-1-hours", "every-2-hours", "every-4-hours", "every-6-hours", "every-12-hours", "every-24-hours"] = "every-6-hours"
     alerts: RedisAlertThresholds = RedisAlertThresholds()
     api_key: Secret
