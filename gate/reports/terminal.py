@@ -1,5 +1,6 @@
 """The terminal summary: what a developer reads after ``make gate`` -- resources by type, violations by
-severity (each with policy, resource, message, fix and the line to change) and the verdict last."""
+severity (each with policy, resource, message, fix and the line to change) and the verdict last.
+Markers: ``x`` blocks, ``!`` advisory, ``-`` exempted or skipped (with the reason)."""
 
 from __future__ import annotations
 
@@ -43,7 +44,8 @@ def render(result: GateResult, verbose: bool = False) -> str:
                     continue
                 lines.append(f"  {severity.upper()}")
                 for f in group:
-                    lines.append(f"    x {f.policy} -- {f.resource_label}")
+                    marker = "x" if f.blocking else "!" if f.status == "open" else "-"
+                    lines.append(f"    {marker} {f.policy} -- {f.resource_label}")
                     lines.append(f"      {f.message}")
                     if f.remediation:
                         lines.append(f"      fix: {f.remediation}")

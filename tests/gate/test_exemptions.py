@@ -32,6 +32,7 @@ def test_exempted_finding_is_reported_not_blocking(exemptions_gate):
         ("aws-rds-instance-configure-backup-retention", "database-primary")]
     assert exempted[0]["waiver"]["owner"] == "platform-team" and exempted[0]["waiver"]["expires"] == "2027-01-31"
     assert "Exempted (1)" in exemptions_gate.stdout and "exempted until 2027-01-31" in exemptions_gate.stdout
+    assert "- aws-rds-instance-configure-backup-retention -- database-primary" in exemptions_gate.stdout
 
 
 def test_unmatched_exemption_warns(exemptions_gate):

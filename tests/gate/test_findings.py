@@ -57,7 +57,7 @@ def test_advisory_findings_are_reported_and_allowed(advisory_gate):
     assert advisory_gate.code == 0, advisory_gate.stderr
     (advisory,) = advisory_gate.report()["findings"]
     assert (advisory["policy"], advisory["enforcement"], advisory["blocking"]) == (RETENTION, "advisory", False)
-    assert "Advisories (1)" in advisory_gate.stdout
+    assert "Advisories (1)" in advisory_gate.stdout and f"! {RETENTION} -- database-primary" in advisory_gate.stdout
     assert advisory_gate.stdout.rstrip().splitlines()[-2].startswith("PASS: 0 blocking violations, 1 advisory")
 
 

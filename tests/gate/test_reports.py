@@ -18,7 +18,7 @@ from tests.gate.conftest import REPO
 
 SARIF_SCHEMA = REPO.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
-RUNS = ["production_gate", "misconfigured_gate", "exemptions_gate"]
+RUNS = ["production_gate", "misconfigured_gate", "exemptions_gate", "checkov_gate"]
 
 
 @pytest.fixture(scope="module")
@@ -66,10 +66,12 @@ def test_junit_parses_with_the_right_counts(request, fixture):
     cases = root.findall("./testsuite/testcase")
     pack = [p for p in report["policies"] if p["source"] == "policy-pack"]
     entries = report["exemptions"]["entries"]
-    assert int(root.get("tests")) == len(cases) == len(pack) + len(entries)
+    checks = report["checkov"]["checks"]  # checkov: one testcase per check id it ran
+    assert int(root.get("tests")) == len(cases) == len(pack) + len(checks) + len(entries)
     failing = {f["policy"] for f in report["findings"] if f["blocking"]}
     failed = [c for c in cases if c.find("failure") is not None]
     assert int(root.get("failures")) == len(failed)
+    assert len([c for c in failed if c.get("classname") == "checkov"]) == list(checks.values()).count("failed")
     pack_failed = {c.get("name") for c in failed if c.get("classname") != "exemptions"}
     assert pack_failed == failing - {"gate-exemption-expired"}
     expired = [e for e in entries if e["status"] == "expired"]
