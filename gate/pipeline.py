@@ -328,6 +328,7 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
         f.message = redactor.text(f.message)
     assign_fingerprints(findings)
     warnings = list(outcome.warnings)
+    warnings += [f"The program warned: {redactor.text(msg.strip())}" for severity, msg in run.log if severity == "warning"]
     warnings += [f"{urn} ({kind}) is an AWS resource with no Terraform type in gate/terraform_types.py: checkov "
                  f"did not see it." for urn, kind in export.unmapped]
     gate_result = GateResult(

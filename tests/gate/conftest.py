@@ -48,6 +48,7 @@ def _public_primary(args):
 
 
 pulumi.runtime.register_stack_transformation(_public_primary)
+pulumi.log.warn("this program variant makes the RDS primary public on purpose")
 runpy.run_path({str(REPO / "__main__.py")!r}, run_name="__main__")
 '''
 

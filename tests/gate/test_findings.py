@@ -21,6 +21,11 @@ def test_misconfigured_resource_exits_1(misconfigured_gate):
     assert blocking == {(PUBLIC, "database-primary"), (RETENTION, "database-primary")}
 
 
+def test_program_warnings_are_reported(misconfigured_gate):
+    assert "The program warned: this program variant makes the RDS primary public on purpose" in \
+        misconfigured_gate.report()["warnings"]
+
+
 def test_terminal_names_policy_resource_and_fix(misconfigured_gate):
     out = misconfigured_gate.stdout
     assert f"x {PUBLIC} -- database-primary" in out
