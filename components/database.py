@@ -12,7 +12,6 @@ Traffic path: app (Vercel Secure Compute, `app_ingress_cidrs`) -> RDS Proxy (TLS
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -377,7 +376,7 @@ class Database(pulumi.ComponentResource):
         the subject of the replica-lag alarm. Encrypted with the primary's key; no backups or final snapshot of their
         own (the primary's cover the data), so deleting one needs neither."""
         replicas = []
-        for i, (identifier, az) in enumerate(zip(self.replica_identifiers, self.replica_availability_zones), 1):
+        for i, (identifier, az) in enumerate(zip(self.replica_identifiers, self.replica_availability_zones, strict=True), 1):
             replicas.append(aws.rds.Instance(
                 f"{name}-replica-{i}",
                 identifier=identifier,

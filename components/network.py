@@ -46,7 +46,7 @@ def subnet_cidrs(vpc_cidr: str, count: int) -> list[str]:
     if new_prefix > SMALLEST_SUBNET_PREFIX:
         raise ValueError(f"network.vpc_cidr {vpc_cidr} is too small: per-AZ subnets would be /{new_prefix}, "
                          f"AWS allows /{SMALLEST_SUBNET_PREFIX} at the smallest")
-    return [str(net) for net, _ in zip(vpc.subnets(new_prefix=new_prefix), range(count))]
+    return [str(net) for net, _ in zip(vpc.subnets(new_prefix=new_prefix), range(count), strict=False)]
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ class Network(pulumi.ComponentResource):
         # Private subnets only: map_public_ip_on_launch off and no internet gateway route anywhere.
         self.subnet_cidrs = subnet_cidrs(s.vpc_cidr, len(s.availability_zones))
         subnets: list[aws.ec2.Subnet] = []
-        for az, cidr in zip(s.availability_zones, self.subnet_cidrs):
+        for az, cidr in zip(s.availability_zones, self.subnet_cidrs, strict=True):
             subnet = aws.ec2.Subnet(
                 f"{name}-private-{az}",
                 vpc_id=vpc.id,

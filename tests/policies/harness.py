@@ -42,7 +42,7 @@ import sys
 from dataclasses import dataclass, field
 from inspect import isawaitable
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any
 
 from google.protobuf import json_format, struct_pb2
 from pulumi_policy import (
@@ -101,7 +101,7 @@ def resource(resource_type: str, name: str, properties: dict[str, Any], **option
                             properties=copy.deepcopy(properties), **options)
 
 
-def with_props(res: AnalyzerResource, changes: Optional[dict[str, Any]] = None, **kw: Any) -> AnalyzerResource:
+def with_props(res: AnalyzerResource, changes: dict[str, Any] | None = None, **kw: Any) -> AnalyzerResource:
     """A copy of ``res`` with top-level properties replaced (``changes`` for keys that are not
     Python identifiers, e.g. nested dicts you rebuilt)."""
     new = copy.deepcopy(res)
@@ -128,15 +128,15 @@ def replace(resources: list[AnalyzerResource], *new: AnalyzerResource) -> list[A
 class Outcome:
     """What one policy run reported."""
 
-    violations: list[tuple[str, Optional[str]]] = field(default_factory=list)
-    not_applicable: Optional[str] = None
+    violations: list[tuple[str, str | None]] = field(default_factory=list)
+    not_applicable: str | None = None
 
     @property
     def messages(self) -> list[str]:
         return [message for message, _ in self.violations]
 
     @property
-    def urns(self) -> list[Optional[str]]:
+    def urns(self) -> list[str | None]:
         return [u for _, u in self.violations]
 
 
@@ -167,13 +167,13 @@ def _policy_resources(resources: list[AnalyzerResource]) -> list[PolicyResource]
     return [built[r.urn] for r in resources]
 
 
-def run(policy: Policy, target: Union[AnalyzerResource, list[AnalyzerResource]],
-        config: Optional[dict[str, Any]] = None) -> Outcome:
+def run(policy: Policy, target: AnalyzerResource | list[AnalyzerResource],
+        config: dict[str, Any] | None = None) -> Outcome:
     """Run ``policy`` on one resource (resource policy) or on a list (stack policy)."""
     outcome = Outcome()
     cfg = _wire(config) if config else None
 
-    def report_violation(message: str, urn_: Optional[str] = None) -> None:
+    def report_violation(message: str, urn_: str | None = None) -> None:
         outcome.violations.append((message, urn_))
 
     if isinstance(policy, ResourceValidationPolicy):

@@ -22,7 +22,8 @@ from gate.analyzer import AnalyzerResource
 from gate.program import CapturedResource, ProgramRun, is_secret, run_function
 from stacks import checklist
 from stacks.loader import LoadedStack
-from tests.policies.harness import POLICIES_DIR, run as run_policy  # noqa: F401  (puts the pack on sys.path)
+from tests.policies.harness import POLICIES_DIR  # noqa: F401  (puts the pack on sys.path)
+from tests.policies.harness import run as run_policy
 
 COMPONENT = "chatpdd:components:Database"
 INSTANCE = "aws:rds/instance:Instance"

@@ -63,7 +63,7 @@ def test_one_private_subnet_per_availability_zone(stack):
     assert sorted(s.properties["availabilityZone"] for s in subnets) == sorted(cfg.network.availability_zones)
     vpc_net = ipaddress.ip_network(cfg.network.vpc_cidr)
     nets = [ipaddress.ip_network(s.properties["cidrBlock"]) for s in subnets]
-    for s, net in zip(subnets, nets):
+    for s, net in zip(subnets, nets, strict=True):
         assert s.properties["mapPublicIpOnLaunch"] is False
         assert net.subnet_of(vpc_net)
         assert depends(s, "vpcId", vpc)
