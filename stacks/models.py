@@ -18,10 +18,12 @@ from pydantic import (
     Field,
     SecretStr,
     StringConstraints,
+    ValidationError,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from stacks import checklist
 
@@ -171,9 +173,28 @@ class CacheSettings(Model):
     password_rotation: int = Field(default=1, ge=1, description="Bump to generate a new Redis password.")
 
 
+# The pattern of AwsSettings.region, for regions named elsewhere in the config.
+Region = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")]
+DR_BUCKET_SUFFIX = "-dr"  # the disaster-recovery replica of the backups bucket is `<backups_bucket_name>-dr`
+
+
 class StorageSettings(Model):
     backups_bucket_name: BucketName
     uploads_bucket_name: BucketName
+    access_logs_bucket_name: BucketName = Field(
+        description=(
+            "Target of the S3 server access logs of the backups and uploads buckets (same account and region; "
+            "encrypted with SSE-S3, the only default encryption log delivery supports)."
+        ),
+    )
+    access_log_retention_days: int = Field(default=365, ge=90, description="Days an S3 server access log is kept.")
+    dr_region: Region = Field(
+        default="us-west-2",
+        description=(
+            "Region of the disaster-recovery replica of the backups bucket (`<backups_bucket_name>-dr`); "
+            "must differ from aws.region."
+        ),
+    )
     # Checklist "cleanup-old-backups.ts --retention-days=30".
     backup_retention_days: int = Field(default=checklist.BACKUP_RETENTION_DAYS, ge=checklist.BACKUP_RETENTION_DAYS)
     object_lock_mode: Literal["GOVERNANCE", "COMPLIANCE"] = "GOVERNANCE"
@@ -186,6 +207,21 @@ class StorageSettings(Model):
         if self.object_lock_days > self.backup_retention_days:
             raise ValueError("object_lock_days must not exceed backup_retention_days (locked objects cannot expire)")
         return self
+
+    @model_validator(mode="after")
+    def _bucket_names(self) -> StorageSettings:
+        if len(self.dr_bucket_name) > 63:
+            raise ValueError(f"backups_bucket_name must leave room for the '{DR_BUCKET_SUFFIX}' suffix of its "
+                             f"disaster-recovery replica (S3 bucket names have at most 63 characters)")
+        names = [self.backups_bucket_name, self.uploads_bucket_name, self.access_logs_bucket_name, self.dr_bucket_name]
+        if len(set(names)) != len(names):
+            raise ValueError("backups_bucket_name, uploads_bucket_name, access_logs_bucket_name and the replica "
+                             f"<backups_bucket_name>{DR_BUCKET_SUFFIX} must be four different buckets")
+        return self
+
+    @property
+    def dr_bucket_name(self) -> str:
+        return self.backups_bucket_name + DR_BUCKET_SUFFIX
 
 
 class CacheTtls(Model):
@@ -303,3 +339,15 @@ class StackConfig(Model):
     storage: StorageSettings
     app: AppSettings
     monitoring: MonitoringSettings
+
+    @model_validator(mode="after")
+    def _dr_region_is_another_region(self) -> StackConfig:
+        # Checklist "Verify disaster recovery procedures": a replica in the same region would share its outage.
+        if self.storage.dr_region == self.aws.region:
+            # Reported at the key that must change (a plain ValueError here would point at the whole config).
+            raise ValidationError.from_exception_data(type(self).__name__, [InitErrorDetails(
+                type=PydanticCustomError(
+                    "value_error", "must differ from aws.region ({region}): the disaster-recovery replica of the "
+                    "backups must survive an outage of the stack's region", {"region": self.aws.region}),
+                loc=("storage", "dr_region"), input=self.storage.dr_region)])
+        return self

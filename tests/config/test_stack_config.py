@@ -225,3 +225,43 @@ def test_config_reference_doc_is_generated_from_the_models():
     assert reference.REFERENCE_PATH.read_text(encoding="utf-8") == reference.render(), (
         "docs/config-reference.md is stale: run `python -m stacks.reference` and commit it"
     )
+
+
+# --- storage: access logs and the disaster-recovery region ---------------------------------------------
+
+def test_a_dr_region_equal_to_the_stacks_region_is_rejected(repo_root, tmp_path):
+    text = _production_text(repo_root).replace("    dr_region: us-west-2\n", "    dr_region: us-east-1\n")
+    err = _error(_write(tmp_path, text))
+    assert err.problems == [
+        "chatpdd-infra:storage.dr_region = 'us-east-1': must differ from aws.region (us-east-1): the "
+        "disaster-recovery replica of the backups must survive an outage of the stack's region"
+    ]
+
+
+def test_the_dr_region_defaults_to_us_west_2(loaded_stacks):
+    assert loaded_stacks["staging"].config.storage.dr_region == "us-west-2"
+
+
+def test_the_access_logs_bucket_is_required_and_kept_at_least_90_days(repo_root, tmp_path):
+    text = (_production_text(repo_root)
+            .replace("    access_logs_bucket_name: chatpdd-production-access-logs-111122223333\n", "")
+            .replace("access_log_retention_days: 365", "access_log_retention_days: 30"))
+    err = _error(_write(tmp_path, text))
+    assert err.problems == [
+        "chatpdd-infra:storage.access_logs_bucket_name: missing (expected a value)",
+        "chatpdd-infra:storage.access_log_retention_days = 30: Input should be greater than or equal to 90",
+    ]
+
+
+def test_bucket_names_must_differ_and_leave_room_for_the_replica_suffix(repo_root, tmp_path):
+    same = _production_text(repo_root).replace(
+        "access_logs_bucket_name: chatpdd-production-access-logs-111122223333",
+        "access_logs_bucket_name: chatpdd-production-uploads-111122223333")
+    (problem,) = _error(_write(tmp_path, same)).problems
+    assert problem.startswith("chatpdd-infra:storage = ")
+    assert problem.endswith("must be four different buckets")
+    long_name = "b" * 62
+    too_long = _production_text(repo_root).replace(
+        "backups_bucket_name: chatpdd-production-backups-111122223333", f"backups_bucket_name: {long_name}")
+    (problem,) = _error(_write(tmp_path, too_long)).problems
+    assert "must leave room for the '-dr' suffix of its disaster-recovery replica" in problem
