@@ -25,6 +25,10 @@ OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguratio
 CORS = "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration"
 
 BACKUPS_ROLE = "backups"
+# The disaster-recovery replica of the backups bucket (another region) holds the same backups: the backups
+# rules (retention, object lock) apply to it as well.
+BACKUPS_REPLICA_ROLE = "backups-dr"
+BACKUPS_ROLES = (BACKUPS_ROLE, BACKUPS_REPLICA_ROLE)
 
 
 def bucket_config(args: StackValidationArgs, bucket: PolicyResource, config_type: str, report_violation: Callable,
@@ -50,22 +54,23 @@ def bucket_config(args: StackValidationArgs, bucket: PolicyResource, config_type
 
 
 def backups_buckets(args: StackValidationArgs, report_violation: Callable, rule: str) -> list[PolicyResource]:
-    """The buckets tagged ``Role=backups``.
+    """The buckets tagged ``Role=backups`` or ``Role=backups-dr`` (its disaster-recovery replica).
 
     A bucket whose ``Role`` tag is unknown fails closed (``rule`` names what cannot be verified). A
-    stack with buckets but none tagged ``Role=backups`` is reported once: the backups rules would
-    otherwise pass silently because a tag went missing."""
+    stack with buckets but none tagged ``Role=backups`` is reported once (a replica alone does not
+    count): the backups rules would otherwise pass silently because a tag went missing."""
     buckets = resources_of_type(args, BUCKET)
     found = []
-    unknown = False
+    unknown = source = False
     for bucket in buckets:
         role = tag(bucket.props, "Role")
         if role is UNKNOWN:
             unknown = True
             report_violation(unknown_message(label(bucket), "tags.Role", rule), bucket.urn)
-        elif role == BACKUPS_ROLE:
+        elif role in BACKUPS_ROLES:
             found.append(bucket)
-    if buckets and not found and not unknown:
+            source = source or role == BACKUPS_ROLE
+    if buckets and not source and not unknown:
         report_violation(f"Stack has no S3 bucket tagged Role={BACKUPS_ROLE}, so {rule} cannot be verified. "
                          f"Fix: tag the backups bucket Role={BACKUPS_ROLE}.")
     return found

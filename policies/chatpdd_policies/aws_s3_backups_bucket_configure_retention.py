@@ -1,5 +1,5 @@
-"""aws-s3-backups-bucket-configure-retention (stack): the backups bucket (tag ``Role=backups``) has a
-lifecycle configuration whose enabled rules
+"""aws-s3-backups-bucket-configure-retention (stack): the backups bucket (tag ``Role=backups``) and its
+disaster-recovery replica (``Role=backups-dr``) each have a lifecycle configuration whose enabled rules
 
 - expire backups (``expiration.days`` or ``noncurrentVersionExpiration.noncurrentDays``) -- the
   checklist's retention policy -- and never before ``minRetentionDays`` (checklist: 30);
@@ -97,13 +97,14 @@ def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> N
 
 POLICY = stack_policy(
     name="aws-s3-backups-bucket-configure-retention",
-    description="The backups bucket must expire backups no sooner than minRetentionDays and abort incomplete "
-                "multipart uploads.",
+    description="The backups bucket and its replica must expire backups no sooner than minRetentionDays and "
+                "abort incomplete multipart uploads.",
     validate=_validate,
     severity=Severity.HIGH,
-    remediation_steps="Add an aws.s3.BucketLifecycleConfiguration for the bucket tagged Role=backups with an "
-                      "enabled rule: expiration.days (and/or noncurrent_version_expiration.noncurrent_days) of at "
-                      "least minRetentionDays (30) and abort_incomplete_multipart_upload.days_after_initiation.",
+    remediation_steps="Add an aws.s3.BucketLifecycleConfiguration for each bucket tagged Role=backups or "
+                      "Role=backups-dr with an enabled rule: expiration.days (and/or "
+                      "noncurrent_version_expiration.noncurrent_days) of at least minRetentionDays (30) and "
+                      "abort_incomplete_multipart_upload.days_after_initiation.",
     reference=checklist_reference("Post-Deployment Tasks", "Backup and Recovery Validation",
                                   "pnpm tsx scripts/cleanup-old-backups.ts --retention-days=30"),
     tags=["aws", "s3", "backup", "cost"],

@@ -1,7 +1,7 @@
-"""aws-s3-backups-bucket-enable-object-lock (stack): the backups bucket (tag ``Role=backups``) is created
-with ``objectLockEnabled`` and has an object lock configuration with a default retention (a mode,
-GOVERNANCE or COMPLIANCE, and a period in days or years): a backup cannot be deleted or overwritten
-inside the lock window, by mistake or by an attacker."""
+"""aws-s3-backups-bucket-enable-object-lock (stack): the backups bucket (tag ``Role=backups``) and its
+disaster-recovery replica (``Role=backups-dr``) are created with ``objectLockEnabled`` and each has an
+object lock configuration with a default retention (a mode, GOVERNANCE or COMPLIANCE, and a period in days
+or years): a backup cannot be deleted or overwritten inside the lock window, by mistake or by an attacker."""
 
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
@@ -67,12 +67,13 @@ def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> N
 
 POLICY = stack_policy(
     name="aws-s3-backups-bucket-enable-object-lock",
-    description="The backups bucket must be created with object lock and have a default retention.",
+    description="The backups bucket and its replica must be created with object lock and have a default "
+                "retention.",
     validate=_validate,
     severity=Severity.HIGH,
-    remediation_steps="Create the bucket tagged Role=backups with object_lock_enabled=True and add an "
-                      "aws.s3.BucketObjectLockConfiguration with rule.default_retention (mode GOVERNANCE or "
-                      "COMPLIANCE, days).",
+    remediation_steps="Create each bucket tagged Role=backups or Role=backups-dr with object_lock_enabled=True "
+                      "and add an aws.s3.BucketObjectLockConfiguration with rule.default_retention (mode "
+                      "GOVERNANCE or COMPLIANCE, days).",
     reference=checklist_reference("Post-Deployment Tasks", "Backup and Recovery Validation",
                                   "pnpm tsx scripts/cleanup-old-backups.ts --retention-days=30"),
     tags=["aws", "s3", "backup", "security"],

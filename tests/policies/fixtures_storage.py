@@ -98,3 +98,31 @@ BUCKETS = [BACKUPS, BACKUPS_ENCRYPTION, BACKUPS_VERSIONING, BACKUPS_PUBLIC_ACCES
            BACKUPS_OBJECT_LOCK, UPLOADS, UPLOADS_ENCRYPTION, UPLOADS_VERSIONING, UPLOADS_PUBLIC_ACCESS, UPLOADS_POLICY,
            UPLOADS_LIFECYCLE, UPLOADS_CORS]
 STORAGE = [STORAGE_KEY, *BUCKETS, VAULT, PLAN, BACKUP_ROLE, SELECTION]
+
+# The access-logs bucket (Role=access-logs) encrypts with SSE-S3, the only default encryption S3 server access
+# log delivery supports; the disaster-recovery replica of the backups bucket (Role=backups-dr) has its own key
+# in its own region, and the backups bucket's lifecycle and object lock. Both are kept out of STORAGE (other
+# policies' tests count its resources): use STORAGE_WITH_LOGS_AND_DR.
+ACCESS_LOGS = _bucket("access-logs")
+ACCESS_LOGS_ENCRYPTION, ACCESS_LOGS_VERSIONING, ACCESS_LOGS_PUBLIC_ACCESS, ACCESS_LOGS_POLICY = _bucket_settings(
+    ACCESS_LOGS)
+ACCESS_LOGS_ENCRYPTION.properties["rules"] = [
+    {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}, "blockedEncryptionTypes": ["SSE-C"]}]
+ACCESS_LOGS_ENCRYPTION.property_dependencies = {}
+
+DR_KEY = resource("aws:kms/key:Key", f"{PREFIX}-storage-dr-kms", {
+    "description": f"{PREFIX} storage: disaster-recovery replica of the backups bucket (us-west-2)",
+    "enableKeyRotation": True, "deletionWindowInDays": 30, "policy": '{"Version": "2012-10-17"}',
+    "tags": tags(Role="storage-dr")}, protect=True)
+BACKUPS_DR = _bucket("backups-dr", objectLockEnabled=True)
+BACKUPS_DR_ENCRYPTION, BACKUPS_DR_VERSIONING, BACKUPS_DR_PUBLIC_ACCESS, BACKUPS_DR_POLICY = _bucket_settings(BACKUPS_DR)
+BACKUPS_DR_ENCRYPTION.property_dependencies = {"rules": [DR_KEY.urn]}
+BACKUPS_DR_LIFECYCLE = resource(BACKUPS_LIFECYCLE.type, f"{PREFIX}-backups-dr-lifecycle", {
+    **BACKUPS_LIFECYCLE.properties, "bucket": BACKUPS_DR.properties["bucket"]})
+BACKUPS_DR_OBJECT_LOCK = resource(BACKUPS_OBJECT_LOCK.type, f"{PREFIX}-backups-dr-object-lock", {
+    **BACKUPS_OBJECT_LOCK.properties, "bucket": BACKUPS_DR.properties["bucket"]})
+
+STORAGE_WITH_LOGS_AND_DR = [
+    *STORAGE, ACCESS_LOGS, ACCESS_LOGS_ENCRYPTION, ACCESS_LOGS_VERSIONING, ACCESS_LOGS_PUBLIC_ACCESS, ACCESS_LOGS_POLICY,
+    DR_KEY, BACKUPS_DR, BACKUPS_DR_ENCRYPTION, BACKUPS_DR_VERSIONING, BACKUPS_DR_PUBLIC_ACCESS, BACKUPS_DR_POLICY,
+    BACKUPS_DR_LIFECYCLE, BACKUPS_DR_OBJECT_LOCK]

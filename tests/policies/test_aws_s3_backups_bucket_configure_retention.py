@@ -1,7 +1,15 @@
 from chatpdd_policies.aws_s3_backups_bucket_configure_retention import POLICY
 
 from tests.policies.fixtures import tags
-from tests.policies.fixtures_storage import BACKUPS, BACKUPS_LIFECYCLE, STORAGE, UPLOADS_LIFECYCLE
+from tests.policies.fixtures_storage import (
+    BACKUPS,
+    BACKUPS_DR,
+    BACKUPS_DR_LIFECYCLE,
+    BACKUPS_LIFECYCLE,
+    STORAGE,
+    STORAGE_WITH_LOGS_AND_DR,
+    UPLOADS_LIFECYCLE,
+)
 from tests.policies.harness import UNKNOWN_ARRAY, UNKNOWN_NUMBER, UNKNOWN_STRING, replace, run, with_props
 
 CONFIG = "S3 lifecycle configuration 'chatpdd-production-backups-lifecycle'"
@@ -112,3 +120,32 @@ def test_unknown_rules_fail_closed():
     assert run(POLICY, replace(STORAGE, config)).messages == [
         f"{CONFIG}: rules is unknown at preview, so the backups retention cannot be verified. "
         "Fix: set it from a literal or stack config."]
+
+
+# -- the disaster-recovery replica (Role=backups-dr) holds the same backups: the same rules -----------------
+
+
+def test_compliant_with_the_replica():
+    assert run(POLICY, STORAGE_WITH_LOGS_AND_DR).messages == []
+
+
+def test_replica_without_lifecycle_configuration():
+    assert run(POLICY, [r for r in STORAGE_WITH_LOGS_AND_DR if r.urn != BACKUPS_DR_LIFECYCLE.urn]).violations == [
+        ("S3 bucket 'chatpdd-production-backups-dr' has no lifecycle configuration. Fix: add an "
+         "aws.s3.BucketLifecycleConfiguration with an enabled rule that expires backups after 30 days and aborts "
+         "incomplete multipart uploads.", BACKUPS_DR.urn)]
+
+
+def test_replica_expiring_early():
+    config = with_props(BACKUPS_DR_LIFECYCLE, rules=[_rule(expiration={"days": 7})])
+    assert run(POLICY, replace(STORAGE_WITH_LOGS_AND_DR, config)).violations == [
+        ("S3 lifecycle configuration 'chatpdd-production-backups-dr-lifecycle' rule 'expire-backups' deletes backups "
+         "after 7 days (expiration.days); at least 30 days are required. Fix: set expiration={'days': 30} or more.",
+         BACKUPS_DR_LIFECYCLE.urn)]
+
+
+def test_a_replica_alone_is_not_the_backups_bucket():
+    bucket = with_props(BACKUPS, tags=tags(Role="archive"))
+    assert run(POLICY, replace(STORAGE_WITH_LOGS_AND_DR, bucket)).violations == [
+        ("Stack has no S3 bucket tagged Role=backups, so the backups retention cannot be verified. "
+         "Fix: tag the backups bucket Role=backups.", None)]

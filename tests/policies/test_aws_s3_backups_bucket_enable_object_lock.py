@@ -1,6 +1,13 @@
 from chatpdd_policies.aws_s3_backups_bucket_enable_object_lock import POLICY
 
-from tests.policies.fixtures_storage import BACKUPS, BACKUPS_OBJECT_LOCK, STORAGE
+from tests.policies.fixtures_storage import (
+    BACKUPS,
+    BACKUPS_DR,
+    BACKUPS_DR_OBJECT_LOCK,
+    BACKUPS_OBJECT_LOCK,
+    STORAGE,
+    STORAGE_WITH_LOGS_AND_DR,
+)
 from tests.policies.harness import UNKNOWN_BOOL, UNKNOWN_NUMBER, replace, run, with_props, without_props
 
 BUCKET = "S3 bucket 'chatpdd-production-backups'"
@@ -80,3 +87,24 @@ def test_unknown_period_fails_closed():
     assert _messages(_retention(mode="GOVERNANCE", days=UNKNOWN_NUMBER)) == [
         f"{CONFIG}: rule.defaultRetention.days/years is unknown at preview, so object lock cannot be verified. "
         "Fix: set it from a literal or stack config."]
+
+
+# -- the disaster-recovery replica (Role=backups-dr) holds the same backups: the same rules -----------------
+
+
+def test_compliant_with_the_replica():
+    assert run(POLICY, STORAGE_WITH_LOGS_AND_DR).messages == []
+
+
+def test_replica_without_object_lock():
+    bucket = with_props(BACKUPS_DR, objectLockEnabled=False)
+    assert run(POLICY, replace(STORAGE_WITH_LOGS_AND_DR, bucket)).violations == [
+        ("S3 bucket 'chatpdd-production-backups-dr' is not created with object lock. Fix: set object_lock_enabled=True "
+         "(possible only when the bucket is created).", BACKUPS_DR.urn)]
+
+
+def test_replica_without_object_lock_configuration():
+    assert run(POLICY, [r for r in STORAGE_WITH_LOGS_AND_DR if r.urn != BACKUPS_DR_OBJECT_LOCK.urn]).violations == [
+        ("S3 bucket 'chatpdd-production-backups-dr' has no object lock configuration. Fix: add an "
+         "aws.s3.BucketObjectLockConfiguration for it and set rule={'default_retention': {'mode': 'GOVERNANCE', "
+         "'days': 30}}.", BACKUPS_DR.urn)]

@@ -1,10 +1,13 @@
 from chatpdd_policies.aws_s3_bucket_enable_sse_kms_cmk import POLICY
 
 from tests.policies.fixtures_storage import (
+    ACCESS_LOGS,
+    ACCESS_LOGS_ENCRYPTION,
     BACKUPS,
     BACKUPS_ENCRYPTION,
     STORAGE,
     STORAGE_KEY,
+    STORAGE_WITH_LOGS_AND_DR,
     UPLOADS,
     UPLOADS_ENCRYPTION,
 )
@@ -139,3 +142,50 @@ def test_unknown_rules_fail_closed():
     assert run(POLICY, replace(STORAGE, config)).messages == [
         f"{CONFIG}: rules is unknown at preview, so SSE-KMS with a customer-managed key cannot be verified. "
         "Fix: set it from a literal or stack config."]
+
+
+# -- the SSE-S3 exception for server access log buckets (sseS3AllowedRoles) ---------------------------------
+
+AES256_RULES = [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}, "blockedEncryptionTypes": ["SSE-C"]}]
+
+
+def test_access_logs_bucket_with_sse_s3_and_the_dr_replica_with_its_own_key_pass():
+    assert run(POLICY, STORAGE_WITH_LOGS_AND_DR).messages == []
+
+
+def test_uploads_bucket_with_sse_s3_still_fails():
+    config = _no_key_dependency(with_props(UPLOADS_ENCRYPTION, rules=AES256_RULES))
+    assert run(POLICY, replace(STORAGE_WITH_LOGS_AND_DR, config)).violations == [
+        ("S3 encryption configuration 'chatpdd-production-uploads-encryption' uses sseAlgorithm 'AES256'; aws:kms is "
+         "required. Fix: set sse_algorithm='aws:kms' and kms_master_key_id to the storage aws.kms.Key ARN.",
+         UPLOADS_ENCRYPTION.urn)]
+
+
+def test_access_logs_bucket_without_encryption_still_fails():
+    resources = [r for r in STORAGE_WITH_LOGS_AND_DR if r.urn != ACCESS_LOGS_ENCRYPTION.urn]
+    assert run(POLICY, resources).violations == [
+        ("S3 bucket 'chatpdd-production-access-logs' has no server-side encryption configuration. Fix: add an "
+         "aws.s3.BucketServerSideEncryptionConfiguration with sse_algorithm='aws:kms', kms_master_key_id="
+         "<aws.kms.Key arn> and bucket_key_enabled=True.", ACCESS_LOGS.urn)]
+
+
+def test_the_exception_is_only_for_the_configured_roles():
+    assert run(POLICY, STORAGE_WITH_LOGS_AND_DR, {"sseS3AllowedRoles": []}).messages == [
+        "S3 encryption configuration 'chatpdd-production-access-logs-encryption' uses sseAlgorithm 'AES256'; aws:kms "
+        "is required. Fix: set sse_algorithm='aws:kms' and kms_master_key_id to the storage aws.kms.Key ARN."]
+
+
+def test_the_exception_is_only_for_sse_s3():
+    config = with_props(ACCESS_LOGS_ENCRYPTION, rules=[{"applyServerSideEncryptionByDefault": {
+        "sseAlgorithm": "aws:kms:dsse"}}])
+    assert run(POLICY, replace(STORAGE_WITH_LOGS_AND_DR, config)).messages == [
+        "S3 encryption configuration 'chatpdd-production-access-logs-encryption' uses sseAlgorithm 'aws:kms:dsse'; "
+        "aws:kms is required. Fix: set sse_algorithm='aws:kms' and kms_master_key_id to the storage aws.kms.Key ARN."]
+
+
+def test_unknown_role_of_an_sse_s3_bucket_fails_closed():
+    bucket = with_props(ACCESS_LOGS, tags={**ACCESS_LOGS.properties["tags"], "Role": UNKNOWN_STRING})
+    assert run(POLICY, replace(STORAGE_WITH_LOGS_AND_DR, bucket)).violations == [
+        ("S3 bucket 'chatpdd-production-access-logs': tags.Role is unknown at preview, so the SSE-S3 exception "
+         "(sseS3AllowedRoles) cannot be verified. Fix: set it from a literal or stack config.",
+         ACCESS_LOGS_ENCRYPTION.urn)]

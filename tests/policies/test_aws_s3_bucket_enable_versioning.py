@@ -1,6 +1,14 @@
 from chatpdd_policies.aws_s3_bucket_enable_versioning import POLICY
 
-from tests.policies.fixtures_storage import BACKUPS_VERSIONING, STORAGE, UPLOADS, UPLOADS_VERSIONING
+from tests.policies.fixtures_storage import (
+    ACCESS_LOGS,
+    ACCESS_LOGS_VERSIONING,
+    BACKUPS_VERSIONING,
+    STORAGE,
+    STORAGE_WITH_LOGS_AND_DR,
+    UPLOADS,
+    UPLOADS_VERSIONING,
+)
 from tests.policies.harness import UNKNOWN_OBJECT, UNKNOWN_STRING, replace, run, with_props, without_props
 
 CONFIG = "S3 versioning 'chatpdd-production-backups-versioning'"
@@ -39,3 +47,10 @@ def test_unknown_status_fails_closed():
 def test_unknown_configuration_object_fails_closed():
     config = with_props(BACKUPS_VERSIONING, versioningConfiguration=UNKNOWN_OBJECT)
     assert len(run(POLICY, replace(STORAGE, config)).messages) == 1
+
+
+def test_the_access_logs_bucket_and_the_replica_are_checked_too():
+    assert run(POLICY, STORAGE_WITH_LOGS_AND_DR).messages == []
+    assert run(POLICY, [r for r in STORAGE_WITH_LOGS_AND_DR if r.urn != ACCESS_LOGS_VERSIONING.urn]).violations == [
+        ("S3 bucket 'chatpdd-production-access-logs' has no versioning configuration. Fix: add an "
+         "aws.s3.BucketVersioning for it and set versioning_configuration={'status': 'Enabled'}.", ACCESS_LOGS.urn)]

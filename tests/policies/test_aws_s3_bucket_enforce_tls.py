@@ -2,7 +2,13 @@ import json
 
 from chatpdd_policies.aws_s3_bucket_enforce_tls import POLICY
 
-from tests.policies.fixtures_storage import BACKUPS, BACKUPS_POLICY, STORAGE
+from tests.policies.fixtures_storage import (
+    ACCESS_LOGS_POLICY,
+    BACKUPS,
+    BACKUPS_POLICY,
+    STORAGE,
+    STORAGE_WITH_LOGS_AND_DR,
+)
 from tests.policies.harness import UNKNOWN_STRING, replace, run, with_props, without_props
 
 CONFIG = "S3 bucket policy 'chatpdd-production-backups-policy'"
@@ -77,3 +83,14 @@ def test_unknown_document_fails_closed():
     assert _messages(with_props(BACKUPS_POLICY, policy=UNKNOWN_STRING)) == [
         f"{CONFIG}: the policy document is unknown at preview, so TLS-only access cannot be verified. Fix: build "
         "the policy JSON from known values (the bucket's name, not its arn output)."]
+
+
+def test_the_access_logs_bucket_and_the_replica_are_checked_too():
+    assert run(POLICY, STORAGE_WITH_LOGS_AND_DR).messages == []
+    delivery_only = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"}, "Action": "s3:PutObject",
+         "Resource": "arn:aws:s3:::chatpdd-production-access-logs-111122223333/backups/*"}]})
+    config = with_props(ACCESS_LOGS_POLICY, policy=delivery_only)
+    assert run(POLICY, replace(STORAGE_WITH_LOGS_AND_DR, config)).violations == [
+        ("S3 bucket policy 'chatpdd-production-access-logs-policy' does not deny requests without TLS "
+         f"(aws:SecureTransport = false). {FIX}", ACCESS_LOGS_POLICY.urn)]
