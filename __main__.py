@@ -48,6 +48,7 @@ storage = Storage(
         settings=config.storage,
         cors_origins=config.app.cors_origins,
         database_arns=[database.primary_arn],
+        dr_provider=providers.aws_dr,
     ),
     opts,
 )

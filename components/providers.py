@@ -23,6 +23,9 @@ class Providers:
     aws: aws.Provider
     # Route 53 health-check metrics exist only in us-east-1: alarms on them need a provider there.
     aws_us_east_1: aws.Provider
+    # The disaster-recovery region (storage.dr_region, never the stack's region): the replica of the backups
+    # bucket and its key. Passed to Storage explicitly, not in `all` (one provider per package there).
+    aws_dr: aws.Provider
     vercel: vercel.Provider
     rediscloud: rediscloud.Provider
     random: random.Provider
@@ -37,9 +40,11 @@ def create_providers(config: StackConfig) -> Providers:
     us_east_1 = main if config.aws.region == "us-east-1" else aws.Provider(
         "aws-us-east-1", region="us-east-1", allowed_account_ids=config.aws.allowed_account_ids
     )
+    dr = aws.Provider("aws-dr", region=config.storage.dr_region, allowed_account_ids=config.aws.allowed_account_ids)
     return Providers(
         aws=main,
         aws_us_east_1=us_east_1,
+        aws_dr=dr,
         vercel=vercel.Provider(
             "vercel",
             api_token=pulumi.Output.secret(config.app.vercel_api_token.get_secret_value()),

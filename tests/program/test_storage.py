@@ -1,4 +1,5 @@
-"""Storage component: KMS key, backups and uploads buckets, AWS Backup -- as the engine and the pack see them."""
+"""Storage component: KMS keys, backups, uploads, access-logs and DR-replica buckets, replication, AWS Backup -- as
+the engine and the pack see them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 import pulumi
 import pytest
 
-from components.storage import REDIS_CLOUD_BACKUP_PRINCIPAL, Storage, StorageArgs
+from components.storage import LOG_DELIVERY_PRINCIPAL, REDIS_CLOUD_BACKUP_PRINCIPAL, Storage, StorageArgs
 from gate.program import CapturedResource, ProgramRun
 from stacks import checklist
 from tests.program.component_run import pack_violations, run_component
@@ -27,8 +28,13 @@ VAULT = "aws:backup/vault:Vault"
 PLAN = "aws:backup/plan:Plan"
 SELECTION = "aws:backup/selection:Selection"
 ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+ALIAS = "aws:kms/alias:Alias"
+LOGGING = "aws:s3/bucketLogging:BucketLogging"
+REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
 STACKS = ("production", "staging")
+ROLES = ("backups", "uploads", "access-logs", "backups-dr")
 
 
 @pytest.fixture(params=STACKS)
@@ -52,12 +58,27 @@ def only(run: ProgramRun, type_: str, bucket: str | None = None) -> CapturedReso
     return found[0]
 
 
+def named(run: ProgramRun, type_: str, name: str) -> CapturedResource:
+    (found,) = [r for r in of(run, type_) if r.name == name]
+    return found
+
+
 def key_of(run: ProgramRun) -> CapturedResource:
-    return only(run, KEY)
+    return named(run, KEY, "storage-kms")
+
+
+def dr_key_of(run: ProgramRun) -> CapturedResource:
+    return named(run, KEY, "storage-dr-kms")
 
 
 def bucket_names(config) -> dict[str, str]:
-    return {"backups": config.storage.backups_bucket_name, "uploads": config.storage.uploads_bucket_name}
+    s = config.storage
+    return {"backups": s.backups_bucket_name, "uploads": s.uploads_bucket_name,
+            "access-logs": s.access_logs_bucket_name, "backups-dr": f"{s.backups_bucket_name}-dr"}
+
+
+def is_dr(resource: CapturedResource) -> bool:
+    return "aws-dr" in (resource.provider or "")
 
 
 def policy_doc(run: ProgramRun, bucket: str) -> dict:
@@ -69,14 +90,19 @@ def policy_doc(run: ProgramRun, bucket: str) -> dict:
 
 def test_buckets_have_explicit_names_role_tags_and_protection(stack):
     run, config = stack
-    for role, name in bucket_names(config).items():
+    names = bucket_names(config)
+    assert sorted(b.inputs["bucket"] for b in of(run, BUCKET)) == sorted(names.values())
+    for role, name in names.items():
         bucket = only(run, BUCKET, name)
         assert bucket.inputs["tags"]["Role"] == role
         assert bucket.inputs["tags"]["Stack"] == run.stack
         assert bucket.inputs["tags"]["DataClassification"] == config.data_classification
         assert bucket.protect, f"{name} must be protected"
-    assert only(run, BUCKET, config.storage.backups_bucket_name).inputs["objectLockEnabled"] is True
-    assert not only(run, BUCKET, config.storage.uploads_bucket_name).inputs.get("objectLockEnabled")
+    # Backups and their replica are write-once; an object-locked bucket cannot receive access logs.
+    for role in ("backups", "backups-dr"):
+        assert only(run, BUCKET, names[role]).inputs["objectLockEnabled"] is True
+    for role in ("uploads", "access-logs"):
+        assert not only(run, BUCKET, names[role]).inputs.get("objectLockEnabled")
 
 
 @pytest.mark.parametrize("role", ["backups", "uploads"])
@@ -101,7 +127,7 @@ PER_BUCKET = {
 }
 
 
-@pytest.mark.parametrize("role", ["backups", "uploads"])
+@pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("type_", list(PER_BUCKET))
 def test_bucket_versioned_private_and_owner_enforced(stack, role, type_):
     run, config = stack
@@ -109,7 +135,7 @@ def test_bucket_versioned_private_and_owner_enforced(stack, role, type_):
     assert {k: inputs.get(k) for k in PER_BUCKET[type_]} == PER_BUCKET[type_]
 
 
-@pytest.mark.parametrize("role", ["backups", "uploads"])
+@pytest.mark.parametrize("role", ROLES)
 def test_bucket_policy_denies_plain_http_and_comes_after_the_public_access_block(stack, role):
     run, config = stack
     name = bucket_names(config)[role]
@@ -124,6 +150,8 @@ def test_bucket_policy_denies_plain_http_and_comes_after_the_public_access_block
     assert tls and tls[0]["Effect"] == "Deny"
     # Nothing is ever allowed to everyone.
     assert not [s for s in doc["Statement"] if s["Effect"] == "Allow" and s["Principal"] in ("*", {"AWS": "*"})]
+    if role == "backups-dr":
+        assert not [s for s in doc["Statement"] if s["Effect"] == "Allow"], "replicas arrive through replication only"
     policy = only(run, POLICY, name)
     assert only(run, PAB, name).urn in policy.dependencies
 
@@ -168,6 +196,7 @@ def test_backups_object_lock_default_retention(stack):
     assert lock.inputs["rule"]["defaultRetention"] == {"mode": config.storage.object_lock_mode,
                                                        "days": config.storage.object_lock_days}
     assert not of(run, OBJECT_LOCK, config.storage.uploads_bucket_name)
+    assert not of(run, OBJECT_LOCK, config.storage.access_logs_bucket_name)
 
 
 def test_uploads_cors_limited_to_app_origins(stack):
@@ -179,6 +208,172 @@ def test_uploads_cors_limited_to_app_origins(stack):
     assert sorted(rule["allowedMethods"]) == ["GET", "HEAD", "POST", "PUT"]
 
 
+# -- server access logs ----------------------------------------------------------------------------------
+
+
+def test_access_logs_bucket_uses_sse_s3_the_only_encryption_log_delivery_supports(stack):
+    run, config = stack
+    sse = only(run, SSE, config.storage.access_logs_bucket_name)
+    (rule,) = sse.inputs["rules"]
+    assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
+    assert "SSE-C" in rule["blockedEncryptionTypes"]
+    assert not sse.property_dependencies.get("rules"), "no KMS key: log delivery cannot write SSE-KMS"
+
+
+def test_access_logs_bucket_lets_only_log_delivery_write_each_sources_prefix(stack):
+    run, config = stack
+    s = config.storage
+    logs_arn = f"arn:aws:s3:::{s.access_logs_bucket_name}"
+    allows = [st for st in policy_doc(run, s.access_logs_bucket_name)["Statement"] if st["Effect"] == "Allow"]
+    granted = {}
+    for st in allows:
+        assert st["Principal"] == {"Service": LOG_DELIVERY_PRINCIPAL} == {"Service": "logging.s3.amazonaws.com"}
+        assert st["Action"] == "s3:PutObject"
+        # AWS "Permissions for log delivery": the confused-deputy guard names the source bucket and account.
+        assert st["Condition"]["StringEquals"] == {"aws:SourceAccount": config.aws.allowed_account_ids[0]}
+        granted[st["Condition"]["ArnLike"]["aws:SourceArn"]] = st["Resource"]
+    assert granted == {f"arn:aws:s3:::{s.backups_bucket_name}": f"{logs_arn}/backups/*",
+                       f"arn:aws:s3:::{s.uploads_bucket_name}": f"{logs_arn}/uploads/*"}
+
+
+def test_access_logs_expire_after_the_configured_retention(stack):
+    run, config = stack
+    retention = config.storage.access_log_retention_days
+    assert retention >= 90
+    (rule,) = only(run, LIFECYCLE, config.storage.access_logs_bucket_name).inputs["rules"]
+    assert rule["status"] == "Enabled"
+    assert rule["expiration"]["days"] == retention
+    assert rule["noncurrentVersionExpiration"]["noncurrentDays"] > 0
+    assert rule["abortIncompleteMultipartUpload"]["daysAfterInitiation"] == 7
+
+
+def test_backups_and_uploads_log_every_request_into_the_access_logs_bucket(stack):
+    run, config = stack
+    s = config.storage
+    logs_policy = only(run, POLICY, s.access_logs_bucket_name)
+    logging = {r.inputs["bucket"]: r for r in of(run, LOGGING)}
+    # Not the logs bucket itself (its own deliveries would be logged: a loop), not the replica (other region).
+    assert sorted(logging) == sorted([s.backups_bucket_name, s.uploads_bucket_name])
+    for source, prefix in ((s.backups_bucket_name, "backups/"), (s.uploads_bucket_name, "uploads/")):
+        inputs = logging[source].inputs
+        assert inputs["targetBucket"] == s.access_logs_bucket_name and inputs["targetPrefix"] == prefix
+        assert logs_policy.urn in logging[source].dependencies, "delivery is allowed before logging starts"
+        assert not is_dr(logging[source])
+
+
+# -- disaster-recovery replica of the backups bucket --------------------------------------------------------
+
+
+def test_dr_resources_use_the_dr_provider_and_the_rest_the_stacks(stack):
+    run, config = stack
+    dr_bucket = bucket_names(config)["backups-dr"]
+    dr = {r.name for r in children(run) if is_dr(r)}
+    expected = {"storage-dr-kms", "storage-dr-kms-alias"} | {
+        r.name for r in children(run) if r.inputs.get("bucket") == dr_bucket}
+    assert dr == expected
+    assert len(expected) == 2 + 8, "key, alias, bucket + encryption/versioning/PAB/ownership/policy/lifecycle/lock"
+    provider = next(r for r in run.resources if r.type == "pulumi:providers:aws" and r.name == "aws-dr")
+    assert provider.inputs["region"] == config.storage.dr_region != config.aws.region
+    # Provider inputs travel JSON-encoded.
+    assert json.loads(provider.inputs["allowedAccountIds"]) == list(config.aws.allowed_account_ids)
+
+
+def test_dr_key_rotated_protected_and_administered_by_the_account(stack):
+    run, config = stack
+    key = dr_key_of(run)
+    assert key.protect and key.inputs["enableKeyRotation"] is True and key.inputs["deletionWindowInDays"] == 30
+    (root,) = json.loads(key.inputs["policy"])["Statement"]
+    assert root["Principal"] == {"AWS": f"arn:aws:iam::{config.aws.allowed_account_ids[0]}:root"}
+    assert named(run, ALIAS, "storage-dr-kms-alias").property_dependencies["targetKeyId"] == [key.urn]
+
+
+def test_dr_bucket_encrypted_with_the_dr_key_and_bucket_key(stack):
+    run, config = stack
+    sse = only(run, SSE, bucket_names(config)["backups-dr"])
+    (rule,) = sse.inputs["rules"]
+    assert rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "aws:kms"
+    assert sse.property_dependencies["rules"] == [dr_key_of(run).urn]
+    assert rule["bucketKeyEnabled"] is True
+    assert "SSE-C" in rule["blockedEncryptionTypes"]
+
+
+def test_dr_bucket_keeps_the_backups_retention_and_object_lock(stack):
+    run, config = stack
+    s, dr_bucket = config.storage, bucket_names(config)["backups-dr"]
+    (rule,) = only(run, LIFECYCLE, dr_bucket).inputs["rules"]
+    assert rule["status"] == "Enabled"
+    assert rule["expiration"]["days"] == rule["noncurrentVersionExpiration"]["noncurrentDays"] == s.backup_retention_days
+    lock = only(run, OBJECT_LOCK, dr_bucket)
+    assert lock.inputs["rule"]["defaultRetention"] == {"mode": s.object_lock_mode, "days": s.object_lock_days}
+
+
+def replication_policy(run: ProgramRun) -> dict[str, dict]:
+    policy = named(run, ROLE_POLICY, "storage-replication-policy")
+    return {st["Sid"]: st for st in json.loads(policy.inputs["policy"])["Statement"]}
+
+
+def test_replication_role_trusts_s3_with_least_privilege(stack):
+    run, config = stack
+    s = config.storage
+    role = named(run, ROLE, "storage-replication-role")
+    (trust,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert trust["Principal"] == {"Service": "s3.amazonaws.com"} and trust["Action"] == "sts:AssumeRole"
+    policy = named(run, ROLE_POLICY, "storage-replication-policy")
+    assert policy.inputs["role"] == role.inputs["name"]
+    source, replica = f"arn:aws:s3:::{s.backups_bucket_name}", f"arn:aws:s3:::{s.backups_bucket_name}-dr"
+    statements = replication_policy(run)
+    assert all(st["Effect"] == "Allow" for st in statements.values())
+    got = {sid: (sorted(st["Action"]) if isinstance(st["Action"], list) else [st["Action"]], st["Resource"])
+           for sid, st in statements.items() if "kms:" not in str(st["Action"])}
+    assert got == {
+        "ReadReplicationConfiguration": (["s3:GetReplicationConfiguration", "s3:ListBucket"], source),
+        "ReadSourceVersions": (sorted(["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl",
+                                       "s3:GetObjectVersionTagging", "s3:GetObjectRetention",
+                                       "s3:GetObjectLegalHold"]), f"{source}/*"),
+        # No s3:ReplicateDelete: deletions never reach the replica.
+        "WriteReplicas": (["s3:ReplicateObject", "s3:ReplicateTags"], f"{replica}/*"),
+    }
+
+
+def test_replication_role_may_decrypt_with_the_source_key_and_encrypt_with_the_dr_key_only_via_s3(stack):
+    run, config = stack
+    s = config.storage
+    source, replica = f"arn:aws:s3:::{s.backups_bucket_name}", f"arn:aws:s3:::{s.backups_bucket_name}-dr"
+    statements = replication_policy(run)
+    decrypt, encrypt = statements["DecryptSourceViaS3"], statements["EncryptReplicasViaS3"]
+    assert decrypt["Action"] == "kms:Decrypt" and encrypt["Action"] == "kms:Encrypt"
+    assert decrypt["Resource"] == key_of(run).outputs["arn"]
+    assert encrypt["Resource"] == dr_key_of(run).outputs["arn"] != decrypt["Resource"]
+    assert decrypt["Condition"]["StringEquals"] == {"kms:ViaService": f"s3.{config.aws.region}.amazonaws.com"}
+    assert encrypt["Condition"]["StringEquals"] == {"kms:ViaService": f"s3.{s.dr_region}.amazonaws.com"}
+    assert decrypt["Condition"]["StringLike"]["kms:EncryptionContext:aws:s3:arn"] == [source, f"{source}/*"]
+    assert encrypt["Condition"]["StringLike"]["kms:EncryptionContext:aws:s3:arn"] == [replica, f"{replica}/*"]
+    policy = named(run, ROLE_POLICY, "storage-replication-policy")
+    assert sorted(policy.property_dependencies["policy"]) == sorted([key_of(run).urn, dr_key_of(run).urn])
+
+
+def test_backups_bucket_replicates_to_the_dr_bucket(stack):
+    run, config = stack
+    s = config.storage
+    replication = only(run, REPLICATION)
+    assert replication.inputs["bucket"] == s.backups_bucket_name and not is_dr(replication)
+    assert replication.property_dependencies["role"] == [named(run, ROLE, "storage-replication-role").urn]
+    assert "token" not in replication.inputs, "both buckets are created with object lock: no support token"
+    (rule,) = replication.inputs["rules"]
+    assert rule["status"] == "Enabled"
+    assert rule["filter"] == {}
+    assert rule["deleteMarkerReplication"] == {"status": "Disabled"}
+    assert rule["sourceSelectionCriteria"] == {"sseKmsEncryptedObjects": {"status": "Enabled"}}
+    destination = rule["destination"]
+    assert destination["bucket"] == f"arn:aws:s3:::{s.backups_bucket_name}-dr"
+    assert destination["storageClass"] == "STANDARD_IA"
+    assert destination["encryptionConfiguration"]["replicaKmsKeyId"] == dr_key_of(run).outputs["arn"]
+    assert replication.property_dependencies["rules"] == [dr_key_of(run).urn]
+    # S3 refuses replication until versioning is on at both ends.
+    for bucket in (s.backups_bucket_name, f"{s.backups_bucket_name}-dr"):
+        assert only(run, VERSIONING, bucket).urn in replication.dependencies
+
+
 # -- key -----------------------------------------------------------------------------------------------
 
 
@@ -188,6 +383,7 @@ def test_kms_key_rotated_protected_and_narrow(stack):
     assert key.protect
     assert key.inputs["enableKeyRotation"] is True
     assert key.inputs["deletionWindowInDays"] == 30
+    assert not is_dr(key)
     statements = json.loads(key.inputs["policy"])["Statement"]
     assert len(statements) == 2, "account root + the Redis Cloud backup grant, nothing else"
     root, redis = statements
@@ -231,7 +427,7 @@ def test_backup_selection_covers_the_database_with_a_backup_role(stack):
     prefix = f"arn:aws:rds:{config.aws.region}:{config.aws.allowed_account_ids[0]}:db:"
     assert all(arn.startswith(prefix) for arn in selection.inputs["resources"])
     assert selection.property_dependencies["planId"] == [only(run, PLAN).urn]
-    role = only(run, ROLE)
+    role = named(run, ROLE, "storage-backup-role")
     assert selection.property_dependencies["iamRoleArn"] == [role.urn]
     (trust,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
     assert trust["Principal"] == {"Service": "backup.amazonaws.com"} and trust["Action"] == "sts:AssumeRole"
@@ -249,10 +445,10 @@ def test_every_storage_resource_is_a_child_of_the_component(stack):
     named = [r for r in run.resources if r.name.startswith("storage-")]
     assert named and all(r.parent == component.urn for r in named)
     assert sorted({r.type for r in children(run)}) == sorted({
-        KEY, "aws:kms/alias:Alias", BUCKET, SSE, VERSIONING, PAB, POLICY, LIFECYCLE, OBJECT_LOCK, CORS, OWNERSHIP,
-        VAULT, PLAN, SELECTION, ROLE, ATTACHMENT})
+        KEY, ALIAS, BUCKET, SSE, VERSIONING, PAB, POLICY, LIFECYCLE, OBJECT_LOCK, CORS, OWNERSHIP, LOGGING,
+        REPLICATION, VAULT, PLAN, SELECTION, ROLE, ROLE_POLICY, ATTACHMENT})
     protected = sorted(r.type for r in children(run) if r.protect)
-    assert protected == sorted([KEY, BUCKET, BUCKET, VAULT])
+    assert protected == sorted([KEY, KEY, BUCKET, BUCKET, BUCKET, BUCKET, VAULT])
 
 
 def test_stack_outputs_name_the_storage(stack):
@@ -275,11 +471,12 @@ def test_the_policy_pack_finds_nothing_in_the_component(stack):
 def run_storage(loaded, storage=None, cors_origins=None, database_arns=None, exports=()) -> ProgramRun:
     config = loaded.config if storage is None else loaded.config.model_copy(update={"storage": storage})
 
-    def build(context, _providers, opts) -> None:
+    def build(context, providers, opts) -> None:
         component = Storage("storage", StorageArgs(
             context=context, settings=config.storage,
             cors_origins=cors_origins if cors_origins is not None else list(config.app.cors_origins),
             database_arns=database_arns if database_arns is not None else ["arn:aws:rds:us-east-1:1:db:x"],
+            dr_provider=providers.aws_dr,
         ), opts)
         for attr in exports:
             pulumi.export(attr, getattr(component, attr))
@@ -295,7 +492,21 @@ def test_longer_retention_flows_to_lifecycle_plan_and_lock(loaded_stacks):
     (rule,) = only(run, LIFECYCLE, settings.backups_bucket_name).inputs["rules"]
     assert rule["expiration"]["days"] == 45 and rule["noncurrentVersionExpiration"]["noncurrentDays"] == 45
     assert only(run, PLAN).inputs["rules"][0]["lifecycle"]["deleteAfter"] == 45
-    assert only(run, OBJECT_LOCK).inputs["rule"]["defaultRetention"] == {"mode": "COMPLIANCE", "days": 40}
+    for bucket in (settings.backups_bucket_name, f"{settings.backups_bucket_name}-dr"):
+        assert only(run, OBJECT_LOCK, bucket).inputs["rule"]["defaultRetention"] == {"mode": "COMPLIANCE", "days": 40}
+        (rule,) = only(run, LIFECYCLE, bucket).inputs["rules"]
+        assert rule["expiration"]["days"] == 45
+
+
+def test_another_dr_region_moves_the_replica_and_its_key_there(loaded_stacks):
+    loaded = loaded_stacks["production"]
+    settings = loaded.config.storage.model_copy(update={"dr_region": "eu-west-1"})
+    run = run_storage(loaded, storage=settings)
+    provider = next(r for r in run.resources if r.type == "pulumi:providers:aws" and r.name == "aws-dr")
+    assert provider.inputs["region"] == "eu-west-1"
+    assert is_dr(dr_key_of(run)) and is_dr(only(run, BUCKET, f"{settings.backups_bucket_name}-dr"))
+    encrypt = replication_policy(run)["EncryptReplicasViaS3"]
+    assert encrypt["Condition"]["StringEquals"] == {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}
 
 
 def test_selection_covers_exactly_the_given_database_arns(loaded_stacks):
@@ -319,9 +530,13 @@ def test_wildcard_or_missing_cors_origin_is_refused(loaded_stacks, origins):
 def test_component_attributes_known_at_preview(loaded_stacks):
     loaded = loaded_stacks["staging"]
     run = run_storage(loaded, exports=["backups_bucket", "uploads_bucket", "uploads_bucket_arn", "redis_backup_path",
-                                       "backup_vault_name", "kms_key_arn", "uploads_kms_key_arn"])
+                                       "backup_vault_name", "kms_key_arn", "uploads_kms_key_arn",
+                                       "access_logs_bucket", "dr_bucket", "dr_region"])
     s = loaded.config.storage
     assert run.outputs["backups_bucket"] == s.backups_bucket_name
+    assert run.outputs["access_logs_bucket"] == s.access_logs_bucket_name
+    assert run.outputs["dr_bucket"] == f"{s.backups_bucket_name}-dr"
+    assert run.outputs["dr_region"] == s.dr_region
     assert run.outputs["uploads_bucket_arn"] == f"arn:aws:s3:::{s.uploads_bucket_name}"
     assert run.outputs["redis_backup_path"] == f"s3://{s.backups_bucket_name}/redis"
     assert run.outputs["backup_vault_name"] == "chatpdd-staging-backup-vault"
