@@ -61,8 +61,8 @@ from pulumi_policy.proxy import UnknownValueError
 __all__ = [
     "MISSING", "UNKNOWN", "FRAMEWORK_NAME", "FRAMEWORK_VERSION", "TYPE_LABELS",
     "lookup", "lookup_list", "is_set", "fmt", "label", "unknown_message", "config_value",
-    "checklist_reference", "resource_policy", "stack_policy", "resources_of_type", "depends_on",
-    "refers_to", "referenced", "kms_key_problem", "require_one_of", "is_public_cidr", "tag", "require_value", "Subject",
+    "checklist_reference", "resource_policy", "stack_policy", "resources_by_type", "resources_of_type",
+    "depends_on", "refers_to", "referenced", "kms_key_problem", "require_one_of", "is_public_cidr", "tag", "require_value", "Subject",
     "RDS_INSTANCE", "is_replica", "rds_primaries", "rds_replicas", "skip_replica",
     "RDS_PARAMETER_GROUP", "RDS_PROXY", "RDS_PROXY_TARGET", "RDS_PROXY_TARGET_GROUP", "REDIS_DATABASE",
     "pg_parameter", "as_number",
@@ -282,9 +282,28 @@ def stack_policy(*, name: str, description: str, validate: Callable, severity: S
 
 # --- stack helpers -------------------------------------------------------------------------------
 
+_BY_TYPE = "_chatpdd_resources_by_type"
+
+
+def resources_by_type(args: StackValidationArgs) -> dict[str, list[PolicyResource]]:
+    """The stack's resources grouped by type token (registration order kept), built once per policy
+    call: ``args`` is a new object for every stack policy the SDK runs, so the index lives on it and
+    goes away with it. Rebuilt if ``args.resources`` was replaced or changed length."""
+    resources = args.resources
+    cached = vars(args).get(_BY_TYPE)
+    if cached is not None and cached[0] is resources and cached[1] == len(resources):
+        return cached[2]
+    index: dict[str, list[PolicyResource]] = {}
+    for r in resources:
+        index.setdefault(r.resource_type, []).append(r)
+    setattr(args, _BY_TYPE, (resources, len(resources), index))
+    return index
+
+
 def resources_of_type(args: StackValidationArgs, resource_type: str) -> list[PolicyResource]:
-    """The stack's resources of one type token, in registration order."""
-    return [r for r in args.resources if r.resource_type == resource_type]
+    """The stack's resources of one type token, in registration order (a new list each call; the
+    lookup goes through :func:`resources_by_type`, so policies that ask per resource stay linear)."""
+    return list(resources_by_type(args).get(resource_type, ()))
 
 
 def depends_on(resource: PolicyResource, prop: str, target: PolicyResource) -> bool:

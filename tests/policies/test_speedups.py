@@ -1,5 +1,6 @@
 """The pack's per-request conversion memo (chatpdd_policies/_speedups.py, installed by policies/__main__.py)
-changes no verdict and never lets two messages share a result -- also under concurrent requests.
+changes no verdict and never lets two messages share a result -- also under concurrent requests -- and the
+per-call type index of the stack helpers (_util.resources_by_type) returns what a scan returns.
 
 The servicer runs in-process behind :class:`gate.analyzer.PolicyPackProcess` (its gRPC stub replaced by
 one that round-trips every request and response through bytes, as the transport does), so requests are
@@ -15,14 +16,15 @@ from types import SimpleNamespace
 
 import pytest
 from chatpdd_policies import ALL_POLICIES, _speedups
+from chatpdd_policies._util import resources_by_type, resources_of_type
 from google.protobuf import json_format, struct_pb2
-from pulumi_policy import EnforcementLevel
+from pulumi_policy import EnforcementLevel, StackValidationArgs
 from pulumi_policy import policy as sdk
 
 from gate.analyzer import AnalyzeResult, AnalyzerResource, PolicyPackProcess
 from gate.pack_session import to_analyzer
 from tests.policies import fixtures as f
-from tests.policies.harness import POLICIES_DIR, UNKNOWN_BOOL, secret, with_props
+from tests.policies.harness import POLICIES_DIR, UNKNOWN_BOOL, _policy_resources, secret, with_props
 
 PRODUCTION_CONFIG = json.loads((POLICIES_DIR / "config" / "production.json").read_text())
 
@@ -258,6 +260,27 @@ def test_sdk_is_left_as_found():
     assert not getattr(sdk._PolicyAnalyzerServicer.Analyze, "__chatpdd_memo__", False)
     assert not getattr(sdk._PolicyAnalyzerServicer.AnalyzeStack, "__chatpdd_memo__", False)
     assert sdk.json_format is json_format and _speedups.json_format is json_format
+
+
+# --- the stack helpers' type index ---------------------------------------------------------------------
+
+def test_resources_of_type_matches_a_scan():
+    args = StackValidationArgs(_policy_resources(f.ALL + [with_props(f.REPLICA)]), None, {})
+    for resource_type in {r.resource_type for r in args.resources} | {"no:such/type:Type"}:
+        expected = [r for r in args.resources if r.resource_type == resource_type]
+        got = resources_of_type(args, resource_type)
+        assert got == expected and all(a is b for a, b in zip(got, expected, strict=True))
+        got.append(None)  # a caller's list is its own
+        assert resources_of_type(args, resource_type) == expected
+
+
+def test_resources_by_type_is_per_call_and_follows_changes():
+    args = StackValidationArgs(_policy_resources(f.ALL), None, {})
+    assert resources_by_type(args) is resources_by_type(args)
+    other = StackValidationArgs(_policy_resources(f.ALL), None, {})
+    assert resources_by_type(other) is not resources_by_type(args)
+    args.resources = args.resources[:1]
+    assert sum(map(len, resources_by_type(args).values())) == 1
 
 
 def test_speedups_module_is_not_a_policy():
