@@ -148,6 +148,30 @@ def _provider(ref: Optional[str]) -> Optional[pb.AnalyzerProviderResource]:
     return pb.AnalyzerProviderResource(type=type_, urn=urn, name=name, properties=struct_pb2.Struct())
 
 
+def configure_request(resolved: dict[str, tuple[str, dict]]) -> pb.ConfigureAnalyzerRequest:
+    """The Configure request for a resolved config (:func:`resolve_pack_config`)."""
+    return pb.ConfigureAnalyzerRequest(policyConfig={
+        name: pb.PolicyConfig(enforcementLevel=pb.EnforcementLevel.Value(level.upper()), properties=_struct(props))
+        for name, (level, props) in resolved.items()})
+
+
+def analyze_request(resource: AnalyzerResource) -> pb.AnalyzeRequest:
+    """The Analyze request for one resource, as the engine sends it."""
+    return pb.AnalyzeRequest(type=resource.type, properties=_struct(resource.properties), urn=resource.urn,
+                             name=resource.name, options=_options(resource), provider=_provider(resource.provider))
+
+
+def analyze_stack_request(resources: list[AnalyzerResource]) -> pb.AnalyzeStackRequest:
+    """The AnalyzeStack request for the whole stack (parents, dependencies, property dependencies)."""
+    return pb.AnalyzeStackRequest(resources=[
+        pb.AnalyzerResource(
+            type=r.type, properties=_struct(r.properties), urn=r.urn, name=r.name, options=_options(r),
+            provider=_provider(r.provider), parent=r.parent or "", dependencies=r.dependencies,
+            propertyDependencies={k: pb.AnalyzerPropertyDependencies(urns=v)
+                                  for k, v in r.property_dependencies.items()})
+        for r in resources])
+
+
 def _result(response: pb.AnalyzeResponse) -> AnalyzeResult:
     return AnalyzeResult(
         diagnostics=[Diagnostic(policy_name=d.policyName, policy_pack_name=d.policyPackName, message=d.message,
@@ -323,32 +347,18 @@ class PolicyPackProcess:
         """Validate ``pack_config`` (the ``--policy-pack-config`` file's content), apply defaults and
         send it. Returns the resolved config. Raises PackConfigError."""
         resolved = self.resolve_config(pack_config, source)
-        request = pb.ConfigureAnalyzerRequest(policyConfig={
-            name: pb.PolicyConfig(enforcementLevel=pb.EnforcementLevel.Value(level.upper()),
-                                  properties=_struct(props))
-            for name, (level, props) in resolved.items()})
-        self._call("Configure", request)
+        self._call("Configure", configure_request(resolved))
         return resolved
 
     def analyze(self, resource: AnalyzerResource) -> AnalyzeResult:
         """Resource policies on one resource; diagnostics carry the resource's URN."""
-        request = pb.AnalyzeRequest(type=resource.type, properties=_struct(resource.properties), urn=resource.urn,
-                                    name=resource.name, options=_options(resource),
-                                    provider=_provider(resource.provider))
-        result = _result(self._call("Analyze", request))
+        result = _result(self._call("Analyze", analyze_request(resource)))
         for d in result.diagnostics:
             d.urn = d.urn or resource.urn
         return result
 
     def analyze_stack(self, resources: list[AnalyzerResource]) -> AnalyzeResult:
-        request = pb.AnalyzeStackRequest(resources=[
-            pb.AnalyzerResource(
-                type=r.type, properties=_struct(r.properties), urn=r.urn, name=r.name, options=_options(r),
-                provider=_provider(r.provider), parent=r.parent or "", dependencies=r.dependencies,
-                propertyDependencies={k: pb.AnalyzerPropertyDependencies(urns=v)
-                                      for k, v in r.property_dependencies.items()})
-            for r in resources])
-        return _result(self._call("AnalyzeStack", request))
+        return _result(self._call("AnalyzeStack", analyze_stack_request(resources)))
 
     def analyze_all(self, resources: list[AnalyzerResource]) -> AnalyzeResult:
         """What a preview does: Analyze for every resource, then AnalyzeStack once."""
@@ -422,5 +432,6 @@ def resolve_pack_config(info: PackInfo, pack_config: dict[str, Any],
 
 __all__ = [
     "AnalyzeResult", "AnalyzerResource", "Diagnostic", "PackConfigError", "PackInfo", "PackProcessError",
-    "PolicyInfo", "PolicyPackProcess", "resolve_pack_config",
+    "PolicyInfo", "PolicyPackProcess", "analyze_request", "analyze_stack_request", "configure_request",
+    "resolve_pack_config",
 ]
