@@ -13,6 +13,14 @@ if TYPE_CHECKING:
     from gate.pipeline import GateResult
 
 
+_BRIEF_LIMIT = 20
+
+
+def _brief(text: str, width: int = 110) -> str:
+    first = " ".join(text.split())
+    return first if len(first) <= width else first[: width - 3] + "..."
+
+
 def render(result: GateResult, verbose: bool = False) -> str:
     lines = [f"Offline policy gate -- stack {result.stack} ({result.stack_file})", ""]
     types = result.resource_types
@@ -37,7 +45,7 @@ def render(result: GateResult, verbose: bool = False) -> str:
         if not findings:
             continue
         lines += ["", f"{title} ({len(findings)})"]
-        if title.startswith("Blocking") or verbose or len(findings) <= 20:
+        if title.startswith("Blocking") or verbose:
             for severity in SEVERITIES:
                 group = [f for f in findings if f.severity == severity]
                 if not group:
@@ -53,7 +61,12 @@ def render(result: GateResult, verbose: bool = False) -> str:
                         lines.append(f"      {waiver(f)}")
                     lines.append(f"      at {where(f)}")
         else:
-            lines.append(f"  ({len(findings)} findings: see report.md / report.json)")
+            # What does not block gets one line each; --verbose (or report.md) has the full text.
+            for f in findings[:_BRIEF_LIMIT]:
+                marker = "!" if f.status == "open" else "-"
+                lines.append(f"  {marker} {f.policy} -- {f.resource_label}: {_brief(waiver(f) if f.status != 'open' else f.message)}")
+            if len(findings) > _BRIEF_LIMIT:
+                lines.append(f"  ... {len(findings) - _BRIEF_LIMIT} more: see report.md / report.json")
     if result.warnings:
         lines += ["", f"Warnings ({len(result.warnings)})"]
         lines += [f"  ! {w}" for w in result.warnings]
