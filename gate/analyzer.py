@@ -27,7 +27,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import grpc
 import jsonschema
@@ -60,14 +60,14 @@ class AnalyzerResource:
     type: str
     name: str
     properties: dict[str, Any] = field(default_factory=dict)
-    parent: Optional[str] = None
+    parent: str | None = None
     dependencies: list[str] = field(default_factory=list)
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
     protect: bool = False
     retain_on_delete: bool = False
     ignore_changes: list[str] = field(default_factory=list)
     additional_secret_outputs: list[str] = field(default_factory=list)
-    provider: Optional[str] = None
+    provider: str | None = None
 
 
 @dataclass
@@ -137,7 +137,7 @@ def _options(res: AnalyzerResource) -> pb.AnalyzerResourceOptions:
                                       parent=res.parent or "")
 
 
-def _provider(ref: Optional[str]) -> Optional[pb.AnalyzerProviderResource]:
+def _provider(ref: str | None) -> pb.AnalyzerProviderResource | None:
     """``urn:pulumi:<stack>::<project>::pulumi:providers:<pkg>::<name>[::<id>]`` -> provider info."""
     if not ref:
         return None
@@ -186,17 +186,17 @@ class PolicyPackProcess:
     """The pack as a running Analyzer. Use as a context manager; it stops the process on exit."""
 
     def __init__(self, pack_dir: Path, python: str = sys.executable, *, startup_timeout: float = 60.0,
-                 env: Optional[dict[str, str]] = None) -> None:
+                 env: dict[str, str] | None = None) -> None:
         self.pack_dir = Path(pack_dir).resolve()
         self.python = python
         self.startup_timeout = startup_timeout
         self.env = env
-        self.port: Optional[int] = None
-        self._proc: Optional[subprocess.Popen] = None
+        self.port: int | None = None
+        self._proc: subprocess.Popen | None = None
         self._stderr = None
-        self._channel: Optional[grpc.Channel] = None
-        self._stub: Optional[pb_grpc.AnalyzerStub] = None
-        self._info: Optional[PackInfo] = None
+        self._channel: grpc.Channel | None = None
+        self._stub: pb_grpc.AnalyzerStub | None = None
+        self._info: PackInfo | None = None
 
     # --- process ---------------------------------------------------------------------------------
     def _child_env(self) -> dict[str, str]:
@@ -418,7 +418,7 @@ def resolve_pack_config(info: PackInfo, pack_config: dict[str, Any],
         else:
             raise PackConfigError(f"{where}: the value must be an enforcement level or an object")
         resolved[name] = (level, props)
-    for name, (level, props) in resolved.items():
+    for name, (_, props) in resolved.items():
         schema = by_name[name].config_schema
         if not schema:
             continue
