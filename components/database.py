@@ -19,7 +19,14 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.base import TYPE_PREFIX, StackContext, assume_role_policy, child, kms_key_policy, stateful
+from components.base import (
+    TYPE_PREFIX,
+    StackContext,
+    assume_role_policy,
+    child,
+    customer_managed_key,
+    stateful,
+)
 from stacks.models import DatabaseSettings
 
 POSTGRES_PORT = 5432
@@ -162,17 +169,11 @@ class Database(pulumi.ComponentResource):
         secret (checklist "Database encryption at rest enabled", "Backup encryption verified"):
         rotated yearly, 30 days to cancel a deletion, and protected. RDS, Performance Insights and
         Secrets Manager use it through grants made by IAM principals, which the key policy delegates."""
-        key = aws.kms.Key(
-            f"{name}-key",
+        return customer_managed_key(
+            self, f"{name}-key", ctx, alias=ctx.name("db"), alias_resource_name=f"{name}-key",
             description=f"{ctx.prefix} database: storage, snapshots, Performance Insights, proxy secret",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=kms_key_policy(ctx),
-            tags=ctx.tags(role="db-kms"),
-            opts=stateful(self),
+            role="db-kms",
         )
-        aws.kms.Alias(f"{name}-key", name=f"alias/{ctx.name('db')}", target_key_id=key.key_id, opts=child(self))
-        return key
 
     # -- engine settings -------------------------------------------------------------------------
     def _parameter_group(self, name: str, ctx: StackContext, s: DatabaseSettings) -> aws.rds.ParameterGroup:

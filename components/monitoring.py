@@ -17,7 +17,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.base import TYPE_PREFIX, StackContext, child, kms_key_policy, stateful
+from components.base import TYPE_PREFIX, StackContext, child, customer_managed_key
 from components.vercel_app import APP_METRICS_NAMESPACE, APP_METRICS_SERVICE
 from stacks.checklist import ALARM_CHECKS, HEALTH_ENDPOINTS, REQUIRED_CHECKS_BY_ROLE
 from stacks.models import DatabaseSettings, MonitoringSettings
@@ -117,18 +117,11 @@ class Monitoring(pulumi.ComponentResource):
     # -- topics ------------------------------------------------------------------------------------
     def _key(self, resource_name: str, alias: str, **opts: Any) -> aws.kms.Key:
         ctx = self._args.context
-        key = aws.kms.Key(
-            resource_name,
-            description=f"{alias}: encrypts the alert topics (SNS at rest)",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=kms_key_policy(ctx, CLOUDWATCH_USES_KEY),
-            tags=ctx.tags(role="monitoring"),
-            opts=stateful(self, **opts),
+        return customer_managed_key(
+            self, resource_name, ctx, alias=alias, alias_resource_name=f"{resource_name}-alias",
+            description=f"{alias}: encrypts the alert topics (SNS at rest)", role="monitoring",
+            statements=(CLOUDWATCH_USES_KEY,), **opts,
         )
-        aws.kms.Alias(f"{resource_name}-alias", name=f"alias/{alias}", target_key_id=key.key_id,
-                      opts=child(self, **opts))
-        return key
 
     def _topic(self, resource_name: str, severity: str, key: aws.kms.Key, emails: list[str], suffix: str = "",
                **opts: Any) -> pulumi.Output[str]:

@@ -17,7 +17,13 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.base import TYPE_PREFIX, StackContext, assume_role_policy, child, kms_key_policy, stateful
+from components.base import (
+    TYPE_PREFIX,
+    StackContext,
+    assume_role_policy,
+    child,
+    customer_managed_key,
+)
 from stacks.models import NetworkSettings
 
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy, "retentionInDays").
@@ -136,12 +142,11 @@ class Network(pulumi.ComponentResource):
         # are encrypted with a customer-managed key (checkov CKV_AWS_158). CloudWatch Logs may use the
         # key only for this log group (encryption-context condition, CloudWatch Logs User Guide,
         # "Encrypt log data in CloudWatch Logs using AWS KMS").
-        key = aws.kms.Key(
-            f"{name}-flow-logs-key",
-            description=f"{ctx.prefix} VPC flow logs",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=kms_key_policy(ctx, {
+        key = customer_managed_key(
+            self, f"{name}-flow-logs-key", ctx, alias=ctx.name("flow-logs"),
+            alias_resource_name=f"{name}-flow-logs-key", description=f"{ctx.prefix} VPC flow logs",
+            role="flow-logs-kms",
+            statements=({
                 "Sid": "CloudWatchLogsUsesTheKeyForTheFlowLogGroup",
                 "Effect": "Allow",
                 "Principal": {"Service": f"logs.{ctx.region}.amazonaws.com"},
@@ -149,12 +154,8 @@ class Network(pulumi.ComponentResource):
                            "kms:Describe*"],
                 "Resource": "*",
                 "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": log_group_arn}},
-            }),
-            tags=ctx.tags(role="flow-logs-kms"),
-            opts=stateful(self),
+            },),
         )
-        aws.kms.Alias(f"{name}-flow-logs-key", name=f"alias/{ctx.name('flow-logs')}", target_key_id=key.key_id,
-                      opts=child(self))
 
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-flow-logs",

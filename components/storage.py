@@ -21,7 +21,14 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.base import TYPE_PREFIX, StackContext, assume_role_policy, child, kms_key_policy, stateful
+from components.base import (
+    TYPE_PREFIX,
+    StackContext,
+    assume_role_policy,
+    child,
+    customer_managed_key,
+    stateful,
+)
 from stacks.models import StorageSettings
 
 # Redis Cloud writes its remote backups from its own AWS account. Redis Cloud docs, "Back up a database"
@@ -130,17 +137,11 @@ class Storage(pulumi.ComponentResource):
         }
         # Checklist "Backup encryption verified" / "Data at rest encryption verified": a customer-managed,
         # yearly-rotated key (not aws/s3) so access to backups and uploads is auditable and revocable.
-        key = aws.kms.Key(
-            f"{name}-kms",
+        key = customer_managed_key(
+            self, f"{name}-kms", ctx, alias=ctx.name("storage"), alias_resource_name=f"{name}-kms-alias",
             description=f"{ctx.prefix} storage: backups and uploads buckets, AWS Backup vault",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=kms_key_policy(ctx, redis_key_statement),
-            tags=ctx.tags(role="storage"),
-            opts=stateful(self),
+            role="storage", statements=(redis_key_statement,),
         )
-        aws.kms.Alias(f"{name}-kms-alias", name=f"alias/{ctx.name('storage')}", target_key_id=key.key_id,
-                      opts=child(self))
         self.kms_key_arn = key.arn
         # One key by design (brief); exposed separately so the app's IAM policy names its own dependency.
         self.uploads_kms_key_arn = key.arn
@@ -338,17 +339,11 @@ class Storage(pulumi.ComponentResource):
         backup readable elsewhere. Returns the DR key's ARN."""
         dr = {"provider": dr_provider}
         # The replica's own key in its own region: S3 encrypts replicas with a key of the destination's region.
-        dr_key = aws.kms.Key(
-            f"{name}-dr-kms",
+        dr_key = customer_managed_key(
+            self, f"{name}-dr-kms", ctx, alias=ctx.name("storage-dr"), alias_resource_name=f"{name}-dr-kms-alias",
             description=f"{ctx.prefix} storage: disaster-recovery replica of the backups bucket ({s.dr_region})",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=kms_key_policy(ctx),
-            tags=ctx.tags(role="storage-dr"),
-            opts=stateful(self, **dr),
+            role="storage-dr", **dr,
         )
-        aws.kms.Alias(f"{name}-dr-kms-alias", name=f"alias/{ctx.name('storage-dr')}", target_key_id=dr_key.key_id,
-                      opts=child(self, **dr))
         # Same controls as the backups bucket it mirrors: SSE-KMS + Bucket Key, versioning (replication needs it
         # on both sides), public access blocked, TLS only, object lock (required on the destination for locked
         # source objects) and the same retention.
