@@ -29,6 +29,7 @@ Why it is safe:
 from __future__ import annotations
 
 import functools
+import sys
 import threading
 import types
 from typing import Any, Callable, Optional
@@ -93,7 +94,14 @@ def install() -> None:
     global _installed
     if _installed:
         return
-    servicer = _sdk._PolicyAnalyzerServicer
+    servicer = getattr(_sdk, "_PolicyAnalyzerServicer", None)
+    if servicer is None or not hasattr(_sdk, "json_format") or not all(
+            callable(getattr(servicer, n, None)) for n in ("Analyze", "AnalyzeStack")):
+        # A pulumi-policy whose internals moved: run it as shipped (slower, same verdicts) rather than
+        # fail to start and block every preview over an optimisation. stdout carries the port: warn on stderr.
+        print("chatpdd-guardrails: pulumi-policy internals changed; running without the conversion memo",
+              file=sys.stderr)
+        return
     for name in ("Analyze", "AnalyzeStack"):
         method = getattr(servicer, name)
         if not getattr(method, "__chatpdd_memo__", False):

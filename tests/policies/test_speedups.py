@@ -286,3 +286,17 @@ def test_resources_by_type_is_per_call_and_follows_changes():
 def test_speedups_module_is_not_a_policy():
     assert all(not p.name.startswith("_") for p in ALL_POLICIES)
     assert Path(_speedups.__file__).name.startswith("_")
+
+
+def test_install_falls_back_to_the_sdk_as_shipped_when_its_internals_moved(monkeypatch, capsys):
+    # A future pulumi-policy without the servicer class must still run the pack (slower, same verdicts),
+    # not refuse to start and block every preview.
+    _speedups.uninstall()
+    try:
+        monkeypatch.delattr(sdk, "_PolicyAnalyzerServicer")
+        _speedups.install()
+        assert "running without the conversion memo" in capsys.readouterr().err
+        assert not getattr(sdk.json_format, "_chatpdd_original", None)
+    finally:
+        monkeypatch.undo()
+        _speedups.uninstall()
