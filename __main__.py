@@ -101,6 +101,9 @@ pulumi.export("storage", {
     "backup_vault_name": storage.backup_vault_name,
     "backup_plan_id": storage.backup_plan_id,
     "kms_key_arn": storage.kms_key_arn,
+    "access_logs_bucket": storage.access_logs_bucket,
+    "dr_bucket": storage.dr_bucket,
+    "dr_region": storage.dr_region,
 })
 pulumi.export("cache", {
     "subscription_id": cache.subscription_id,
