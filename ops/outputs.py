@@ -33,6 +33,9 @@ class Storage:
     backup_vault_name: str
     backup_plan_id: str
     kms_key_arn: str
+    access_logs_bucket: str  # target of the backups and uploads buckets' server access logs
+    dr_bucket: str  # cross-region replica of the backups bucket
+    dr_region: str  # where dr_bucket lives
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,9 @@ class Outputs:
             backup_vault_name=self.string("storage.backup_vault_name", "the AWS Backup vault name"),
             backup_plan_id=self.string("storage.backup_plan_id", "the AWS Backup plan id"),
             kms_key_arn=self.string("storage.kms_key_arn", "the ARN of the storage KMS key"),
+            access_logs_bucket=self.string("storage.access_logs_bucket", "the S3 access-logs bucket name"),
+            dr_bucket=self.string("storage.dr_bucket", "the disaster-recovery replica bucket name"),
+            dr_region=self.string("storage.dr_region", "the disaster-recovery replica's AWS region"),
         )
 
     def monitoring(self) -> Monitoring:

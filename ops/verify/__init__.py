@@ -19,7 +19,7 @@ def run_verify(aws: Aws, outputs: Outputs, tls: ssl.SSLContext, budget_ms: int) 
     # Read every section first: a bad outputs file stops before any AWS call.
     database, storage, monitoring, app = outputs.database(), outputs.storage(), outputs.monitoring(), outputs.app()
     results = check_database(aws.client("rds"), database)
-    results += check_storage(aws.client("s3"), aws.client("backup"), storage)
+    results += check_storage(aws.client("s3"), aws.client("backup"), storage, Aws(storage.dr_region).client("s3"))
     for severity, arn in monitoring.topic_arns.items():
         results += check_topic(aws.client("sns"), severity, arn)
     results += check_alarms(aws.client("cloudwatch"), monitoring, bool(database.replica_identifiers))

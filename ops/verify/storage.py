@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -24,35 +25,115 @@ def s3_config(call: Any, bucket: str, key: str, absent: set[str]) -> dict[str, A
         raise
 
 
-def check_bucket(s3: Any, bucket: str, kms_key_arn: str) -> list[Result]:
+def default_encryption(s3: Any, bucket: str) -> dict[str, Any]:
+    """The bucket's default encryption (``ApplyServerSideEncryptionByDefault``), {} when not set."""
+    sse = s3_config(s3.get_bucket_encryption, bucket, "ServerSideEncryptionConfiguration",
+                    {"ServerSideEncryptionConfigurationNotFoundError"})
+    return ((sse or {}).get("Rules") or [{}])[0].get("ApplyServerSideEncryptionByDefault", {})
+
+
+def kms_with(kms_key_arn: str) -> tuple[Callable[[dict[str, Any]], list[str]], str]:
+    """SSE-KMS with exactly this key (the backups and uploads buckets)."""
+    def problems(default: dict[str, Any]) -> list[str]:
+        if default.get("SSEAlgorithm") != "aws:kms":
+            return [f"default encryption is {default.get('SSEAlgorithm') or 'not set'}, expected aws:kms"]
+        if not same_kms_key(default.get("KMSMasterKeyID"), kms_key_arn):
+            return [f"SSE-KMS key is {default.get('KMSMasterKeyID') or 'the AWS-managed key'}, expected {kms_key_arn}"]
+        return []
+    return problems, "aws:kms with the storage key"
+
+
+def kms_in(region: str) -> tuple[Callable[[dict[str, Any]], list[str]], str]:
+    """SSE-KMS with a customer-managed key of ``region`` (the DR replica: its key is its own and not
+    exported, and S3 can only use a key of the bucket's region)."""
+    def problems(default: dict[str, Any]) -> list[str]:
+        if default.get("SSEAlgorithm") != "aws:kms":
+            return [f"default encryption is {default.get('SSEAlgorithm') or 'not set'}, expected aws:kms"]
+        key = default.get("KMSMasterKeyID") or ""
+        if not key:
+            return ["SSE-KMS key is the AWS-managed key, expected a customer-managed key"]
+        if key.startswith("arn:") and key.split(":")[3] != region:
+            return [f"SSE-KMS key {key} is not in {region}"]
+        return []
+    return problems, f"aws:kms with a customer-managed key in {region}"
+
+
+def sse_s3() -> tuple[Callable[[dict[str, Any]], list[str]], str]:
+    """SSE-S3 (AES256) for the access-logs bucket: S3 server access log delivery refuses a target whose
+    default encryption is SSE-KMS, so AES256 is the only encryption it can have (S3 User Guide,
+    "Enabling Amazon S3 server access logging"); aws:kms there would silently stop the audit trail."""
+    def problems(default: dict[str, Any]) -> list[str]:
+        algorithm = default.get("SSEAlgorithm")
+        if algorithm == "AES256":
+            return []
+        return [f"default encryption is {algorithm or 'not set'}, expected AES256 (log delivery refuses SSE-KMS)"]
+    return problems, "AES256 (SSE-S3: log delivery refuses SSE-KMS)"
+
+
+def check_bucket(s3: Any, bucket: str,
+                 encryption: tuple[Callable[[dict[str, Any]], list[str]], str]) -> list[Result]:
     try:
         s3.head_bucket(Bucket=bucket)
     except ClientError as exc:
         if error_code(exc) in {"404", "NoSuchBucket", "NotFound"}:
             return [Result("s3-bucket", bucket, False, "bucket not found")]
         raise
-    sse = s3_config(s3.get_bucket_encryption, bucket, "ServerSideEncryptionConfiguration",
-                    {"ServerSideEncryptionConfigurationNotFoundError"})
-    default = ((sse or {}).get("Rules") or [{}])[0].get("ApplyServerSideEncryptionByDefault", {})
-    if default.get("SSEAlgorithm") != "aws:kms":
-        encryption = [f"default encryption is {default.get('SSEAlgorithm') or 'not set'}, expected aws:kms"]
-    elif not same_kms_key(default.get("KMSMasterKeyID"), kms_key_arn):
-        encryption = [f"SSE-KMS key is {default.get('KMSMasterKeyID') or 'the AWS-managed key'}, "
-                      f"expected {kms_key_arn}"]
-    else:
-        encryption = []
+    encryption_problems, encryption_ok = encryption
     status = s3.get_bucket_versioning(Bucket=bucket).get("Status")
     block = s3_config(s3.get_public_access_block, bucket, "PublicAccessBlockConfiguration",
                       {"NoSuchPublicAccessBlockConfiguration"}) or {}
     open_flags = [f for f in PUBLIC_ACCESS_FLAGS if not block.get(f)]
     return [
-        expect("s3-encryption", bucket, encryption, "aws:kms with the storage key"),
+        expect("s3-encryption", bucket, encryption_problems(default_encryption(s3, bucket)), encryption_ok),
         expect("s3-versioning", bucket, [] if status == "Enabled" else [f"versioning is {status or 'off'}"],
                "Enabled"),
         expect("s3-public-access-block", bucket,
                [f"public access not blocked: {', '.join(open_flags)} off"] if open_flags else [],
                "all four flags on"),
     ]
+
+
+def check_access_logging(s3: Any, bucket: str, target: str) -> Result:
+    """Server access logging of ``bucket`` is on and delivers into the access-logs bucket."""
+    logging = s3.get_bucket_logging(Bucket=bucket).get("LoggingEnabled")
+    if not logging:
+        problems = [f"server access logging is off, expected it into {target}"]
+    elif logging.get("TargetBucket") != target:
+        problems = [f"access logs go to {logging.get('TargetBucket')}, expected {target}"]
+    else:
+        problems = []
+    detail = f"into {target}/{(logging or {}).get('TargetPrefix', '')}"
+    return expect("s3-access-logging", bucket, problems, detail)
+
+
+def check_dr_location(s3: Any, bucket: str, region: str) -> Result:
+    """The replica really is in another region (us-east-1 reports an empty LocationConstraint)."""
+    location = s3.get_bucket_location(Bucket=bucket).get("LocationConstraint") or "us-east-1"
+    return expect("s3-dr-region", bucket, [] if location == region else [f"bucket is in {location}, expected {region}"],
+                  region)
+
+
+def bucket_of(arn: str) -> str:
+    """The bucket name of an S3 bucket ARN (any partition); '' for anything else."""
+    return arn.split(":::", 1)[1] if arn.startswith("arn:") and ":s3:::" in arn else ""
+
+
+def check_replication(s3: Any, bucket: str, dr_bucket: str) -> Result:
+    """The backups bucket replicates to the DR bucket through at least one Enabled rule."""
+    config = s3_config(s3.get_bucket_replication, bucket, "ReplicationConfiguration",
+                       {"ReplicationConfigurationNotFoundError"})
+    if config is None:
+        problems = [f"no replication configuration, expected an Enabled rule to {dr_bucket}"]
+    else:
+        rules = [r for r in config.get("Rules", []) if bucket_of((r.get("Destination") or {}).get("Bucket", ""))
+                 == dr_bucket]
+        if not rules:
+            problems = [f"no replication rule to {dr_bucket}"]
+        elif not any(r.get("Status") == "Enabled" for r in rules):
+            problems = [f"replication rule to {dr_bucket} is {rules[0].get('Status')}, expected Enabled"]
+        else:
+            problems = []
+    return expect("s3-replication", bucket, problems, f"Enabled rule to {dr_bucket}")
 
 
 def check_backup(backup: Any, storage: Storage) -> list[Result]:
@@ -84,8 +165,16 @@ def check_backup(backup: Any, storage: Storage) -> list[Result]:
     return [*results, expect("backup-plan-retention", storage.backup_plan_id, problems, retention)]
 
 
-def check_storage(s3: Any, backup: Any, storage: Storage) -> list[Result]:
+def check_storage(s3: Any, backup: Any, storage: Storage, dr_s3: Any) -> list[Result]:
+    """``dr_s3`` is an S3 client in ``storage.dr_region``, where the replica lives."""
     results = []
     for bucket in (storage.backups_bucket, storage.uploads_bucket):
-        results += check_bucket(s3, bucket, storage.kms_key_arn)
-    return results + check_backup(backup, storage)
+        results += check_bucket(s3, bucket, kms_with(storage.kms_key_arn))
+    results += check_backup(backup, storage)
+    results += check_bucket(s3, storage.access_logs_bucket, sse_s3())
+    results += [check_access_logging(s3, bucket, storage.access_logs_bucket)
+                for bucket in (storage.backups_bucket, storage.uploads_bucket)]
+    dr = check_bucket(dr_s3, storage.dr_bucket, kms_in(storage.dr_region))
+    if dr[0].check != "s3-bucket":  # the bucket exists
+        dr.append(check_dr_location(dr_s3, storage.dr_bucket, storage.dr_region))
+    return [*results, *dr, check_replication(s3, storage.backups_bucket, storage.dr_bucket)]

@@ -21,6 +21,10 @@ PROXY = f"{PREFIX}-proxy"
 PARAMETER_GROUP = f"{PREFIX}-pg16"
 SUBNET_GROUP = f"{PREFIX}-db-subnets"
 BUCKETS = (f"{PREFIX}-backups", f"{PREFIX}-uploads")
+ACCESS_LOGS_BUCKET = f"{PREFIX}-access-logs"
+DR_BUCKET = f"{PREFIX}-backups-dr"
+DR_REGION = "us-west-2"
+LOG_PREFIXES = {BUCKETS[0]: "backups/", BUCKETS[1]: "uploads/"}
 VAULT = f"{PREFIX}-vault"
 PUBLIC_ACCESS_BLOCK = dict.fromkeys(("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy",
                                      "RestrictPublicBuckets"), True)
@@ -72,7 +76,8 @@ SAMPLE_OUTPUTS: dict[str, Any] = {
     "database": {"primary_identifier": PRIMARY, "replica_identifiers": [], "proxy_name": PROXY,
                  "kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/db"},
     "storage": {"backups_bucket": BUCKETS[0], "uploads_bucket": BUCKETS[1], "backup_vault_name": VAULT,
-                "backup_plan_id": "plan", "kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/storage"},
+                "backup_plan_id": "plan", "kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/storage",
+                "access_logs_bucket": ACCESS_LOGS_BUCKET, "dr_bucket": DR_BUCKET, "dr_region": DR_REGION},
     "monitoring": {"topic_arns": {s: f"arn:aws:sns:us-east-1:123456789012:{PREFIX}-{s}"
                                   for s in ("critical", "warning", "info")},
                    "alarms": {"memory-critical": [alarm_name("memory-critical")]},
@@ -130,7 +135,44 @@ def build_database(rds: Any, ec2: Any, db_key: str) -> dict[str, Any]:
             "kms_key_arn": db_key, "backup_retention_days": 30}
 
 
-def build_storage(s3: Any, backup: Any, storage_key: str) -> dict[str, Any]:
+def build_access_logs(s3: Any) -> None:
+    """The access-logs bucket (SSE-S3: log delivery refuses SSE-KMS) and server access logging of the
+    backups and uploads buckets into it. moto, like S3, refuses PutBucketLogging until the target's
+    policy lets the logging service write, so the policy comes first, as in the program."""
+    s3.create_bucket(Bucket=ACCESS_LOGS_BUCKET)
+    s3.put_bucket_encryption(Bucket=ACCESS_LOGS_BUCKET, ServerSideEncryptionConfiguration={"Rules": [{
+        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
+    s3.put_bucket_versioning(Bucket=ACCESS_LOGS_BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_public_access_block(Bucket=ACCESS_LOGS_BUCKET, PublicAccessBlockConfiguration=PUBLIC_ACCESS_BLOCK)
+    s3.put_bucket_policy(Bucket=ACCESS_LOGS_BUCKET, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": f"S3ServerAccessLogs{i}", "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"},
+        "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{ACCESS_LOGS_BUCKET}/{prefix}*",
+        "Condition": {"ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{source}"}}}
+        for i, (source, prefix) in enumerate(LOG_PREFIXES.items())]}))
+    for source, prefix in LOG_PREFIXES.items():
+        s3.put_bucket_logging(Bucket=source, BucketLoggingStatus={"LoggingEnabled": {
+            "TargetBucket": ACCESS_LOGS_BUCKET, "TargetPrefix": prefix}})
+
+
+def build_disaster_recovery(s3: Any, dr_s3: Any, dr_key: str) -> None:
+    """The replica in DR_REGION (its own key, object lock) and the backups bucket's replication to it."""
+    dr_s3.create_bucket(Bucket=DR_BUCKET, CreateBucketConfiguration={"LocationConstraint": DR_REGION},
+                        ObjectLockEnabledForBucket=True)
+    dr_s3.put_bucket_encryption(Bucket=DR_BUCKET, ServerSideEncryptionConfiguration={"Rules": [{
+        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": dr_key},
+        "BucketKeyEnabled": True}]})
+    dr_s3.put_bucket_versioning(Bucket=DR_BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    dr_s3.put_public_access_block(Bucket=DR_BUCKET, PublicAccessBlockConfiguration=PUBLIC_ACCESS_BLOCK)
+    s3.put_bucket_replication(Bucket=BUCKETS[0], ReplicationConfiguration={
+        "Role": f"arn:aws:iam::123456789012:role/{PREFIX}-backups-replication",
+        "Rules": [{"ID": "disaster-recovery", "Status": "Enabled", "Priority": 1, "Filter": {},
+                   "DeleteMarkerReplication": {"Status": "Disabled"},
+                   "SourceSelectionCriteria": {"SseKmsEncryptedObjects": {"Status": "Enabled"}},
+                   "Destination": {"Bucket": f"arn:aws:s3:::{DR_BUCKET}", "StorageClass": "STANDARD_IA",
+                                   "EncryptionConfiguration": {"ReplicaKmsKeyID": dr_key}}}]})
+
+
+def build_storage(s3: Any, backup: Any, storage_key: str, dr_s3: Any, dr_key: str) -> dict[str, Any]:
     for bucket in BUCKETS:
         s3.create_bucket(Bucket=bucket)
         s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
@@ -138,12 +180,15 @@ def build_storage(s3: Any, backup: Any, storage_key: str) -> dict[str, Any]:
             "BucketKeyEnabled": True}]})
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
         s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=PUBLIC_ACCESS_BLOCK)
+    build_access_logs(s3)
+    build_disaster_recovery(s3, dr_s3, dr_key)
     backup.create_backup_vault(BackupVaultName=VAULT, EncryptionKeyArn=storage_key)
     plan = backup.create_backup_plan(BackupPlan={"BackupPlanName": f"{PREFIX}-plan", "Rules": [{
         "RuleName": "daily", "TargetBackupVaultName": VAULT, "ScheduleExpression": "cron(0 5 * * ? *)",
         "Lifecycle": {"DeleteAfterDays": 35}}]})
     return {"backups_bucket": BUCKETS[0], "uploads_bucket": BUCKETS[1], "backup_vault_name": VAULT,
-            "backup_plan_id": plan["BackupPlanId"], "kms_key_arn": storage_key}
+            "backup_plan_id": plan["BackupPlanId"], "kms_key_arn": storage_key,
+            "access_logs_bucket": ACCESS_LOGS_BUCKET, "dr_bucket": DR_BUCKET, "dr_region": DR_REGION}
 
 
 def build_monitoring(sns: Any, cloudwatch: Any, route53: Any, key: str) -> dict[str, Any]:
@@ -179,8 +224,8 @@ def session() -> boto3.session.Session:
     return boto3.session.Session(region_name="us-east-1")
 
 
-def client(service: str) -> Any:
-    return session().client(service)
+def client(service: str, region: str | None = None) -> Any:
+    return session().client(service, region_name=region)
 
 
 def build_account(directory: Path, health_base_url: str) -> Account:
@@ -192,11 +237,13 @@ def build_account(directory: Path, health_base_url: str) -> Account:
     kms = client("kms")
     db_key = kms.create_key(Description="chatpdd-production-db")["KeyMetadata"]["Arn"]
     storage_key = kms.create_key(Description="chatpdd-production-storage")["KeyMetadata"]["Arn"]
+    dr_key = client("kms", DR_REGION).create_key(Description="chatpdd-production-storage-dr")["KeyMetadata"]["Arn"]
     rds, ec2, s3, backup, sns, cloudwatch, route53 = (
         client(s) for s in ("rds", "ec2", "s3", "backup", "sns", "cloudwatch", "route53"))
+    dr_s3 = client("s3", DR_REGION)
     with ThreadPoolExecutor(max_workers=3) as pool:
         database = pool.submit(build_database, rds, ec2, db_key)
-        storage = pool.submit(build_storage, s3, backup, storage_key)
+        storage = pool.submit(build_storage, s3, backup, storage_key, dr_s3, dr_key)
         monitoring = pool.submit(build_monitoring, sns, cloudwatch, route53, storage_key)
     outputs = {
         "stack": "production",

@@ -27,6 +27,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
     ("database", ["not", "an", "object"], "key 'database' is list; expected an object"),
     ("storage.kms_key_arn", "[secret]", "key 'storage.kms_key_arn' is a masked secret; expected the ARN of the "
      "storage KMS key (export it without marking it secret)"),
+    ("storage.dr_region", KeyError,
+     "key 'storage.dr_region' is missing; expected the disaster-recovery replica's AWS region"),
+    ("storage.access_logs_bucket", "", "key 'storage.access_logs_bucket' is \"\"; expected the S3 access-logs bucket name"),
     ("monitoring.topic_arns.info", KeyError, "key 'monitoring.topic_arns.info' is missing; expected an SNS topic ARN"),
     ("monitoring.alarms", {"cpu-high": ["x"]}, "key 'monitoring.alarms.cpu-high' is not a checklist check; "
      "expected one of stacks.checklist.ALARM_CHECKS (app-health, "),

@@ -10,7 +10,16 @@ import boto3
 import pytest
 
 from stacks.checklist import ALARM_CHECKS, HEALTH_RESPONSE_MS
-from tests.ops.account import BUCKETS, PRIMARY, Account, alarm_name, create_primary
+from tests.ops.account import (
+    ACCESS_LOGS_BUCKET,
+    BUCKETS,
+    DR_BUCKET,
+    DR_REGION,
+    PRIMARY,
+    Account,
+    alarm_name,
+    create_primary,
+)
 
 
 def rows(out: str) -> list[tuple[str, ...]]:
@@ -35,9 +44,16 @@ def test_compliant_account_passes(run_ops, compliant_account, ca_bundle):
                   "rds-primary-deletion-protection", "rds-replica", "rds-proxy-tls", "rds-proxy-pool",
                   "s3-encryption", "s3-versioning", "s3-public-access-block", "backup-vault-encryption",
                   "backup-plan-retention", "sns-topic-encryption", "sns-topic-subscriptions", "alarm-coverage",
-                  "alarm", "route53-health-check", "health-coverage", "health-endpoint"):
+                  "alarm", "route53-health-check", "health-coverage", "health-endpoint", "s3-access-logging",
+                  "s3-dr-region", "s3-replication"):
         assert check in checks
     assert "pool 180 connections (90% of max_connections 200)" in result.out
+    storage_rows = {(check, resource): detail for check, resource, _, detail in rows(result.out)}
+    assert storage_rows[("s3-encryption", ACCESS_LOGS_BUCKET)] == "AES256 (SSE-S3: log delivery refuses SSE-KMS)"
+    assert storage_rows[("s3-access-logging", BUCKETS[1])] == f"into {ACCESS_LOGS_BUCKET}/uploads/"
+    assert storage_rows[("s3-encryption", DR_BUCKET)] == f"aws:kms with a customer-managed key in {DR_REGION}"
+    assert {(check, DR_BUCKET) in storage_rows for check in ("s3-versioning", "s3-public-access-block")} == {True}
+    assert storage_rows[("s3-replication", BUCKETS[0])] == f"Enabled rule to {DR_BUCKET}"
     assert result.out.strip().endswith("0 failed")
 
 
@@ -68,6 +84,19 @@ def test_missing_health_url_is_reported(run_ops, compliant_account, ca_bundle):
     result = run_ops("verify", "--outputs", outputs, "--ca-bundle", ca_bundle)
     assert result.code == 1
     assert failed_rows(result.out) == [("health-coverage", "app.health_urls", "FAIL", "no URL for /api/redis/health")]
+
+
+def test_dr_replica_in_another_region_than_declared_fails(run_ops, compliant_account, ca_bundle):
+    """moto answers S3 calls for any bucket whatever the client's region, so the region is checked from
+    the bucket's location (and the replica key's ARN), not from which client could reach it."""
+    outputs = compliant_account.outputs_with("storage.dr_region", "eu-west-1")
+    result = run_ops("verify", "--outputs", outputs, "--ca-bundle", ca_bundle)
+    assert result.code == 1
+    [encryption, region] = failed_rows(result.out)
+    assert encryption[:3] == ("s3-encryption", DR_BUCKET, "FAIL")
+    assert encryption[3].startswith(f"SSE-KMS key arn:aws:kms:{DR_REGION}:") and encryption[3].endswith(
+        " is not in eu-west-1")
+    assert region == ("s3-dr-region", DR_BUCKET, "FAIL", f"bucket is in {DR_REGION}, expected eu-west-1")
 
 
 def test_budget_cannot_be_looser_than_the_checklist(run_ops, compliant_account, ca_bundle):
@@ -112,6 +141,14 @@ def unencrypt_topic(account: Account) -> None:
                                              AttributeName="KmsMasterKeyId", AttributeValue="")
 
 
+def stop_uploads_logging(account: Account) -> None:
+    boto3.client("s3").put_bucket_logging(Bucket=BUCKETS[1], BucketLoggingStatus={})
+
+
+def delete_replication(account: Account) -> None:
+    boto3.client("s3").delete_bucket_replication(Bucket=BUCKETS[0])
+
+
 CRITICAL_TOPIC = "arn:aws:sns:us-east-1:123456789012:chatpdd-production-critical"
 DRIFTS: dict[str, tuple[Callable[[Account], None], tuple[str, str, str, str]]] = {
     # drift: (mutation, the failing row it adds)
@@ -128,6 +165,10 @@ DRIFTS: dict[str, tuple[Callable[[Account], None], tuple[str, str, str, str]]] =
                                            "BlockPublicPolicy, RestrictPublicBuckets off")),
     "topic-unencrypted": (unencrypt_topic, ("sns-topic-encryption", CRITICAL_TOPIC, "FAIL",
                                             "critical topic is not KMS-encrypted")),
+    "uploads-logging-off": (stop_uploads_logging, ("s3-access-logging", BUCKETS[1], "FAIL",
+                                                   f"server access logging is off, expected it into {ACCESS_LOGS_BUCKET}")),
+    "replication-deleted": (delete_replication, ("s3-replication", BUCKETS[0], "FAIL",
+                                                 f"no replication configuration, expected an Enabled rule to {DR_BUCKET}")),
 }
 
 
