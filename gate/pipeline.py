@@ -292,26 +292,10 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
         findings = pack_findings(result, policies, by_urn)
         not_applicable = Counter(name for name, _ in result.not_applicable)
 
-        checkov = CheckovSummary(ran=False, reason="--no-checkov" if not options.checkov else "")
-        if checkov_proc is not None:
-            t = time.perf_counter()
-            proc, command, started_at = checkov_proc
-            checkov_proc = None
-            try:
-                ck_run = ck.finish_checkov(proc, command, started_at, expected=len(export.resources))
-            except ck.CheckovError as err:
-                raise GateInputError(str(err)) from None
-            merged = ck.merge_results(ck_run, export, skips, {r.urn: r.name for r in resources})
-            findings += merged.findings
-            policies.update(merged.rules)
-            checkov = CheckovSummary(ran=True, resource_count=len(export.resources), passed=merged.passed,
-                                     failed=merged.failed, skipped=merged.skipped, seconds=ck_run.seconds,
-                                     command=["checkov", *command[1:]], checks=merged.checks)
-            if options.write:
-                redactor.write(out / "checkov.json", json.dumps(ck_run.report, indent=2, sort_keys=True))
-            timings["checkov_wait"] = time.perf_counter() - t
-        elif options.write:
-            redactor.write(out / "checkov.json", json.dumps({"ran": False, "reason": checkov.reason}, indent=2))
+        t = time.perf_counter()
+        running, checkov_proc = checkov_proc, None
+        checkov = _checkov_stage(options, running, export, skips, resources, findings, policies, redactor, out)
+        timings["checkov_wait"] = time.perf_counter() - t
     finally:
         if checkov_proc is not None:  # an error above: do not leave checkov running
             checkov_proc[0].kill()
@@ -345,6 +329,31 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
         timings["reports"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     return gate_result
+
+
+def _checkov_stage(options: GateOptions, running: Any, export: Any, skips: list[ck.CheckovSkip],
+                   resources: list[CapturedResource], findings: list[Finding], policies: dict[str, PolicyMeta],
+                   redactor: Redactor, out: Path) -> CheckovSummary:
+    """Step 4: wait for checkov (started on the exported plan), check it scanned every exported resource,
+    and merge its failures into ``findings`` and its checks into ``policies`` (both extended in place)."""
+    if running is None:
+        summary = CheckovSummary(ran=False, reason="--no-checkov" if not options.checkov else "")
+        if options.write:
+            redactor.write(out / "checkov.json", json.dumps({"ran": False, "reason": summary.reason}, indent=2))
+        return summary
+    proc, command, started_at = running
+    try:
+        ck_run = ck.finish_checkov(proc, command, started_at, expected=len(export.resources))
+    except ck.CheckovError as err:
+        raise GateInputError(str(err)) from None
+    merged = ck.merge_results(ck_run, export, skips, {r.urn: r.name for r in resources})
+    findings += merged.findings
+    policies.update(merged.rules)
+    if options.write:
+        redactor.write(out / "checkov.json", json.dumps(ck_run.report, indent=2, sort_keys=True))
+    return CheckovSummary(ran=True, resource_count=len(export.resources), passed=merged.passed,
+                          failed=merged.failed, skipped=merged.skipped, seconds=ck_run.seconds,
+                          command=["checkov", *command[1:]], checks=merged.checks)
 
 
 def _policies(info: PackInfo, resolved: dict[str, tuple[str, dict]]) -> dict[str, PolicyMeta]:
