@@ -90,15 +90,8 @@ class PackSession:
         with self._lock:
             pending = list(self._pending)
         stack: Future = self._pool.submit(self.pack.analyze_stack, [to_analyzer(r) for r in resources])
-        for urn, future in pending:
-            one = future.result()
-            if one is None:
-                continue
-            for d in one.diagnostics:
-                d.urn = d.urn or urn
-            total.diagnostics += one.diagnostics
-            total.not_applicable += one.not_applicable
-        whole = stack.result()
-        total.diagnostics += whole.diagnostics
-        total.not_applicable += whole.not_applicable
-        return total
+        for _, future in pending:
+            one = future.result()  # PolicyPackProcess.analyze already stamps each diagnostic with its URN
+            if one is not None:
+                total.extend(one)
+        return total.extend(stack.result())
