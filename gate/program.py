@@ -34,6 +34,7 @@ from stacks.models import PROJECT
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SECRET_SIG = "4dabf18193072939515e22adb298388d"  # pulumi.runtime.rpc._special_secret_sig
+SECRET_VALUE_SIG = "1b47061264138c4ac30d75fd1eb44270"  # the value under SECRET_SIG that marks a secret
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi.runtime.rpc.UNKNOWN
 
 
@@ -87,7 +88,7 @@ class ProgramRun:
 
 
 def is_secret(value: Any) -> bool:
-    return isinstance(value, dict) and value.get(SECRET_SIG) == "1b47061264138c4ac30d75fd1eb44270"
+    return isinstance(value, dict) and value.get(SECRET_SIG) == SECRET_VALUE_SIG
 
 
 def unwrap(value: Any) -> Any:

@@ -16,11 +16,10 @@ import heapq
 from importlib import metadata
 from typing import Any
 
-from gate.program import SECRET_SIG, UNKNOWN, CapturedResource, ProgramRun
+from gate.program import SECRET_SIG, SECRET_VALUE_SIG, UNKNOWN, CapturedResource, ProgramRun
 from gate.redact import Redactor
 from stacks.models import PROJECT
 
-SECRET_VALUE_SIG = "1b47061264138c4ac30d75fd1eb44270"
 # Outputs the providers mark secret in their schema (the mocks return them in plain text).
 SECRET_OUTPUTS = {"random:index/randomPassword:RandomPassword": ("result", "bcryptHash")}
 
