@@ -35,6 +35,7 @@ lint: setup
 schema: $(VENV)/.installed
 	$(VENV)/bin/python -m stacks.schema
 	$(VENV)/bin/python -m stacks.reference
+	$(VENV)/bin/python -m stacks.pack_defaults
 
 bench: setup
 	$(VENV)/bin/python -m gate.benchmark

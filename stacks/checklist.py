@@ -1,16 +1,33 @@
-"""The production deployment checklist's numbers, in one place.
+"""The production deployment checklist's numbers, the lists the policy pack enforces and the role tags,
+in one place: the only file where a checklist threshold is written.
 
-Every number here is quoted from ``../shared/production-deployment-checklist.md`` (the line is in the
-comment). The stack-config models use them as defaults and bounds, the monitoring component as alarm
-thresholds, the operations tool (`ops verify`) as the live-account expectation. The policy pack cannot
-import this module (it runs in its own process and virtualenv), so it carries the same numbers as its
-config-schema defaults; ``tests/policies/test_checklist_sync.py`` keeps the two equal.
+Every number is quoted from the checklist, ``docs/production-deployment-checklist.md`` (the line is in the
+comment above it). The stack-config models use them as defaults and bounds, the components as settings,
+role tags and alarm thresholds, the operations tool (`ops verify`) as the live-account expectation.
+
+The policy pack cannot import this module (it runs in its own process and virtualenv), so
+``python -m stacks.pack_defaults`` (``make schema``) writes every public constant below into the pack as
+``policies/chatpdd_policies/_checklist.py``; policies take their defaults from there, and a test fails when
+that generated module is stale. Only plain data here (numbers, strings, tuples, dicts, :class:`AlarmCheck`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+
+# Role tags (`Role=<role>`): the components set them, the policies select resources by them.
+ROLE_RDS_PRIMARY = "rds-primary"
+ROLE_RDS_REPLICA = "rds-replica"
+ROLE_RDS_PROXY = "rds-proxy"
+ROLE_BACKUPS = "backups"
+# the cross-region replica of the backups bucket ("Backup restoration tested", disaster recovery)
+ROLE_BACKUPS_DR = "backups-dr"
+ROLE_UPLOADS = "uploads"
+ROLE_ACCESS_LOGS = "access-logs"
+# "Data at rest encryption verified": S3 server access logs can be delivered only to an SSE-S3 bucket,
+# the one exception to SSE-KMS.
+SSE_S3_ALLOWED_ROLES = (ROLE_ACCESS_LOGS,)
 
 # "Database connection pool size optimized (recommended: 50+ connections)"
 MIN_POOL_CONNECTIONS = 50
@@ -29,6 +46,43 @@ CACHE_TTL_SECONDS = {
 }
 # "cleanup-old-backups.ts --retention-days=30" and "Backup encryption verified"
 BACKUP_RETENTION_DAYS = 30
+# "Read replicas configured (if applicable)": production needs one (staging's pack config allows 0)
+MIN_READ_REPLICAS = 1
+# "SSL/TLS certificates verified" -> the RDS certificate authorities that are current (not rds-ca-2019)
+RDS_CA_CERT_IDENTIFIERS = ("rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1")
+# "Redis persistence settings configured": append-only file persistence in production
+REDIS_PERSISTENCE = ("aof-every-1-second", "aof-every-write")
+# "Security headers configured in Vercel" -> HSTS max-age of at least one year (the preload list's minimum)
+MIN_HSTS_MAX_AGE_SECONDS = 31536000
+# "API rate limiting configured" (and "Input validation and sanitization verified"): the Vercel firewall's
+# OWASP managed rule sets
+OWASP_RULESETS = ("xss", "sqli", "rce", "lfi", "rfi")
+# "All production environment variables set in Vercel dashboard"
+REQUIRED_ENV_KEYS = (
+    "DATABASE_URL", "DATABASE_READ_URL", "REDIS_URL", "JWT_SECRET", "SESSION_SECRET", "SESSION_TIMEOUT_HOURS",
+    "CACHE_TTL_SESSION_SECONDS", "CACHE_TTL_PROJECT_SECONDS", "CACHE_TTL_TEAM_MEMBERS_SECONDS",
+    "CACHE_TTL_WORKSPACE_SECONDS", "NEXT_PUBLIC_ENABLE_COLLABORATION", "ENABLE_REAL_TIME", "ENABLE_WEBSOCKETS",
+    "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_FROM", "S3_UPLOADS_BUCKET", "AWS_REGION",
+    "AWS_ROLE_ARN", "MAX_UPLOAD_SIZE_MB", "RATE_LIMIT_REQUESTS", "RATE_LIMIT_WINDOW_SECONDS", "SENTRY_DSN",
+    "CORS_ALLOWED_ORIGINS",
+)
+# "API keys for external services configured", "JWT and authentication secrets rotated": the secret-bearing
+# keys, by name and by pattern (sensitive and a Pulumi secret)
+SECRET_ENV_KEYS = ("DATABASE_URL", "DATABASE_READ_URL", "REDIS_URL", "JWT_SECRET", "SESSION_SECRET",
+                   "SMTP_PASSWORD", "SENTRY_DSN")
+SECRET_ENV_KEY_PATTERNS = (r"(^|_)(SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|PRIVATE_KEY|CREDENTIALS|DSN)(_|$)",
+                           r"^(DATABASE|REDIS)(_[A-Z0-9]+)*_URL$")
+# "pnpm tsx scripts/create-backup.ts" (state is never lost to a `pulumi up`): the resource types that hold
+# state and must be protected
+STATEFUL_TYPES = (
+    "aws:kms/key:Key",
+    "aws:rds/instance:Instance",
+    "aws:s3/bucket:Bucket",
+    "rediscloud:index/subscriptionDatabase:SubscriptionDatabase",
+    "rediscloud:index/subscription:Subscription",
+    "aws:backup/vault:Vault",
+    "vercel:index/project:Project",
+)
 # "API response times < 500ms" (post-deployment verification of the health endpoints)
 HEALTH_RESPONSE_MS = 500
 # "Health Check Endpoints"
@@ -95,9 +149,9 @@ ALARM_CHECKS: dict[str, AlarmCheck] = {
 
 # Which checks each monitored resource must have (policy `monitoring-configure-required-alarms`).
 REQUIRED_CHECKS_BY_ROLE: dict[str, tuple[str, ...]] = {
-    "rds-primary": ("disk-warning", "db-connections-warning"),
-    "rds-replica": ("disk-warning", "replica-lag-warning"),
-    "rds-proxy": ("db-pool-warning",),
+    ROLE_RDS_PRIMARY: ("disk-warning", "db-connections-warning"),
+    ROLE_RDS_REPLICA: ("disk-warning", "replica-lag-warning"),
+    ROLE_RDS_PROXY: ("db-pool-warning",),
     # application metrics (namespace ChatPDD/App, see docs/metrics-contract.md) and health checks
     "stack": (
         "app-health", "database-connectivity", "collaboration-health", "redis-connectivity",

@@ -280,7 +280,7 @@ class AppSettings(Model):
     )
     # Bump to generate new JWT and session secrets (checklist "JWT and authentication secrets rotated").
     auth_secrets_rotation: int = Field(default=1, ge=1)
-    hsts_max_age_seconds: int = Field(default=63072000, ge=31536000)
+    hsts_max_age_seconds: int = Field(default=63072000, ge=checklist.MIN_HSTS_MAX_AGE_SECONDS)
 
     @field_validator("extra_csp_connect_src")
     @classmethod
