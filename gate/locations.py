@@ -1,7 +1,8 @@
 """Where a finding points in the repository: the line to change.
 
 A finding whose value comes from the stack config (a retention, a replica count, an allowed network)
-points at that key's line in ``Pulumi.<stack>.yaml`` (``LoadedStack.key_lines``); any other points at
+points at that key's line in ``Pulumi.<stack>.yaml`` (``LoadedStack.key_lines``); the policy declares the
+keys (``STACK_CONFIG_KEYS`` in its module, see :func:`stack_config_keys`). Any other finding points at
 the component source that creates the resource -- its ``chatpdd:components:<Class>`` ancestor, found by
 scanning ``components/*.py`` for ``class <Class>`` (nothing is imported), at the line that constructs
 the resource's Pulumi class when it can be found.
@@ -9,6 +10,7 @@ the resource's Pulumi class when it can be found.
 
 from __future__ import annotations
 
+import ast
 import re
 from functools import cached_property
 from pathlib import Path
@@ -19,23 +21,24 @@ from stacks.loader import NAMESPACE, LoadedStack
 
 COMPONENT_PREFIX = "chatpdd:components:"
 
-# Policies whose verdict is decided by a stack-config value: policy -> config keys, most specific first
-# (the first one present in the stack file is the location; absent keys fall back to their section).
-CONFIG_DRIVEN: dict[str, tuple[str, ...]] = {
-    "aws-rds-instance-configure-backup-retention": ("database.backup_retention_days",),
-    "aws-rds-instance-configure-read-replicas": ("database.read_replicas",),
-    "aws-rds-instance-enable-enhanced-monitoring": ("database.monitoring_interval_seconds",),
-    "aws-rds-instance-enable-performance-insights": ("database.performance_insights_retention_days",),
-    "aws-rds-parameter-group-configure-slow-query-log": ("database.slow_query_ms",),
-    "aws-rds-proxy-configure-connection-pool": ("database.proxy_max_connections_percent",
-                                                "database.max_connections"),
-    "aws-ec2-security-group-disallow-public-postgres-ingress": ("network.app_ingress_cidrs",),
-    "aws-s3-backups-bucket-configure-retention": ("storage.backup_retention_days",),
-    "aws-s3-backups-bucket-enable-object-lock": ("storage.object_lock_days", "storage.object_lock_mode"),
-    "rediscloud-subscription-database-configure-alerts": ("cache.alerts",),
-    "rediscloud-subscription-database-disallow-public-access": ("cache.source_ips",),
-    "rediscloud-subscription-database-enable-persistence": ("cache.persistence",),
-}
+DECLARATION = "STACK_CONFIG_KEYS"
+
+
+def stack_config_keys(policies_dir: Path) -> dict[str, tuple[str, ...]]:
+    """Policy name -> the stack-config keys that decide its verdict, most specific first, as each policy
+    module of ``policies_dir/chatpdd_policies`` declares them (``STACK_CONFIG_KEYS = ("database.x", ...)``,
+    a literal tuple of strings). Read from the source, like the components below: the gate does not import
+    the pack (it runs in its own process). A module is named after its policy (``-`` -> ``_``)."""
+    found: dict[str, tuple[str, ...]] = {}
+    for path in sorted((policies_dir / "chatpdd_policies").glob("[!_]*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8"), str(path)).body:
+            if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                    and isinstance(node.targets[0], ast.Name) and node.targets[0].id == DECLARATION):
+                keys = ast.literal_eval(node.value)
+                if not (isinstance(keys, tuple) and all(isinstance(k, str) for k in keys)):
+                    raise ValueError(f"{path}: {DECLARATION} must be a tuple of strings")
+                found[path.stem.replace("_", "-")] = keys
+    return found
 
 
 def display_path(path: Path, repo_root: Path) -> str:
@@ -54,6 +57,10 @@ class Locator:
         self._by_urn = {r.urn: r for r in resources}
         self._component_of: dict[str, str | None] = {}
         self._lines: dict[tuple[str, str], int] = {}
+
+    @cached_property
+    def _config_keys(self) -> dict[str, tuple[str, ...]]:
+        return stack_config_keys(self.repo_root / "policies")
 
     @cached_property
     def _components(self) -> dict[str, tuple[str, list[str], int]]:
@@ -81,7 +88,7 @@ class Locator:
         return self._component_of[urn]
 
     def _config_location(self, policy: str) -> Location | None:
-        for key in CONFIG_DRIVEN.get(policy, ()):
+        for key in self._config_keys.get(policy, ()):
             path = NAMESPACE + key
             while path:
                 if path in self.loaded.key_lines:

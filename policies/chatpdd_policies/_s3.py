@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from pulumi_policy import PolicyResource, StackValidationArgs
 
+from chatpdd_policies._checklist import ROLE_BACKUPS, ROLE_BACKUPS_DR
 from chatpdd_policies._util import UNKNOWN, label, lookup, refers_to, resources_of_type, tag, unknown_message
 
 BUCKET = "aws:s3/bucket:Bucket"
@@ -24,10 +25,10 @@ LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
 OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
 CORS = "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration"
 
-BACKUPS_ROLE = "backups"
+BACKUPS_ROLE = ROLE_BACKUPS
 # The disaster-recovery replica of the backups bucket (another region) holds the same backups: the backups
 # rules (retention, object lock) apply to it as well.
-BACKUPS_REPLICA_ROLE = "backups-dr"
+BACKUPS_REPLICA_ROLE = ROLE_BACKUPS_DR
 BACKUPS_ROLES = (BACKUPS_ROLE, BACKUPS_REPLICA_ROLE)
 
 

@@ -33,9 +33,15 @@ Rules every policy follows:
 - References to resources created in the same program (KMS key ARNs, role ARNs, names) are unknown
   at a real preview: check them in a STACK policy through ``property_dependencies``
   (:func:`refers_to`, :func:`kms_key_problem`).
-- Thresholds: a module with a config schema exports ``DEFAULTS = {"<key>": <checklist number>}``,
-  uses ``"default": DEFAULTS[key]`` in the schema and ``config_value(args, key, DEFAULTS[key])`` in
-  code (the SDK does not apply config-schema defaults; the CLI does). ``test_meta.py`` checks it.
+- Thresholds: a module with a config schema exports ``DEFAULTS = {"<key>": <constant>}`` -- its keys
+  declare the pack-config keys it reads, each value a constant imported from ``_checklist`` (generated
+  from stacks/checklist.py: never write a checklist number here) --, uses ``"default": DEFAULTS[key]``
+  in the schema and ``config_value(args, key, DEFAULTS[key])`` in code (the SDK does not apply
+  config-schema defaults; the CLI does). Prose that quotes a threshold uses the constant in an f-string.
+  ``test_meta.py`` and ``test_checklist_sync.py`` check it.
+- Stack config: a policy whose verdict a stack-config value decides declares the keys, most specific
+  first: ``STACK_CONFIG_KEYS = ("database.backup_retention_days",)``. The gate points its findings at
+  that line of ``Pulumi.<stack>.yaml`` (gate/locations.py reads the literal from the source).
 - Messages: ``"<label> <what is wrong>. Fix: <what to set>."`` where label is :func:`label`.
 """
 

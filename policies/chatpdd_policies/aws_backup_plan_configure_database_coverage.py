@@ -1,5 +1,5 @@
 """aws-backup-plan-configure-database-coverage (stack): AWS Backup takes independent, vault-encrypted
-snapshots of every RDS primary and keeps them for at least ``minDeleteAfterDays`` (checklist: 30).
+snapshots of every RDS primary and keeps them for at least ``minDeleteAfterDays`` (checklist: ``BACKUP_RETENTION_DAYS``).
 
 - every ``aws:backup/plan:Plan`` rule sets ``lifecycle.deleteAfter`` >= the minimum (absent = recovery
   points are never deleted: no retention policy, a violation) and targets a vault of this stack
@@ -12,6 +12,7 @@ snapshots of every RDS primary and keeps them for at least ``minDeleteAfterDays`
 
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
+from chatpdd_policies._checklist import BACKUP_RETENTION_DAYS, ROLE_RDS_PRIMARY
 from chatpdd_policies._util import (
     MISSING,
     RDS_INSTANCE,
@@ -36,14 +37,14 @@ PLAN = "aws:backup/plan:Plan"
 SELECTION = "aws:backup/selection:Selection"
 VAULT = "aws:backup/vault:Vault"
 
-DEFAULTS = {"minDeleteAfterDays": 30}  # "cleanup-old-backups.ts --retention-days=30"
+DEFAULTS = {"minDeleteAfterDays": BACKUP_RETENTION_DAYS}
 
 RULE = "the backup retention"
 
 
 def _primaries(args: StackValidationArgs) -> list:
     return [db for db in resources_of_type(args, RDS_INSTANCE)
-            if tag(db.props, "Role") == "rds-primary" or not is_replica(db.props)]
+            if tag(db.props, "Role") == ROLE_RDS_PRIMARY or not is_replica(db.props)]
 
 
 def _rule_problems(plan, index: int, rule, minimum, vaults: list) -> list[str]:
@@ -124,7 +125,7 @@ POLICY = stack_policy(
     validate=_validate,
     severity=Severity.HIGH,
     remediation_steps="Add an aws.backup.Vault with kms_key_arn=<aws.kms.Key arn>, an aws.backup.Plan whose rules "
-                      "target that vault with lifecycle.delete_after >= minDeleteAfterDays (30), and an "
+                      f"target that vault with lifecycle.delete_after >= minDeleteAfterDays ({BACKUP_RETENTION_DAYS}), and an "
                       "aws.backup.Selection with plan_id=<plan id> and resources=[<primary arn>].",
     reference=checklist_reference("Deployment Execution", "Pre-Deployment Database Backup",
                                   "pnpm tsx scripts/create-backup.ts"),

@@ -25,6 +25,8 @@ from chatpdd_policies._util import (
     unknown_message,
 )
 
+STACK_CONFIG_KEYS = ("network.app_ingress_cidrs",)
+
 POSTGRES_PORT = 5432
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"

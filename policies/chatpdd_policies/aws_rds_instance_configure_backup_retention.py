@@ -1,8 +1,9 @@
 """aws-rds-instance-configure-backup-retention: RDS primaries keep automated backups for at least
-``minRetentionDays`` (checklist: 30). Read replicas take no automated backups: not applicable."""
+``minRetentionDays`` (checklist: ``BACKUP_RETENTION_DAYS``). Read replicas take no automated backups: not applicable."""
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
 
+from chatpdd_policies._checklist import BACKUP_RETENTION_DAYS
 from chatpdd_policies._util import (
     MISSING,
     RDS_INSTANCE,
@@ -17,7 +18,8 @@ from chatpdd_policies._util import (
     unknown_message,
 )
 
-DEFAULTS = {"minRetentionDays": 30}  # "cleanup-old-backups.ts --retention-days=30"
+DEFAULTS = {"minRetentionDays": BACKUP_RETENTION_DAYS}
+STACK_CONFIG_KEYS = ("database.backup_retention_days",)
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -41,7 +43,7 @@ POLICY = resource_policy(
     description="RDS primaries must keep automated backups for at least the configured number of days.",
     validate=_validate,
     severity=Severity.HIGH,
-    remediation_steps="Set backup_retention_period to at least minRetentionDays (30) on the primary.",
+    remediation_steps=f"Set backup_retention_period to at least minRetentionDays ({BACKUP_RETENTION_DAYS}) on the primary.",
     reference=checklist_reference("Post-Deployment Tasks", "Backup and Recovery Validation",
                                   "pnpm tsx scripts/cleanup-old-backups.ts --retention-days=30"),
     tags=["aws", "rds", "backup"],

@@ -3,6 +3,7 @@
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
 
+from chatpdd_policies._checklist import RDS_CA_CERT_IDENTIFIERS
 from chatpdd_policies._util import (
     RDS_INSTANCE,
     checklist_reference,
@@ -11,7 +12,7 @@ from chatpdd_policies._util import (
     resource_policy,
 )
 
-DEFAULTS = {"allowedCaCertIdentifiers": ["rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1"]}
+DEFAULTS = {"allowedCaCertIdentifiers": RDS_CA_CERT_IDENTIFIERS}
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:

@@ -8,6 +8,7 @@ stays MANDATORY and the "if applicable" lives in the config: production requires
 
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
+from chatpdd_policies._checklist import MIN_READ_REPLICAS
 from chatpdd_policies._util import (
     RDS_INSTANCE,
     checklist_reference,
@@ -20,7 +21,8 @@ from chatpdd_policies._util import (
     stack_policy,
 )
 
-DEFAULTS = {"minReadReplicas": 1}
+DEFAULTS = {"minReadReplicas": MIN_READ_REPLICAS}
+STACK_CONFIG_KEYS = ("database.read_replicas",)
 
 
 def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:

@@ -18,6 +18,8 @@ from chatpdd_policies._util import (
     unknown_message,
 )
 
+STACK_CONFIG_KEYS = ("database.monitoring_interval_seconds",)
+
 IAM_ROLE = "aws:iam/role:Role"
 INTERVALS = (1, 5, 10, 15, 30, 60)
 FIX_ROLE = "Fix: set monitoring_role_arn to the stack's enhanced-monitoring aws.iam.Role ARN."

@@ -16,6 +16,8 @@ from chatpdd_policies._util import (
     unknown_message,
 )
 
+STACK_CONFIG_KEYS = ("database.performance_insights_retention_days",)
+
 
 def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     for db in resources_of_type(args, RDS_INSTANCE):

@@ -4,6 +4,7 @@ between 0 and that many milliseconds (-1 turns the log off)."""
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
 
+from chatpdd_policies._checklist import SLOW_QUERY_MS
 from chatpdd_policies._util import (
     MISSING,
     RDS_PARAMETER_GROUP,
@@ -19,7 +20,8 @@ from chatpdd_policies._util import (
     unknown_message,
 )
 
-DEFAULTS = {"maxSlowQueryMs": 100}  # "Database query time < 100ms"
+DEFAULTS = {"maxSlowQueryMs": SLOW_QUERY_MS}
+STACK_CONFIG_KEYS = ("database.slow_query_ms",)
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -47,7 +49,8 @@ POLICY = resource_policy(
     description="PostgreSQL parameter groups must log slow queries (log_min_duration_statement <= maxSlowQueryMs).",
     validate=_validate,
     severity=Severity.MEDIUM,
-    remediation_steps="Set the parameter log_min_duration_statement to a value between 0 and maxSlowQueryMs (100).",
+    remediation_steps=f"Set the parameter log_min_duration_statement to a value between 0 and maxSlowQueryMs "
+                      f"({SLOW_QUERY_MS}).",
     reference=checklist_reference("Pre-Deployment Preparation", "Database Performance",
                                   "Slow query monitoring enabled"),
     tags=["aws", "rds", "performance", "monitoring"],

@@ -1,6 +1,6 @@
 """aws-rds-proxy-configure-connection-pool (stack): every RDS primary is fronted by an RDS Proxy
 (an ``aws:rds/proxyTarget:ProxyTarget`` whose ``dbInstanceIdentifier`` is the primary) whose default
-target group gives the application a pool of at least ``minPoolConnections`` (checklist: 50+)
+target group gives the application a pool of at least ``minPoolConnections`` (checklist: ``MIN_POOL_CONNECTIONS``+)
 connections:
 
     pool = max_connections (the primary's parameter group) x connectionPoolConfig.maxConnectionsPercent / 100
@@ -14,6 +14,7 @@ from typing import Optional
 
 from pulumi_policy import PolicyResource, ReportViolation, Severity, StackValidationArgs
 
+from chatpdd_policies._checklist import MIN_POOL_CONNECTIONS
 from chatpdd_policies._util import (
     MISSING,
     RDS_INSTANCE,
@@ -36,7 +37,8 @@ from chatpdd_policies._util import (
     unknown_message,
 )
 
-DEFAULTS = {"minPoolConnections": 50}  # "Database connection pool size optimized (recommended: 50+ connections)"
+DEFAULTS = {"minPoolConnections": MIN_POOL_CONNECTIONS}
+STACK_CONFIG_KEYS = ("database.proxy_max_connections_percent", "database.max_connections")
 RULE = "the proxy's connection pool size"
 
 
@@ -109,7 +111,7 @@ POLICY = stack_policy(
     severity=Severity.HIGH,
     remediation_steps="Add an aws.rds.Proxy, a ProxyDefaultTargetGroup with connection_pool_config."
                       "max_connections_percent and a ProxyTarget for the primary; set max_connections in the "
-                      "parameter group so that max_connections x percent / 100 >= minPoolConnections (50).",
+                      f"parameter group so that max_connections x percent / 100 >= minPoolConnections ({MIN_POOL_CONNECTIONS}).",
     reference=checklist_reference("Pre-Deployment Preparation", "Database Configuration",
                                   "Database connection pool size optimized (recommended: 50+ connections)"),
     tags=["aws", "rds", "rds-proxy", "performance"],

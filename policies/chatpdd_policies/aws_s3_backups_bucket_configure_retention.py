@@ -2,7 +2,7 @@
 disaster-recovery replica (``Role=backups-dr``) each have a lifecycle configuration whose enabled rules
 
 - expire backups (``expiration.days`` or ``noncurrentVersionExpiration.noncurrentDays``) -- the
-  checklist's retention policy -- and never before ``minRetentionDays`` (checklist: 30);
+  checklist's retention policy -- and never before ``minRetentionDays`` (checklist: ``BACKUP_RETENTION_DAYS``);
 - abort incomplete multipart uploads (``abortIncompleteMultipartUpload.daysAfterInitiation``).
 
 Every expiry of every enabled rule counts: one short-lived rule deletes backups early whatever the
@@ -10,6 +10,7 @@ others say."""
 
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
+from chatpdd_policies._checklist import BACKUP_RETENTION_DAYS
 from chatpdd_policies._s3 import LIFECYCLE, backups_buckets, bucket_config
 from chatpdd_policies._util import (
     MISSING,
@@ -25,7 +26,8 @@ from chatpdd_policies._util import (
     unknown_message,
 )
 
-DEFAULTS = {"minRetentionDays": 30}  # "cleanup-old-backups.ts --retention-days=30"
+DEFAULTS = {"minRetentionDays": BACKUP_RETENTION_DAYS}
+STACK_CONFIG_KEYS = ("storage.backup_retention_days",)
 
 RULE = "the backups retention"
 EXPIRIES = (
@@ -103,7 +105,7 @@ POLICY = stack_policy(
     severity=Severity.HIGH,
     remediation_steps="Add an aws.s3.BucketLifecycleConfiguration for each bucket tagged Role=backups or "
                       "Role=backups-dr with an enabled rule: expiration.days (and/or "
-                      "noncurrent_version_expiration.noncurrent_days) of at least minRetentionDays (30) and "
+                      f"noncurrent_version_expiration.noncurrent_days) of at least minRetentionDays ({BACKUP_RETENTION_DAYS}) and "
                       "abort_incomplete_multipart_upload.days_after_initiation.",
     reference=checklist_reference("Post-Deployment Tasks", "Backup and Recovery Validation",
                                   "pnpm tsx scripts/cleanup-old-backups.ts --retention-days=30"),

@@ -5,6 +5,7 @@ or years): a backup cannot be deleted or overwritten inside the lock window, by 
 
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
+from chatpdd_policies._checklist import BACKUP_RETENTION_DAYS
 from chatpdd_policies._s3 import OBJECT_LOCK, backups_buckets, bucket_config
 from chatpdd_policies._util import (
     MISSING,
@@ -17,9 +18,11 @@ from chatpdd_policies._util import (
     unknown_message,
 )
 
+STACK_CONFIG_KEYS = ("storage.object_lock_days", "storage.object_lock_mode")
+
 RULE = "object lock"
 MODES = ("GOVERNANCE", "COMPLIANCE")
-FIX_RETENTION = "set rule={'default_retention': {'mode': 'GOVERNANCE', 'days': 30}}"
+FIX_RETENTION = f"set rule={{'default_retention': {{'mode': 'GOVERNANCE', 'days': {BACKUP_RETENTION_DAYS}}}}}"
 
 
 def _retention_problems(config) -> list[str]:

@@ -11,6 +11,7 @@ encryption configuration, and every other S3 policy (versioning, public access b
 
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
+from chatpdd_policies._checklist import SSE_S3_ALLOWED_ROLES
 from chatpdd_policies._s3 import BUCKET, SSE_CONFIG, bucket_config
 from chatpdd_policies._util import (
     MISSING,
@@ -27,7 +28,7 @@ from chatpdd_policies._util import (
     unknown_message,
 )
 
-DEFAULTS = {"sseS3AllowedRoles": ["access-logs"]}
+DEFAULTS = {"sseS3AllowedRoles": SSE_S3_ALLOWED_ROLES}
 
 RULE = "SSE-KMS with a customer-managed key"
 FIX_ADD = ("add an aws.s3.BucketServerSideEncryptionConfiguration with sse_algorithm='aws:kms', kms_master_key_id="

@@ -5,6 +5,7 @@ the check is created) -- the latency feeds "API response times < 500ms"."""
 
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
+from chatpdd_policies._checklist import HEALTH_ENDPOINTS
 from chatpdd_policies._util import (
     UNKNOWN,
     checklist_reference,
@@ -18,8 +19,7 @@ from chatpdd_policies._util import (
 
 HEALTH_CHECK = "aws:route53/healthCheck:HealthCheck"
 HTTPS = ("HTTPS", "HTTPS_STR_MATCH")
-# Same as stacks/checklist.py HEALTH_ENDPOINTS (the pack cannot import it; test_checklist_sync.py).
-DEFAULTS = {"endpoints": ["/api/health", "/api/collaboration/health", "/api/database/health", "/api/redis/health"]}
+DEFAULTS = {"endpoints": HEALTH_ENDPOINTS}
 
 
 def _problems(check, endpoint: str) -> list[str]:

@@ -17,11 +17,18 @@ severity>``, compares in the check's direction, has a threshold no looser than t
 property dependency: topic ARNs are unknown at preview).
 
 Redis Cloud alerts are ``rediscloud-subscription-database-configure-alerts``. The defaults are
-stacks/checklist.py ``REQUIRED_CHECKS_BY_ROLE`` and ``ALARM_CHECKS`` (test_checklist_sync.py).
+stacks/checklist.py ``REQUIRED_CHECKS_BY_ROLE`` and ``ALARM_CHECKS`` (through the generated ``_checklist``).
 """
 
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
+from chatpdd_policies._checklist import (
+    ALARM_CHECKS,
+    REQUIRED_CHECKS_BY_ROLE,
+    ROLE_RDS_PRIMARY,
+    ROLE_RDS_PROXY,
+    ROLE_RDS_REPLICA,
+)
 from chatpdd_policies._util import (
     MISSING,
     RDS_INSTANCE,
@@ -45,49 +52,24 @@ from chatpdd_policies._util import (
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 TOPIC = "aws:sns/topic:Topic"
 
-DEFAULTS = {
-    "requiredChecksByRole": {
-        "rds-primary": ["disk-warning", "db-connections-warning"],
-        "rds-replica": ["disk-warning", "replica-lag-warning"],
-        "rds-proxy": ["db-pool-warning"],
-        "stack": ["app-health", "database-connectivity", "collaboration-health", "redis-connectivity",
-                  "error-rate-critical", "response-time-critical", "memory-critical",
-                  "error-rate-warning", "response-time-warning", "websocket-drops-warning"],
-    },
-    "alarmChecks": {
-        "app-health": {"severity": "critical", "comparison": "LessThanThreshold", "limit": 1},
-        "database-connectivity": {"severity": "critical", "comparison": "LessThanThreshold", "limit": 1},
-        "collaboration-health": {"severity": "critical", "comparison": "LessThanThreshold", "limit": 1},
-        "redis-connectivity": {"severity": "critical", "comparison": "LessThanThreshold", "limit": 1},
-        "error-rate-critical": {"severity": "critical", "comparison": "GreaterThanThreshold", "limit": 5},
-        "response-time-critical": {"severity": "critical", "comparison": "GreaterThanThreshold", "limit": 5000},
-        "memory-critical": {"severity": "critical", "comparison": "GreaterThanThreshold", "limit": 90},
-        "error-rate-warning": {"severity": "warning", "comparison": "GreaterThanThreshold", "limit": 1},
-        "response-time-warning": {"severity": "warning", "comparison": "GreaterThanThreshold", "limit": 2000},
-        "websocket-drops-warning": {"severity": "warning", "comparison": "GreaterThanThreshold", "limit": 10},
-        "db-pool-warning": {"severity": "warning", "comparison": "GreaterThanThreshold", "limit": 80},
-        "db-connections-warning": {"severity": "warning", "comparison": "GreaterThanThreshold", "limit": 80},
-        "disk-warning": {"severity": "warning", "comparison": "GreaterThanThreshold", "limit": 85},
-        "replica-lag-warning": {"severity": "warning", "comparison": "GreaterThanThreshold", "limit": 30},
-    },
-}
+DEFAULTS = {"requiredChecksByRole": REQUIRED_CHECKS_BY_ROLE, "alarmChecks": ALARM_CHECKS}
 # comparison -> the operators that alarm at least as early
 OPERATORS = {"GreaterThanThreshold": ("GreaterThanThreshold", "GreaterThanOrEqualToThreshold"),
              "LessThanThreshold": ("LessThanThreshold", "LessThanOrEqualToThreshold")}
 # role -> (dimension name, the monitored resource's property that holds its value)
-DIMENSIONS = {"rds-primary": ("DBInstanceIdentifier", "identifier"),
-              "rds-replica": ("DBInstanceIdentifier", "identifier"),
-              "rds-proxy": ("ProxyName", "name")}
+DIMENSIONS = {ROLE_RDS_PRIMARY: ("DBInstanceIdentifier", "identifier"),
+              ROLE_RDS_REPLICA: ("DBInstanceIdentifier", "identifier"),
+              ROLE_RDS_PROXY: ("ProxyName", "name")}
 
 
 def _monitored(args: StackValidationArgs) -> list[tuple[str, object]]:
     """(role, resource) for every resource that needs alarms of its own."""
     found = []
     for db in resources_of_type(args, RDS_INSTANCE):
-        replica = tag(db.props, "Role") == "rds-replica" or (
-            is_replica(db.props) and tag(db.props, "Role") != "rds-primary")
-        found.append(("rds-replica" if replica else "rds-primary", db))
-    return found + [("rds-proxy", proxy) for proxy in resources_of_type(args, RDS_PROXY)]
+        replica = tag(db.props, "Role") == ROLE_RDS_REPLICA or (
+            is_replica(db.props) and tag(db.props, "Role") != ROLE_RDS_PRIMARY)
+        found.append((ROLE_RDS_REPLICA if replica else ROLE_RDS_PRIMARY, db))
+    return found + [(ROLE_RDS_PROXY, proxy) for proxy in resources_of_type(args, RDS_PROXY)]
 
 
 def _notifies(alarm, severity: str, topics: list) -> object:

@@ -3,6 +3,7 @@ checklist asks for ("Redis monitoring alerts configured"): ``requiredAlerts`` am
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
 
+from chatpdd_policies._checklist import REDIS_REQUIRED_ALERTS
 from chatpdd_policies._util import (
     MISSING,
     REDIS_DATABASE,
@@ -16,8 +17,8 @@ from chatpdd_policies._util import (
     unknown_message,
 )
 
-# Same as stacks/checklist.py REDIS_REQUIRED_ALERTS (the pack cannot import it; test_checklist_sync.py).
-DEFAULTS = {"requiredAlerts": ["dataset-size", "latency"]}
+DEFAULTS = {"requiredAlerts": REDIS_REQUIRED_ALERTS}
+STACK_CONFIG_KEYS = ("cache.alerts",)
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:

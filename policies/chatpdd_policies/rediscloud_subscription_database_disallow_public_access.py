@@ -15,6 +15,8 @@ from chatpdd_policies._util import (
     unknown_message,
 )
 
+STACK_CONFIG_KEYS = ("cache.source_ips",)
+
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type != REDIS_DATABASE:

@@ -3,6 +3,7 @@ of ``allowedDataPersistence`` (production: AOF; staging may also allow snapshots
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
 
+from chatpdd_policies._checklist import REDIS_PERSISTENCE
 from chatpdd_policies._util import (
     REDIS_DATABASE,
     checklist_reference,
@@ -11,7 +12,8 @@ from chatpdd_policies._util import (
     resource_policy,
 )
 
-DEFAULTS = {"allowedDataPersistence": ["aof-every-1-second", "aof-every-write"]}
+DEFAULTS = {"allowedDataPersistence": REDIS_PERSISTENCE}
+STACK_CONFIG_KEYS = ("cache.persistence",)
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:

@@ -5,17 +5,10 @@ nor a replacing change can delete its data: the engine refuses until protection 
 
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
+from chatpdd_policies._checklist import STATEFUL_TYPES
 from chatpdd_policies._util import checklist_reference, config_value, label, stack_policy
 
-DEFAULTS = {"statefulTypes": [
-    "aws:kms/key:Key",
-    "aws:rds/instance:Instance",
-    "aws:s3/bucket:Bucket",
-    "rediscloud:index/subscriptionDatabase:SubscriptionDatabase",
-    "rediscloud:index/subscription:Subscription",
-    "aws:backup/vault:Vault",
-    "vercel:index/project:Project",
-]}
+DEFAULTS = {"statefulTypes": STATEFUL_TYPES}
 
 
 def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:

@@ -5,16 +5,11 @@ seconds, unless ``ttlSeconds`` in the pack config says otherwise. Whether every 
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
 
+from chatpdd_policies._checklist import CACHE_TTL_SECONDS
 from chatpdd_policies._util import as_number, checklist_reference, config_value, fmt, label, resource_policy
 from chatpdd_policies._vercel import env_setting
 
-# Same as stacks/checklist.py CACHE_TTL_SECONDS (the pack cannot import it; test_checklist_sync.py).
-DEFAULTS = {"ttlSeconds": {
-    "CACHE_TTL_SESSION_SECONDS": 7200,
-    "CACHE_TTL_PROJECT_SECONDS": 1800,
-    "CACHE_TTL_TEAM_MEMBERS_SECONDS": 600,
-    "CACHE_TTL_WORKSPACE_SECONDS": 3600,
-}}
+DEFAULTS = {"ttlSeconds": CACHE_TTL_SECONDS}
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -35,8 +30,12 @@ POLICY = resource_policy(
                 "config).",
     validate=_validate,
     severity=Severity.LOW,
-    remediation_steps="Set app.cache_ttls in Pulumi.<stack>.yaml to the checklist values (session 7200, project "
-                      "1800, team members 600, workspace 3600 seconds), or change ttlSeconds in the pack config "
+    remediation_steps=f"Set app.cache_ttls in Pulumi.<stack>.yaml to the checklist values (session "
+                      f"{CACHE_TTL_SECONDS['CACHE_TTL_SESSION_SECONDS']}, project "
+                      f"{CACHE_TTL_SECONDS['CACHE_TTL_PROJECT_SECONDS']}, team members "
+                      f"{CACHE_TTL_SECONDS['CACHE_TTL_TEAM_MEMBERS_SECONDS']}, workspace "
+                      f"{CACHE_TTL_SECONDS['CACHE_TTL_WORKSPACE_SECONDS']} seconds), or change ttlSeconds in the "
+                      "pack config "
                       "after a reviewed decision.",
     reference=checklist_reference("Pre-Deployment Preparation", "Caching Strategy", "Redis caching configured for:"),
     tags=["vercel", "redis", "performance"],

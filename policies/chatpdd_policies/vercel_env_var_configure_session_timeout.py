@@ -1,13 +1,14 @@
 """vercel-env-var-configure-session-timeout: the app's ``SESSION_TIMEOUT_HOURS`` env var is a number of
-hours from ``minHours`` to ``maxHours`` (checklist: 8-24)."""
+hours from ``minHours`` to ``maxHours`` (checklist: ``SESSION_TIMEOUT_MIN_HOURS``-``SESSION_TIMEOUT_MAX_HOURS``)."""
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
 
+from chatpdd_policies._checklist import SESSION_TIMEOUT_MAX_HOURS, SESSION_TIMEOUT_MIN_HOURS
 from chatpdd_policies._util import as_number, checklist_reference, config_value, fmt, label, resource_policy
 from chatpdd_policies._vercel import env_setting
 
 KEY = "SESSION_TIMEOUT_HOURS"
-DEFAULTS = {"minHours": 8, "maxHours": 24}  # "Session timeout configured appropriately (8-24 hours)"
+DEFAULTS = {"minHours": SESSION_TIMEOUT_MIN_HOURS, "maxHours": SESSION_TIMEOUT_MAX_HOURS}
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -26,10 +27,12 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
 
 POLICY = resource_policy(
     name="vercel-env-var-configure-session-timeout",
-    description="The app's session timeout (SESSION_TIMEOUT_HOURS) must be within minHours-maxHours (8-24).",
+    description=f"The app's session timeout (SESSION_TIMEOUT_HOURS) must be within minHours-maxHours "
+                f"({SESSION_TIMEOUT_MIN_HOURS}-{SESSION_TIMEOUT_MAX_HOURS}).",
     validate=_validate,
     severity=Severity.MEDIUM,
-    remediation_steps="Set app.session_timeout_hours in Pulumi.<stack>.yaml to a whole number of hours from 8 to 24; "
+    remediation_steps=f"Set app.session_timeout_hours in Pulumi.<stack>.yaml to a whole number of hours from "
+                      f"{SESSION_TIMEOUT_MIN_HOURS} to {SESSION_TIMEOUT_MAX_HOURS}; "
                       "the program writes it to the SESSION_TIMEOUT_HOURS env var.",
     reference=checklist_reference("Pre-Deployment Preparation", "Authentication & Authorization",
                                   "Session timeout configured appropriately (8-24 hours)"),

@@ -20,6 +20,7 @@ import re
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
 
+from chatpdd_policies._checklist import SECRET_ENV_KEY_PATTERNS, SECRET_ENV_KEYS
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
@@ -33,12 +34,7 @@ from chatpdd_policies._util import (
 )
 from chatpdd_policies._vercel import ENV_VAR, ENV_VAR_SET
 
-DEFAULTS = {
-    "secretKeys": ["DATABASE_URL", "DATABASE_READ_URL", "REDIS_URL", "JWT_SECRET", "SESSION_SECRET",
-                   "SMTP_PASSWORD", "SENTRY_DSN"],
-    "secretKeyPatterns": [r"(^|_)(SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|PRIVATE_KEY|CREDENTIALS|DSN)(_|$)",
-                          r"^(DATABASE|REDIS)(_[A-Z0-9]+)*_URL$"],
-}
+DEFAULTS = {"secretKeys": SECRET_ENV_KEYS, "secretKeyPatterns": SECRET_ENV_KEY_PATTERNS}
 RULE = "secret handling"
 
 

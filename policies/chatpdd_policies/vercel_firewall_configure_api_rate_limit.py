@@ -13,6 +13,7 @@ here (``conditionGroups``, ``rateLimit``, ``managedRulesets``)."""
 
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
+from chatpdd_policies._checklist import OWASP_RULESETS
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
@@ -28,7 +29,7 @@ from chatpdd_policies._util import (
 )
 from chatpdd_policies._vercel import FIREWALL, project_subject
 
-DEFAULTS = {"requiredOwaspRulesets": ["xss", "sqli", "rce", "lfi", "rfi"]}
+DEFAULTS = {"requiredOwaspRulesets": OWASP_RULESETS}
 BLOCKING = ("rate_limit", "deny", "challenge")
 PATH_OPS = ("pre", "eq", "re")
 RULE = "the API rate limit"

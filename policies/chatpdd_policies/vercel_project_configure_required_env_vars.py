@@ -6,6 +6,7 @@ whose ``targets`` include ``production``. Whether its value is right is for the 
 
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
+from chatpdd_policies._checklist import REQUIRED_ENV_KEYS
 from chatpdd_policies._util import (
     UNKNOWN,
     checklist_reference,
@@ -19,14 +20,7 @@ from chatpdd_policies._util import (
 )
 from chatpdd_policies._vercel import ENV_VAR, project_subject
 
-DEFAULTS = {"requiredKeys": [
-    "DATABASE_URL", "DATABASE_READ_URL", "REDIS_URL", "JWT_SECRET", "SESSION_SECRET", "SESSION_TIMEOUT_HOURS",
-    "CACHE_TTL_SESSION_SECONDS", "CACHE_TTL_PROJECT_SECONDS", "CACHE_TTL_TEAM_MEMBERS_SECONDS",
-    "CACHE_TTL_WORKSPACE_SECONDS", "NEXT_PUBLIC_ENABLE_COLLABORATION", "ENABLE_REAL_TIME", "ENABLE_WEBSOCKETS",
-    "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_FROM", "S3_UPLOADS_BUCKET", "AWS_REGION",
-    "AWS_ROLE_ARN", "MAX_UPLOAD_SIZE_MB", "RATE_LIMIT_REQUESTS", "RATE_LIMIT_WINDOW_SECONDS", "SENTRY_DSN",
-    "CORS_ALLOWED_ORIGINS",
-]}
+DEFAULTS = {"requiredKeys": REQUIRED_ENV_KEYS}
 PRODUCTION = "production"
 
 

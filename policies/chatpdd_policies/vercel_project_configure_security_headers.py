@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
+from chatpdd_policies._checklist import MIN_HSTS_MAX_AGE_SECONDS
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
@@ -28,7 +29,7 @@ from chatpdd_policies._util import (
 )
 from chatpdd_policies._vercel import ROUTE, project_subject
 
-DEFAULTS = {"minHstsMaxAgeSeconds": 31536000}  # one year: the HSTS preload minimum (stacks/models.py bound)
+DEFAULTS = {"minHstsMaxAgeSeconds": MIN_HSTS_MAX_AGE_SECONDS}
 CATCH_ALL = {"/(.*)", "/.*", "(.*)", ".*", "^/(.*)$", "^/.*$", "^.*$", "/(.*)?", "/:path*", "/:path(.*)"}
 RULE = "the security headers"
 
