@@ -27,12 +27,13 @@ from components.base import (
     customer_managed_key,
     stateful,
 )
+from stacks.checklist import RDS_CA_CERT_IDENTIFIERS, ROLE_RDS_PRIMARY, ROLE_RDS_PROXY, ROLE_RDS_REPLICA
 from stacks.models import DatabaseSettings
 
 POSTGRES_PORT = 5432
 # The current RSA CA; pinned so a region's default never silently changes it (policy
 # aws-rds-instance-configure-ca-certificate).
-CA_CERT_IDENTIFIER = "rds-ca-rsa2048-g1"
+CA_CERT_IDENTIFIER = RDS_CA_CERT_IDENTIFIERS[0]  # the first of the CAs the pack allows
 # Both exported to CloudWatch Logs: `postgresql` carries the slow-query and lock-wait lines the
 # parameter group turns on, `upgrade` the engine upgrade log (checklist "Slow query monitoring enabled").
 LOG_EXPORTS = ["postgresql", "upgrade"]
@@ -365,7 +366,7 @@ class Database(pulumi.ComponentResource):
             # replace them in the same update: `pulumi up --replace <replica urn>` (also unprotected).
             # Drill a restore first with `python -m ops restore-drill`, which never touches this one.
             snapshot_identifier=s.restore_snapshot_id,
-            tags=ctx.tags(role="rds-primary", Name=self.primary_identifier),
+            tags=ctx.tags(role=ROLE_RDS_PRIMARY, Name=self.primary_identifier),
             opts=stateful(self, depends_on=[group, subnet_group, self._monitoring_attachment]),
             **self._instance_common(s, key, db_sg, monitoring_role),
         )
@@ -389,7 +390,7 @@ class Database(pulumi.ComponentResource):
                 multi_az=False,
                 maintenance_window=REPLICA_MAINTENANCE_WINDOW,
                 skip_final_snapshot=True,
-                tags=ctx.tags(role="rds-replica", Name=identifier),
+                tags=ctx.tags(role=ROLE_RDS_REPLICA, Name=identifier),
                 opts=stateful(self, depends_on=[primary, group, self._monitoring_attachment]),
                 **self._instance_common(s, key, db_sg, monitoring_role),
             ))
@@ -405,7 +406,7 @@ class Database(pulumi.ComponentResource):
             f"{name}-proxy",
             name=ctx.name("db-proxy"),
             assume_role_policy=assume_role_policy(ctx, "rds.amazonaws.com"),
-            tags=ctx.tags(role="rds-proxy"),
+            tags=ctx.tags(role=ROLE_RDS_PROXY),
             opts=child(self),
         )
         # Read that one secret, and decrypt it with that one key only on Secrets Manager's behalf.
@@ -442,7 +443,7 @@ class Database(pulumi.ComponentResource):
                 "client_password_auth_type": "POSTGRES_SCRAM_SHA_256",
                 "description": "The app's credentials (DATABASE_URL)",
             }],
-            tags=ctx.tags(role="rds-proxy", Name=self.proxy_name),
+            tags=ctx.tags(role=ROLE_RDS_PROXY, Name=self.proxy_name),
             opts=child(self, depends_on=[role_policy, secret_version]),
         )
         pool = aws.rds.ProxyDefaultTargetGroup(

@@ -29,6 +29,7 @@ from components.base import (
     customer_managed_key,
     stateful,
 )
+from stacks.checklist import ROLE_ACCESS_LOGS, ROLE_BACKUPS, ROLE_BACKUPS_DR, ROLE_UPLOADS
 from stacks.models import StorageSettings
 
 # Redis Cloud writes its remote backups from its own AWS account. Redis Cloud docs, "Back up a database"
@@ -52,7 +53,7 @@ NONCURRENT_LOG_DAYS = 30
 # S3 server access log delivery (S3 User Guide, "Permissions for log delivery"): the service principal that
 # writes the logs, and the prefix of each source bucket's logs in the access-logs bucket.
 LOG_DELIVERY_PRINCIPAL = "logging.s3.amazonaws.com"
-LOG_PREFIXES = {"backups": "backups/", "uploads": "uploads/"}
+LOG_PREFIXES = {ROLE_BACKUPS: "backups/", ROLE_UPLOADS: "uploads/"}
 # Replicas are read only in a disaster: infrequent-access storage halves their cost (30-day minimum, which
 # the backups' >= 30-day retention already meets).
 REPLICA_STORAGE_CLASS = "STANDARD_IA"
@@ -154,13 +155,13 @@ class Storage(pulumi.ComponentResource):
             "Resource": f"{backups_arn}/{REDIS_BACKUP_PREFIX}/*",
         }
         backups, backups_versioning, _ = self._private_bucket(
-            f"{name}-backups", ctx, self.backups_bucket, "backups", key, [redis_statement], object_lock=True)
+            f"{name}-backups", ctx, self.backups_bucket, ROLE_BACKUPS, key, [redis_statement], object_lock=True)
         self._backup_retention(f"{name}-backups", self.backups_bucket, s, [backups, backups_versioning])
         retention = s.backup_retention_days
 
         # -- uploads bucket ----------------------------------------------------------------------------
         uploads, uploads_versioning, _ = self._private_bucket(
-            f"{name}-uploads", ctx, self.uploads_bucket, "uploads", key, [], object_lock=False)
+            f"{name}-uploads", ctx, self.uploads_bucket, ROLE_UPLOADS, key, [], object_lock=False)
         # Current uploads live as long as the app keeps them; an overwritten or deleted file stays
         # restorable for the backup retention window (checklist "File versioning working").
         self._lifecycle(f"{name}-uploads", self.uploads_bucket, "expire-noncurrent-versions",
@@ -182,7 +183,7 @@ class Storage(pulumi.ComponentResource):
         )
 
         # -- server access logs, and the disaster-recovery replica of the backups ----------------------
-        self._access_logs(name, ctx, s, sources={"backups": backups, "uploads": uploads})
+        self._access_logs(name, ctx, s, sources={ROLE_BACKUPS: backups, ROLE_UPLOADS: uploads})
         self.dr_kms_key_arn = self._disaster_recovery(name, ctx, s, key, args.dr_provider, backups_versioning)
 
         # -- AWS Backup for the database ---------------------------------------------------------------
@@ -302,7 +303,7 @@ class Storage(pulumi.ComponentResource):
         (who read, wrote or deleted which backup or upload: the audit trail CloudTrail data events would
         otherwise have to give)."""
         arn = bucket_arn(ctx, self.access_logs_bucket)
-        names = {"backups": self.backups_bucket, "uploads": self.uploads_bucket}
+        names = {ROLE_BACKUPS: self.backups_bucket, ROLE_UPLOADS: self.uploads_bucket}
         # S3 User Guide, "Permissions for log delivery": the logging service principal may put objects under
         # each source's prefix only, and only for that source bucket of this account (confused-deputy guard).
         delivery = [{
@@ -318,7 +319,7 @@ class Storage(pulumi.ComponentResource):
         # The pack allows AES256 for Role=access-logs only (aws-s3-bucket-enable-sse-kms-cmk, sseS3AllowedRoles).
         # No object lock either: an object-locked bucket cannot be a log destination (same guide).
         logs, versioning, policy = self._private_bucket(
-            f"{name}-access-logs", ctx, self.access_logs_bucket, "access-logs", None, delivery, object_lock=False)
+            f"{name}-access-logs", ctx, self.access_logs_bucket, ROLE_ACCESS_LOGS, None, delivery, object_lock=False)
         self._lifecycle(f"{name}-access-logs", self.access_logs_bucket, "expire-access-logs", [logs, versioning],
                         noncurrent_days=NONCURRENT_LOG_DAYS, expiration_days=s.access_log_retention_days)
         for role, source in sources.items():
@@ -348,7 +349,7 @@ class Storage(pulumi.ComponentResource):
         # on both sides), public access blocked, TLS only, object lock (required on the destination for locked
         # source objects) and the same retention.
         replica, replica_versioning, _ = self._private_bucket(
-            f"{name}-backups-dr", ctx, self.dr_bucket, "backups-dr", dr_key, [], object_lock=True, **dr)
+            f"{name}-backups-dr", ctx, self.dr_bucket, ROLE_BACKUPS_DR, dr_key, [], object_lock=True, **dr)
         self._backup_retention(f"{name}-backups-dr", self.dr_bucket, s, [replica, replica_versioning], **dr)
 
         source, replica_arn = bucket_arn(ctx, self.backups_bucket), bucket_arn(ctx, self.dr_bucket)
