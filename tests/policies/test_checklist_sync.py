@@ -1,50 +1,146 @@
-"""The pack's config defaults are the checklist's numbers (stacks/checklist.py). The pack cannot
-import stacks/, so it carries copies; this test keeps them equal -- in the policy module's
-DEFAULTS, in its config schema and in policies/config/production.json.
-
-Add a row per threshold: (policy name, config key, the value from stacks.checklist).
+"""Every checklist value is written once, in stacks/checklist.py. The pack cannot import stacks/, so
+``python -m stacks.pack_defaults`` (``make schema``) generates ``policies/chatpdd_policies/_checklist.py``.
+These tests fail when that module is stale, when a policy writes a default (or any number) by hand
+instead of importing it from there, when a pack config repeats a default instead of overriding it, when
+a policy's ``STACK_CONFIG_KEYS`` names a key the stack config does not have, and when a component writes
+a role tag the policies select by as a literal.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
 import json
+from pathlib import Path
+from typing import Any
 
 import pytest
 from chatpdd_policies import ALL_POLICIES
+from chatpdd_policies import _checklist as generated
+from pydantic import BaseModel
 
-from stacks import checklist
-from tests.policies.harness import POLICIES_DIR
+from gate.locations import stack_config_keys
+from stacks import checklist, pack_defaults
+from stacks.models import StackConfig
+from tests.policies.harness import POLICIES_DIR, REPO
 
-ROWS = [
-    ("aws-rds-proxy-configure-connection-pool", "minPoolConnections", checklist.MIN_POOL_CONNECTIONS),
-    ("aws-rds-parameter-group-configure-slow-query-log", "maxSlowQueryMs", checklist.SLOW_QUERY_MS),
-    ("aws-rds-instance-configure-backup-retention", "minRetentionDays", checklist.BACKUP_RETENTION_DAYS),
-    ("rediscloud-subscription-database-configure-alerts", "requiredAlerts", list(checklist.REDIS_REQUIRED_ALERTS)),
-    ("aws-s3-backups-bucket-configure-retention", "minRetentionDays", checklist.BACKUP_RETENTION_DAYS),
-    ("aws-backup-plan-configure-database-coverage", "minDeleteAfterDays", checklist.BACKUP_RETENTION_DAYS),
-    ("vercel-env-var-configure-session-timeout", "minHours", checklist.SESSION_TIMEOUT_MIN_HOURS),
-    ("vercel-env-var-configure-session-timeout", "maxHours", checklist.SESSION_TIMEOUT_MAX_HOURS),
-    ("vercel-env-var-configure-cache-ttls", "ttlSeconds", checklist.CACHE_TTL_SECONDS),
-    ("monitoring-configure-health-checks", "endpoints", list(checklist.HEALTH_ENDPOINTS)),
-    ("monitoring-configure-required-alarms", "requiredChecksByRole",
-     {role: list(checks) for role, checks in checklist.REQUIRED_CHECKS_BY_ROLE.items()}),
-    ("monitoring-configure-required-alarms", "alarmChecks",
-     {c.check_id: {"severity": c.severity, "comparison": c.comparison, "limit": c.limit}
-      for c in checklist.ALARM_CHECKS.values()}),
-]
-PRODUCTION = json.loads((POLICIES_DIR / "config" / "production.json").read_text())
 BY_NAME = {p.name: p for p in ALL_POLICIES}
+MODULES = {p.name: importlib.import_module(f"chatpdd_policies.{p.name.replace('-', '_')}") for p in ALL_POLICIES}
+POLICY_SOURCES = sorted(p for p in (POLICIES_DIR / "chatpdd_policies").glob("*.py") if p.name != "_checklist.py")
+CONFIGS = sorted((POLICIES_DIR / "config").glob("*.json"))
+
+# Numbers a policy may write: facts of a protocol or of AWS, not checklist thresholds.
+NOT_THRESHOLDS: dict[str, set[float]] = {
+    "_util.py": {2},  # a (resources, length, index) cache tuple position
+    "aws_ec2_security_group_disallow_public_postgres_ingress.py": {5432, 65535},  # PostgreSQL's port, the last port
+    "aws_rds_instance_configure_backup_retention.py": {35},  # the most days RDS keeps automated backups (schema max)
+    "aws_rds_instance_enable_enhanced_monitoring.py": {5, 10, 15, 30, 60},  # the intervals RDS accepts
+    "aws_rds_proxy_configure_connection_pool.py": {100},  # percent
+    "vercel_firewall_configure_api_rate_limit.py": {2},  # a condition's (type, op) pair length
+}
 
 
-@pytest.mark.parametrize("policy, key, expected", ROWS, ids=[f"{p}.{k}" for p, k, _ in ROWS])
-def test_pack_default_equals_checklist(policy, key, expected):
-    module = importlib.import_module(f"chatpdd_policies.{policy.replace('-', '_')}")
-    assert module.DEFAULTS[key] == expected
-    assert BY_NAME[policy].config_schema.properties[key]["default"] == expected
-    if key in PRODUCTION.get(policy, {}):
-        assert PRODUCTION[policy][key] == expected, "policies/config/production.json"
+def test_generated_module_is_not_stale():
+    assert pack_defaults.TARGET.read_text(encoding="utf-8") == pack_defaults.render(), (
+        "policies/chatpdd_policies/_checklist.py is stale: run `python -m stacks.pack_defaults` (make schema)")
 
 
-def test_production_config_is_all_mandatory():
-    assert PRODUCTION["all"] == "mandatory"
+def test_generated_module_holds_every_checklist_constant():
+    exported = pack_defaults.exported()
+    assert {"MIN_POOL_CONNECTIONS", "ALARM_CHECKS", "ROLE_BACKUPS"} <= set(exported)
+    assert {name: getattr(generated, name) for name in exported} == exported
+    assert sorted(n for n in vars(generated) if n.isupper()) == sorted(exported)
+    assert generated.ALARM_CHECKS["disk-warning"] == {
+        "severity": "warning", "comparison": "GreaterThanThreshold", "limit": checklist.ALARM_CHECKS["disk-warning"].limit}
+
+
+def test_the_generator_refuses_what_the_pack_cannot_hold():
+    with pytest.raises(TypeError, match="not plain data"):
+        pack_defaults.plain({"when": object()})
+
+
+def _checklist_imports(tree: ast.Module) -> set[str]:
+    return {alias.asname or alias.name for node in tree.body if isinstance(node, ast.ImportFrom)
+            and node.module == "chatpdd_policies._checklist" for alias in node.names}
+
+
+@pytest.mark.parametrize("name", [n for n, m in MODULES.items() if hasattr(m, "DEFAULTS")])
+def test_defaults_are_imported_from_the_generated_module(name):
+    """``DEFAULTS = {"<pack-config key>": <a _checklist constant>, ...}``: the keys are the policy's
+    declaration of what it reads, every value a name from the generated module, never a literal."""
+    module = MODULES[name]
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    assigned = [n.value for n in tree.body if isinstance(n, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == "DEFAULTS" for t in n.targets)]
+    assert len(assigned) == 1 and isinstance(assigned[0], ast.Dict), f"{name}: DEFAULTS must be one dict literal"
+    imported = _checklist_imports(tree)
+    for key, value in zip(assigned[0].keys, assigned[0].values, strict=True):
+        assert isinstance(key, ast.Constant), name
+        assert isinstance(value, ast.Name) and value.id in imported, (
+            f"{name}: DEFAULTS[{key.value!r}] must be a constant imported from chatpdd_policies._checklist "
+            f"(write the value in stacks/checklist.py and run `make schema`)")
+        assert module.DEFAULTS[key.value] is getattr(generated, value.id)
+    assert set(module.DEFAULTS) == set(BY_NAME[name].config_schema.properties)
+
+
+@pytest.mark.parametrize("path", POLICY_SOURCES, ids=lambda p: p.name)
+def test_no_number_is_written_by_hand_in_a_policy(path):
+    numbers = {node.value for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+               if isinstance(node, ast.Constant) and type(node.value) in (int, float)}
+    extra = sorted(numbers - {0, 1, -1} - NOT_THRESHOLDS.get(path.name, set()))
+    assert extra == [], f"{path.name} writes {extra}: put checklist numbers in stacks/checklist.py"
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
+def test_pack_configs_carry_only_per_stack_overrides(path):
+    config = json.loads(path.read_text())
+    assert config.get("all") == "mandatory"
+    for policy, value in config.items():
+        if policy == "all" or not isinstance(value, dict):
+            continue
+        properties = BY_NAME[policy].config_schema.properties
+        for key, setting in value.items():
+            if key != "enforcementLevel":
+                assert setting != properties[key]["default"], (
+                    f"{path.name}: {policy}.{key} repeats the default from stacks/checklist.py; drop it")
+
+
+def test_production_pack_config_overrides_nothing():
+    assert json.loads((POLICIES_DIR / "config" / "production.json").read_text()) == {"all": "mandatory"}
+
+
+def _field(model: type[BaseModel], dotted: str) -> Any:
+    head, _, rest = dotted.partition(".")
+    assert head in model.model_fields, f"{model.__name__} has no field {head!r}"
+    annotation = model.model_fields[head].annotation
+    if not rest:
+        return annotation
+    assert isinstance(annotation, type) and issubclass(annotation, BaseModel), f"{dotted}: {head} is not a section"
+    return _field(annotation, rest)
+
+
+def test_gate_reads_every_stack_config_declaration():
+    declared = {name: m.STACK_CONFIG_KEYS for name, m in MODULES.items() if hasattr(m, "STACK_CONFIG_KEYS")}
+    assert len(declared) >= 12
+    assert stack_config_keys(POLICIES_DIR) == declared
+
+
+@pytest.mark.parametrize("name, key", [(n, k) for n, keys in stack_config_keys(POLICIES_DIR).items() for k in keys])
+def test_stack_config_keys_exist_in_the_model(name, key):
+    assert name in BY_NAME
+    _field(StackConfig, key)
+
+
+def test_unknown_stack_config_key_is_refused():
+    with pytest.raises(AssertionError, match="no field 'retention'"):
+        _field(StackConfig, "database.retention")
+
+
+ROLE_TAGS = {v for k, v in vars(checklist).items() if k.startswith("ROLE_")}
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "components").glob("*.py")), ids=lambda p: p.name)
+def test_components_take_role_tags_from_the_checklist(path):
+    literals = sorted({node.value for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                       if isinstance(node, ast.Constant) and node.value in ROLE_TAGS})
+    assert literals == [], f"{path.name} writes the role tags {literals}: import them from stacks.checklist"
