@@ -46,6 +46,10 @@ CACHE_TTL_SECONDS = {
 }
 # "cleanup-old-backups.ts --retention-days=30" and "Backup encryption verified"
 BACKUP_RETENTION_DAYS = 30
+# "Query performance analyzed", "Database query performance": Performance Insights keeps at least a week of
+# query history -- the post-deployment "Generate performance baseline" is compared against the week after
+# a deployment, not only the last hour (a week is also the shortest retention RDS offers, free of charge)
+MIN_PERFORMANCE_INSIGHTS_RETENTION_DAYS = 7
 # "Read replicas configured (if applicable)": production needs one (staging's pack config allows 0)
 MIN_READ_REPLICAS = 1
 # "SSL/TLS certificates verified" -> the RDS certificate authorities that are current (not rds-ca-2019)

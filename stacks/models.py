@@ -110,7 +110,7 @@ class DatabaseSettings(Model):
     )
     # Checklist "Database query time < 100ms" -> log every statement slower than this.
     slow_query_ms: int = Field(default=checklist.SLOW_QUERY_MS, ge=0, le=checklist.SLOW_QUERY_MS)
-    performance_insights_retention_days: Literal[7, 731] = 7
+    performance_insights_retention_days: Literal[7, 731] = checklist.MIN_PERFORMANCE_INSIGHTS_RETENTION_DAYS
     monitoring_interval_seconds: Literal[1, 5, 10, 15, 30, 60] = 60
     restore_snapshot_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9:-]{0,254}$")] | None = Field(
         default=None,

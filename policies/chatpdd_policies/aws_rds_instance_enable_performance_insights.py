@@ -1,13 +1,19 @@
-"""aws-rds-instance-enable-performance-insights (stack): every RDS instance enables Performance Insights
-and encrypts its data with a customer-managed KMS key (``performanceInsightsKmsKeyId`` -> an
+"""aws-rds-instance-enable-performance-insights (stack): every RDS instance enables Performance Insights,
+keeps its data for at least ``minRetentionDays`` (``performanceInsightsRetentionPeriod``; absent = the RDS
+default, a week) and encrypts it with a customer-managed KMS key (``performanceInsightsKmsKeyId`` -> an
 ``aws:kms/key:Key`` of this stack or a literal customer-managed key ARN)."""
 
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
+from chatpdd_policies._checklist import MIN_PERFORMANCE_INSIGHTS_RETENTION_DAYS
 from chatpdd_policies._util import (
+    MISSING,
     RDS_INSTANCE,
     UNKNOWN,
+    as_number,
     checklist_reference,
+    config_value,
+    fmt,
     kms_key_problem,
     label,
     lookup,
@@ -16,10 +22,27 @@ from chatpdd_policies._util import (
     unknown_message,
 )
 
+DEFAULTS = {"minRetentionDays": MIN_PERFORMANCE_INSIGHTS_RETENTION_DAYS}
 STACK_CONFIG_KEYS = ("database.performance_insights_retention_days",)
+# What RDS keeps when the retention is not set: a fact of AWS, not the checklist's minimum.
+RDS_DEFAULT_RETENTION_DAYS = 7
+
+
+def _retention_problem(db, minimum) -> str:
+    days = lookup(db.props, "performanceInsightsRetentionPeriod")
+    if days is UNKNOWN:
+        return unknown_message(label(db), "performanceInsightsRetentionPeriod", "the Performance Insights retention")
+    kept = RDS_DEFAULT_RETENTION_DAYS if days is MISSING else as_number(days)
+    if kept is not None and kept >= minimum:
+        return ""
+    shown = (f"does not set performanceInsightsRetentionPeriod (RDS keeps {RDS_DEFAULT_RETENTION_DAYS} days)"
+             if days is MISSING else f"keeps Performance Insights data for {fmt(days)} days")
+    return (f"{label(db)} {shown}; at least {fmt(minimum)} days are required. "
+            f"Fix: set performance_insights_retention_period={fmt(minimum)} or more.")
 
 
 def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    minimum = config_value(args, "minRetentionDays", DEFAULTS["minRetentionDays"])
     for db in resources_of_type(args, RDS_INSTANCE):
         enabled = lookup(db.props, "performanceInsightsEnabled")
         if enabled is UNKNOWN:
@@ -34,14 +57,23 @@ def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> N
             if problem:
                 report_violation(f"{label(db)} {problem}. Fix: set performance_insights_kms_key_id to the "
                                  f"database's customer-managed aws.kms.Key ARN.", db.urn)
+            retention = _retention_problem(db, minimum)
+            if retention:
+                report_violation(retention, db.urn)
 
 
 POLICY = stack_policy(
     name="aws-rds-instance-enable-performance-insights",
-    description="RDS instances must enable Performance Insights encrypted with a customer-managed KMS key.",
+    description="RDS instances must enable Performance Insights, kept for at least minRetentionDays and encrypted "
+                "with a customer-managed KMS key.",
     validate=_validate,
     severity=Severity.MEDIUM,
-    remediation_steps="Set performance_insights_enabled=True and performance_insights_kms_key_id=<aws.kms.Key arn>.",
+    remediation_steps=f"Set performance_insights_enabled=True, performance_insights_retention_period >= "
+                      f"minRetentionDays ({MIN_PERFORMANCE_INSIGHTS_RETENTION_DAYS}) and "
+                      "performance_insights_kms_key_id=<aws.kms.Key arn>.",
     reference=checklist_reference("Pre-Deployment Preparation", "Database Performance", "Query performance analyzed"),
     tags=["aws", "rds", "performance", "kms"],
+    config_schema={"minRetentionDays": {"type": "integer", "minimum": 1,
+                                        "default": DEFAULTS["minRetentionDays"],
+                                        "description": "Fewest days Performance Insights may keep its data."}},
 )

@@ -35,6 +35,7 @@ NOT_THRESHOLDS: dict[str, set[float]] = {
     "aws_ec2_security_group_disallow_public_postgres_ingress.py": {5432, 65535},  # PostgreSQL's port, the last port
     "aws_rds_instance_configure_backup_retention.py": {35},  # the most days RDS keeps automated backups (schema max)
     "aws_rds_instance_enable_enhanced_monitoring.py": {5, 10, 15, 30, 60},  # the intervals RDS accepts
+    "aws_rds_instance_enable_performance_insights.py": {7},  # the retention RDS applies when none is set
     "aws_rds_proxy_configure_connection_pool.py": {100},  # percent
     "vercel_firewall_configure_api_rate_limit.py": {2},  # a condition's (type, op) pair length
 }
