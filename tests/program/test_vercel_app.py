@@ -26,17 +26,10 @@ from tests.program.component_run import run_component as run_alone
 
 COMPONENT = "chatpdd:components:VercelApp"
 ENV_VAR = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
-# docs/architecture.md, "Vercel": the production keys and which of them carry secrets.
-REQUIRED_KEYS = {
-    "DATABASE_URL", "DATABASE_READ_URL", "REDIS_URL", "JWT_SECRET", "SESSION_SECRET", "SESSION_TIMEOUT_HOURS",
-    "CACHE_TTL_SESSION_SECONDS", "CACHE_TTL_PROJECT_SECONDS", "CACHE_TTL_TEAM_MEMBERS_SECONDS",
-    "CACHE_TTL_WORKSPACE_SECONDS", "NEXT_PUBLIC_ENABLE_COLLABORATION", "ENABLE_REAL_TIME", "ENABLE_WEBSOCKETS",
-    "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_FROM", "S3_UPLOADS_BUCKET", "AWS_REGION",
-    "AWS_ROLE_ARN", "MAX_UPLOAD_SIZE_MB", "RATE_LIMIT_REQUESTS", "RATE_LIMIT_WINDOW_SECONDS", "SENTRY_DSN",
-    "CORS_ALLOWED_ORIGINS",
-}
-SECRET_KEYS = {"DATABASE_URL", "DATABASE_READ_URL", "REDIS_URL", "JWT_SECRET", "SESSION_SECRET", "SMTP_PASSWORD",
-               "SENTRY_DSN"}
+# docs/architecture.md, "Vercel": the production keys and which of them carry secrets -- the lists the pack
+# enforces (stacks/checklist.py).
+REQUIRED_KEYS = set(checklist.REQUIRED_ENV_KEYS)
+SECRET_KEYS = set(checklist.SECRET_ENV_KEYS)
 # Stand-ins for the upstream components' secret outputs in the component-level runs.
 DB_PASSWORD = "db-password-sentinel-7f3a"
 REDIS_PASSWORD = "redis-password-sentinel-91bc"
