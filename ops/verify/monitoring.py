@@ -9,7 +9,14 @@ from botocore.exceptions import ClientError
 from ops.aws import error_code
 from ops.outputs import Monitoring
 from ops.verify.result import Result, expect
-from stacks.checklist import ALARM_CHECKS, REQUIRED_CHECKS_BY_ROLE, AlarmCheck
+from stacks.checklist import (
+    ALARM_CHECKS,
+    REQUIRED_CHECKS_BY_ROLE,
+    ROLE_RDS_PRIMARY,
+    ROLE_RDS_PROXY,
+    ROLE_RDS_REPLICA,
+    AlarmCheck,
+)
 
 
 def check_topic(sns: Any, severity: str, arn: str) -> list[Result]:
@@ -35,7 +42,7 @@ def check_topic(sns: Any, severity: str, arn: str) -> list[Result]:
 
 
 def required_checks(has_replicas: bool) -> set[str]:
-    roles = ["rds-primary", "rds-proxy", "stack"] + (["rds-replica"] if has_replicas else [])
+    roles = [ROLE_RDS_PRIMARY, ROLE_RDS_PROXY, "stack"] + ([ROLE_RDS_REPLICA] if has_replicas else [])
     return {check for role in roles for check in REQUIRED_CHECKS_BY_ROLE[role]}
 
 

@@ -140,8 +140,17 @@ def test_unknown_stack_config_key_is_refused():
 ROLE_TAGS = {v for k, v in vars(checklist).items() if k.startswith("ROLE_")}
 
 
-@pytest.mark.parametrize("path", sorted((REPO / "components").glob("*.py")), ids=lambda p: p.name)
-def test_components_take_role_tags_from_the_checklist(path):
-    literals = sorted({node.value for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-                       if isinstance(node, ast.Constant) and node.value in ROLE_TAGS})
-    assert literals == [], f"{path.name} writes the role tags {literals}: import them from stacks.checklist"
+def _role_literals(tree: ast.AST) -> set[str]:
+    """String constants equal to a role tag, outside a policy's ``tags=[...]`` metadata."""
+    if isinstance(tree, ast.keyword) and tree.arg == "tags":
+        return set()
+    found = {tree.value} if isinstance(tree, ast.Constant) and tree.value in ROLE_TAGS else set()
+    return found.union(*(_role_literals(child) for child in ast.iter_child_nodes(tree)))
+
+
+@pytest.mark.parametrize("path", [*sorted((REPO / "components").glob("*.py")), *POLICY_SOURCES],
+                         ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_role_tags_come_from_the_checklist(path):
+    literals = sorted(_role_literals(ast.parse(path.read_text(encoding="utf-8"))))
+    assert literals == [], (f"{path.name} writes the role tags {literals}: import them from stacks.checklist "
+                            f"(components) or chatpdd_policies._checklist (policies)")
