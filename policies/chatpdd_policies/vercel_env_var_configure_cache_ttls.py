@@ -1,5 +1,5 @@
 """vercel-env-var-configure-cache-ttls: the app's Redis cache TTL env vars have the checklist's values
-("Caching Strategy": sessions 2 h, project data 30 min, team members 10 min, workspace data 1 h), in
+("Caching Strategy": sessions, project data, team members, workspace data; ``CACHE_TTL_SECONDS``), in
 seconds, unless ``ttlSeconds`` in the pack config says otherwise. Whether every TTL env var exists is
 ``vercel-project-configure-required-env-vars``."""
 
