@@ -42,6 +42,7 @@ from gate.program import CapturedResource, ProgramRun, run_program
 from gate.redact import Redactor, plain_strings, secret_strings, stack_file_ciphertexts
 from gate.stack_export import build_stack_export
 from stacks.loader import LoadedStack, StackConfigError, find_stack_file, load_stack_file
+from stacks.models import PROJECT
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CANT_RUN = "can't run policy"  # the SDK's message when a policy read a value unknown at preview
@@ -222,9 +223,10 @@ def run_gate(options: GateOptions, resources: list[CapturedResource] | None = No
 
     def configure(pack: PolicyPackProcess) -> dict[str, tuple[str, dict]]:
         try:
+            pack.configure_stack(loaded.name, PROJECT, source=pack_config_file)
             return pack.configure(_read_pack_config(pack_config_path, pack_config_file), source=pack_config_file)
         except PackConfigError as err:
-            raise GateInputError(f"Invalid policy pack config: {err}.") from None
+            raise GateInputError(f"Invalid policy pack config: {str(err).rstrip('.')}.") from None
 
     with PackSession(options.pack_dir or root / "policies", configure) as session:
         return _run(options, loaded, session, pack_config_file, resources, timings, t0)

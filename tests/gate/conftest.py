@@ -7,7 +7,7 @@ run and a pack start, not a Python start-up. Scenarios:
 - ``misconfigured_gate``: production with two honest misconfigurations -- a program variant that makes the
   RDS primary publicly accessible (a stack transformation around the real ``__main__.py``) and a pack config
   that raises ``minRetentionDays`` to 35 (the stack keeps 30) -- and a canary ciphertext in the stack file.
-- ``advisory_gate``: the same raised threshold at enforcement level advisory.
+- ``advisory_gate``: staging with the raised threshold at enforcement level advisory.
 - ``exemptions_gate``: production with the raised retention threshold and an exemptions file holding one
   valid exemption (covers that finding), one expired exemption and one that matches nothing.
 - ``checkov_gate``: production with checkov (skipped only where ``.venv-checkov`` is absent; CI has it).
@@ -126,12 +126,13 @@ def misconfigured_gate(tmp_path_factory, misconfigured_dir) -> GateRun:
 
 @pytest.fixture(scope="session")
 def advisory_gate(tmp_path_factory) -> GateRun:
-    """Production with the raised retention threshold at enforcement level advisory: reported, not blocking."""
+    """Staging with a raised retention threshold at enforcement level advisory: reported, not blocking. (Staging:
+    production's pack config may not lower a policy to advisory -- tests/gate/test_pack_config_guard.py.)"""
     tmp = tmp_path_factory.mktemp("advisory-inputs")
-    config = json.loads(raised_retention_pack_config(tmp).read_text())
-    config["aws-rds-instance-configure-backup-retention"]["enforcementLevel"] = "advisory"
+    config = json.loads((REPO / "policies" / "config" / "staging.json").read_text())
+    config["aws-rds-instance-configure-backup-retention"] = {"minRetentionDays": 35, "enforcementLevel": "advisory"}
     (tmp / "advisory.json").write_text(json.dumps(config))
-    return run_gate_cli(tmp_path_factory.mktemp("gate-advisory"), "--stack", "production", "--no-checkov",
+    return run_gate_cli(tmp_path_factory.mktemp("gate-advisory"), "--stack", "staging", "--no-checkov",
                         "--today", TODAY, "--pack-config", str(tmp / "advisory.json"))
 
 
