@@ -15,6 +15,7 @@ run and a pack start, not a Python start-up. Scenarios:
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import shutil
@@ -25,9 +26,20 @@ from pathlib import Path
 import pytest
 
 from gate.__main__ import main
+from gate.today import newest_commit
 
 REPO = Path(__file__).resolve().parents[2]
-TODAY = "2026-11-27"
+
+
+def days_after(start: str, days: int) -> str:
+    return (dt.date.fromisoformat(start) + dt.timedelta(days=days)).isoformat()
+
+
+# The gate refuses a --today before the newest commit (gate/today.py), and bounds expiries to 90 days after it:
+# the scenarios run on the newest commit's date, and their exemption dates are relative to it.
+TODAY = newest_commit(REPO)[0].isoformat()
+EXEMPT_UNTIL = days_after(TODAY, 60)
+EXPIRED_ON = days_after(TODAY, -30)
 CANARY_CIPHERTEXT = "v1:CANARYcanary0123:Q0FOQVJZLWNpcGhlcnRleHQtdGhhdC1tdXN0LW5ldmVyLWxlYWs="
 CHECKOV = REPO / ".venv-checkov" / "bin" / "checkov"
 needs_checkov = pytest.mark.skipif(
@@ -136,24 +148,25 @@ def advisory_gate(tmp_path_factory) -> GateRun:
                         "--today", TODAY, "--pack-config", str(tmp / "advisory.json"))
 
 
-EXEMPTIONS = """\
+PRIMARY_URN = "urn:pulumi:production::chatpdd-infra::chatpdd:components:Database$aws:rds/instance:Instance::database-primary"
+EXEMPTIONS = f"""\
 exemptions:
   - policy: aws-rds-instance-configure-backup-retention
-    resource: "database-prim*"
+    resource: database-primary
     stack: production
     reason: "Test: the 35-day threshold is being rolled out; 30 days stays until the migration."
     owner: platform-team
-    expires: 2027-01-31
+    expires: {EXEMPT_UNTIL}
   - policy: aws-rds-instance-disallow-public-access
-    resource: "urn:pulumi:production::chatpdd-infra::*::database-primary"
+    resource: "{PRIMARY_URN}"
     reason: "Test: an exemption granted long ago for a migration window that has closed."
     owner: data-team
-    expires: 2026-06-30
+    expires: {EXPIRED_ON}
   - policy: aws-rds-instance-enable-multi-az
-    resource: "no-such-resource-*"
+    resource: no-such-resource
     reason: "Test: a stale exemption whose resource was renamed and no longer exists."
     owner: platform-team
-    expires: 2027-06-30
+    expires: {days_after(TODAY, 90)}
 """
 
 
