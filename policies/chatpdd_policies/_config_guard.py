@@ -89,17 +89,23 @@ def _subset(key: str, value: Any, default: Any) -> list[str]:
     return []
 
 
+def _each_key(key: str, value: Any, default: dict, check: Callable[[str, Any, Any], list[str]],
+              expected: Callable[[Any], str]) -> list[str]:
+    """``check`` on every key of ``default`` (a map): a dropped key is a loosening."""
+    if not isinstance(value, dict):
+        return [f"{key} = {_show(value)} is not an object (expected every key of {_show(default)})"]
+    problems = []
+    for sub, item in default.items():
+        if sub not in value:
+            problems.append(f"{key}.{sub} is dropped (expected {expected(item)})")
+        else:
+            problems += check(f"{key}.{sub}", value[sub], item)
+    return problems
+
+
 def _superset(key: str, value: Any, default: Any) -> list[str]:
     if isinstance(default, dict):
-        if not isinstance(value, dict):
-            return [f"{key} = {_show(value)} is not an object (expected every key of {_show(default)})"]
-        problems = []
-        for sub, items in default.items():
-            if sub not in value:
-                problems.append(f"{key}.{sub} is dropped (expected at least {_show(items)})")
-            else:
-                problems += _superset(f"{key}.{sub}", value[sub], items)
-        return problems
+        return _each_key(key, value, default, _superset, lambda items: f"at least {_show(items)}")
     if not isinstance(value, list):
         return [f"{key} = {_show(value)} is not a list (expected at least {_show(default)})"]
     dropped = [d for d in default if d not in value]
@@ -110,13 +116,7 @@ def _superset(key: str, value: Any, default: Any) -> list[str]:
 
 def _unchanged(key: str, value: Any, default: Any) -> list[str]:
     if isinstance(default, dict) and isinstance(value, dict):
-        problems = []
-        for sub, item in default.items():
-            if sub not in value:
-                problems.append(f"{key}.{sub} is dropped (expected {_show(item)})")
-            else:
-                problems += _unchanged(f"{key}.{sub}", value[sub], item)
-        return problems
+        return _each_key(key, value, default, _unchanged, _show)
     if not _same(value, default):
         return [f"{key} = {_show(value)} differs from the checklist's {_show(default)} (no rule tells tighter from "
                 f"looser for it, so only the checklist's value is accepted)"]
