@@ -36,7 +36,9 @@ def parser() -> argparse.ArgumentParser:
     pre.add_argument("--pack-config", type=Path, help="policy pack config (default: policies/config/<stack>.json)")
     pre.add_argument("--no-checkov", action="store_true", help="do not export to / run checkov")
     pre.add_argument("--checkov-skips", type=Path, help="checkov skip list (default: gate/checkov-skips.yaml)")
-    pre.add_argument("--today", type=_date, default=None, help="the date exemptions expire against (YYYY-MM-DD)")
+    pre.add_argument("--today", type=_date, default=None,
+                     help="the date exemptions and checkov skips expire against (YYYY-MM-DD; not before the "
+                          "newest commit; default: the system date)")
     pre.add_argument("--stack-file", type=Path, help="a stack file other than <repo>/Pulumi.<stack>.yaml")
     pre.add_argument("--program", type=Path, help="a program other than <repo>/__main__.py (tests, experiments)")
     pre.add_argument("--verbose", action="store_true", help="list every finding in the terminal")
@@ -60,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     options = GateOptions(stack=args.stack, out=args.out, stack_file=args.stack_file, program=args.program,
                           pack_config=args.pack_config, exemptions=args.exemptions,
                           checkov_skips=args.checkov_skips, checkov=not args.no_checkov,
-                          today=args.today or dt.date.today())
+                          today=args.today or dt.date.today(), today_given=args.today is not None)
     try:
         result = run_gate(options)
     except GateInputError as err:

@@ -343,11 +343,29 @@ class PolicyPackProcess:
         """The config the CLI would send: policy -> (enforcement level, properties with defaults)."""
         return resolve_pack_config(self.info(), pack_config, source)
 
+    def _call_refusable(self, method: str, request: Any, source: str) -> Any:
+        """``_call``, but a refusal by the pack (INVALID_ARGUMENT: its tighten-only config guard) is a
+        PackConfigError naming ``source`` -- bad input, not a broken pack."""
+        try:
+            return self._call(method, request)
+        except PackProcessError as err:
+            cause = err.__cause__
+            if isinstance(cause, grpc.RpcError) and cause.code() == grpc.StatusCode.INVALID_ARGUMENT:
+                raise PackConfigError(f"{source}: the policy pack refused it at {method}: {cause.details()}") from None
+            raise
+
+    def configure_stack(self, stack: str, project: str, *, organization: str = "", dry_run: bool = True,
+                        source: str = "<inline>") -> None:
+        """Tell the pack which stack it judges, as the engine does when it boots a pack (before Configure):
+        the pack's config guard lets only non-production stacks loosen the checklist."""
+        self._call_refusable("ConfigureStack", pb.AnalyzerStackConfigureRequest(
+            stack=stack, project=project, organization=organization, dry_run=dry_run), source)
+
     def configure(self, pack_config: dict[str, Any], source: str = "<inline>") -> dict[str, tuple[str, dict]]:
         """Validate ``pack_config`` (the ``--policy-pack-config`` file's content), apply defaults and
-        send it. Returns the resolved config. Raises PackConfigError."""
+        send it. Returns the resolved config. Raises PackConfigError (also when the pack refuses it)."""
         resolved = self.resolve_config(pack_config, source)
-        self._call("Configure", configure_request(resolved))
+        self._call_refusable("Configure", configure_request(resolved), source)
         return resolved
 
     def analyze(self, resource: AnalyzerResource) -> AnalyzeResult:

@@ -12,7 +12,7 @@ asserted against the exported count.
 
 from __future__ import annotations
 
-import fnmatch
+import datetime as dt
 import json
 import os
 import re
@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from gate.findings import Finding, PolicyMeta
+from gate.exemptions import MAX_EXPIRY_DAYS, Concrete, DateTextLoader, ExpiryDays, Text, expiry_problem
+from gate.findings import EXPIRED_EXEMPTION_POLICY, Finding, PolicyMeta
 from gate.program import UNKNOWN, CapturedResource, is_secret
 from gate.redact import REDACTED, Redactor
 from gate.terraform_types import attribute_name, is_exportable_candidate, is_map, terraform_type
@@ -180,34 +181,50 @@ def export_plan(resources: list[CapturedResource], redactor: Redactor) -> PlanEx
 # --- skips -----------------------------------------------------------------------------------------
 
 class CheckovSkip(BaseModel):
+    """One reviewed skip, bounded like an exemption (docs/gate.md): the check, the concrete Terraform
+    addresses it skips (no glob, no "everywhere"), an owner, a reason and an expiry at most
+    ``max_expiry_days`` after the check date. An expired skip no longer skips and blocks by itself."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     check: Annotated[str, StringConstraints(pattern=r"^CKV2?_[A-Z0-9]+_[0-9]+$")]
-    resource: Annotated[str, StringConstraints(min_length=1)] | None = None  # address glob; None = everywhere
+    resources: Annotated[list[Concrete], Field(min_length=1)]  # Terraform addresses in plan.tf.json
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10)]
+    owner: Text
+    expires: dt.date
 
     def covers(self, check_id: str, address: str) -> bool:
-        return check_id == self.check and (self.resource is None or fnmatch.fnmatchcase(address, self.resource))
+        return check_id == self.check and address in self.resources
 
 
 class CheckovSkipsFile(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    max_expiry_days: ExpiryDays = MAX_EXPIRY_DAYS  # lower it to shorten every skip; never above 90
     skips: list[CheckovSkip]
 
 
-def load_skips(path: Path, display: str) -> list[CheckovSkip]:
+def load_skips(path: Path, display: str, today: dt.date) -> list[CheckovSkip]:
+    """Read and validate the skip list; a skip expiring more than ``max_expiry_days`` after ``today`` is
+    invalid (exit 2). Expired skips are returned: :func:`merge_results` stops applying them."""
     try:
-        document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        return list(CheckovSkipsFile.model_validate(document if document is not None else {}).skips)
+        document = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=DateTextLoader)  # noqa: S506 - safe
+        parsed = CheckovSkipsFile.model_validate(document if document is not None else {})
     except OSError as exc:
         raise CheckovError(f"Cannot read the checkov skip list {display}: {exc.strerror}.") from None
     except yaml.YAMLError as exc:
         raise CheckovError(f"The checkov skip list {display} is not valid YAML ({exc}).") from None
     except ValidationError as err:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors(include_url=False))
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {'missing' if e['type'] == 'missing' else e['msg']}"
+                             for e in err.errors(include_url=False))
         raise CheckovError(f"Invalid checkov skip list {display}: {problems}. Each skip needs check (a checkov id), "
-                           f"reason (a sentence) and optionally resource (a Terraform address glob).") from None
+                           f"resources (Terraform addresses, no glob), reason (a sentence), owner and expires "
+                           f"(YYYY-MM-DD).") from None
+    too_far = [f"skips.{i}.expires: {problem}" for i, skip in enumerate(parsed.skips)
+               if (problem := expiry_problem(skip.expires, today, parsed.max_expiry_days))]
+    if too_far:
+        raise CheckovError(f"Invalid checkov skip list {display}: {'; '.join(too_far)}.")
+    return list(parsed.skips)
 
 
 # --- run -------------------------------------------------------------------------------------------
@@ -280,9 +297,13 @@ class CheckovMerge:
 
 
 def merge_results(run: CheckovRun, export: PlanExport, skips: list[CheckovSkip],
-                  resource_names: dict[str, str]) -> CheckovMerge:
-    """Failed checks -> findings (mandatory unless a skip covers them, then status "skipped" with its
-    reason). ``resource_names`` maps URN -> Pulumi name for the reports."""
+                  resource_names: dict[str, str], today: dt.date, skips_file: str = "gate/checkov-skips.yaml"
+                  ) -> CheckovMerge:
+    """Failed checks -> findings (mandatory unless a skip in force covers them, then status "skipped" with its
+    reason). An expired skip covers nothing and is itself a blocking finding. ``resource_names`` maps URN ->
+    Pulumi name for the reports."""
+    expired = [s for s in skips if s.expires < today]
+    skips = [s for s in skips if s.expires >= today]
     results = run.report.get("results", {})
     by_address = export.by_address
     findings: list[Finding] = []
@@ -318,11 +339,19 @@ def merge_results(run: CheckovRun, export: PlanExport, skips: list[CheckovSkip],
             resource_type=exported.tf_type if exported else None, remediation=meta.remediation)
         if skip:
             finding.status = "skipped"
-            finding.waiver = {"kind": "checkov-skip", "reason": skip.reason}
+            finding.waiver = {"kind": "checkov-skip", "reason": skip.reason, "owner": skip.owner,
+                              "expires": skip.expires.isoformat()}
             skipped += 1
             checks[check["check_id"]] = "skipped" if checks.get(check["check_id"]) != "failed" else "failed"
         else:
             checks[check["check_id"]] = "failed"
         findings.append(finding)
+    failed = len(findings) - skipped
+    for skip in expired:
+        findings.append(Finding(
+            policy=EXPIRED_EXEMPTION_POLICY, source="gate", enforcement="mandatory", severity="high",
+            message=(f"checkov skip of {skip.check} on {', '.join(skip.resources)} (owner {skip.owner}) expired on "
+                     f"{skip.expires.isoformat()}; the failures it covered block again."),
+            remediation=f"Fix the check, or renew the skip with a new reason and expiry in {skips_file} after review."))
     return CheckovMerge(findings=findings, rules=rules, passed=len(results.get("passed_checks", [])),
-                        failed=len(findings) - skipped, skipped=skipped, checks=checks)
+                        failed=failed, skipped=skipped, checks=checks)

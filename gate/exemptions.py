@@ -1,25 +1,52 @@
-"""Checked-in exemptions: a reviewed, owned, expiring "yes, we know" for one policy on some resources.
+"""Checked-in exemptions: a reviewed, owned, expiring "yes, we know" for one policy on ONE resource.
 
 An exempted finding stays in every report (as exempted) but does not block. An exemption past its
 expiry date is itself a mandatory violation -- exemptions are loans, not gifts -- and the findings it
 covered block again. An exemption that matches nothing is a warning: it is dead weight or a typo.
+
+The file is part of the gate's attack surface, so its entries are bounded (docs/gate.md, "Exemptions"):
+``resource`` is one concrete resource -- its URN or its Pulumi name, no glob -- and a name that several
+resources of the stack share is refused (give the URN); ``owner`` and ``reason`` are required; ``expires``
+is at most ``max_expiry_days`` (default and ceiling :data:`MAX_EXPIRY_DAYS`, 90) after the date the gate
+checks it (``--today``, which cannot precede the newest commit: gate.today). A bad entry is exit code 2.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import fnmatch
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from gate.findings import EXPIRED_EXEMPTION_POLICY, Finding, Location
 
 CHECKOV_PREFIX = "checkov:"
+MAX_EXPIRY_DAYS = 90  # the ceiling: a file may set a lower max_expiry_days, never a higher one
+GLOB_CHARACTERS = "*?["
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+def _concrete(value: str) -> str:
+    if any(c in value for c in GLOB_CHARACTERS):
+        raise ValueError(f"'{value}' is a glob; name one resource (its URN or its Pulumi name), without "
+                         f"{', '.join(GLOB_CHARACTERS)}")
+    return value
+
+
+Concrete = Annotated[Text, AfterValidator(_concrete)]
+ExpiryDays = Annotated[int, Field(ge=1, le=MAX_EXPIRY_DAYS)]
+
+
+def expiry_problem(expires: dt.date, today: dt.date, max_days: int) -> str | None:
+    """Why ``expires`` is too far away, or None: a waiver is granted for at most ``max_days`` from ``today``."""
+    latest = today + dt.timedelta(days=max_days)
+    if expires > latest:
+        return (f"{expires.isoformat()} is more than {max_days} days after {today.isoformat()} (at most "
+                f"{latest.isoformat()}; renew it after a new review instead)")
+    return None
 
 
 class ExemptionsError(Exception):
@@ -30,7 +57,7 @@ class Exemption(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     policy: Text  # a pack policy name, or checkov:<check id>
-    resource: Text  # a URN (glob allowed), or a glob on the Pulumi resource name
+    resource: Concrete  # one resource: its URN, or its Pulumi name (no glob)
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10)]
     owner: Text
     expires: dt.date
@@ -39,14 +66,19 @@ class Exemption(BaseModel):
     def covers(self, finding: Finding, stack: str) -> bool:
         if finding.policy != self.policy or (self.stack is not None and self.stack != stack):
             return False
-        if self.resource.startswith("urn:"):
-            return fnmatch.fnmatchcase(finding.urn or "", self.resource)
-        return fnmatch.fnmatchcase(finding.resource_name or "", self.resource)
+        return self.names(finding.urn, finding.resource_name)
+
+    def names(self, urn: str | None, name: str | None) -> bool:
+        return (urn or "") == self.resource if self.resource.startswith("urn:") else (name or "") == self.resource
+
+    def applies_to(self, stack: str) -> bool:
+        return self.stack is None or self.stack == stack
 
 
 class ExemptionsFile(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    max_expiry_days: ExpiryDays = MAX_EXPIRY_DAYS  # lower it to shorten every loan; never above 90
     exemptions: list[Exemption]
 
 
@@ -56,6 +88,11 @@ class LoadedExemptions:
     display: str  # the path as reports show it
     entries: tuple[Exemption, ...]
     lines: tuple[int, ...]  # 1-based line of each entry
+    max_expiry_days: int = MAX_EXPIRY_DAYS
+
+    def active(self, stack: str, today: dt.date) -> list[int]:
+        """Indexes of the entries in force for ``stack`` on ``today`` (not expired)."""
+        return [i for i, e in enumerate(self.entries) if e.applies_to(stack) and e.expires >= today]
 
 
 @dataclass
@@ -75,6 +112,7 @@ class _Loader(yaml.SafeLoader):
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+DateTextLoader = _Loader  # the checkov skip list's expiry dates get the same field-level errors
 
 
 def _entry_lines(text: str) -> list[int]:
@@ -108,8 +146,8 @@ def load_exemptions(path: Path, display: str, known_policies: set[str]) -> Loade
             problems.append(f"{loc}: {'missing' if e['type'] == 'missing' else e['msg']}")
         raise ExemptionsError(
             f"Invalid exemptions file {display} ({len(problems)} problem{'s' if len(problems) != 1 else ''}): "
-            + "; ".join(problems) + ". Each entry needs policy, resource (a URN or a name glob), reason "
-            "(a sentence), owner and expires (YYYY-MM-DD); stack is optional.") from None
+            + "; ".join(problems) + ". Each entry needs policy, resource (one resource: a URN or a Pulumi name, "
+            "no glob), reason (a sentence), owner and expires (YYYY-MM-DD); stack is optional.") from None
     unknown = [f"exemptions[{i}].policy: unknown policy '{e.policy}'" for i, e in enumerate(parsed.exemptions)
                if not e.policy.startswith(CHECKOV_PREFIX) and e.policy not in known_policies]
     if unknown:
@@ -118,7 +156,29 @@ def load_exemptions(path: Path, display: str, known_policies: set[str]) -> Loade
                               f"or checkov:<check id>.")
     lines = _entry_lines(text)
     lines += [1] * (len(parsed.exemptions) - len(lines))
-    return LoadedExemptions(path=Path(path), display=display, entries=tuple(parsed.exemptions), lines=tuple(lines))
+    return LoadedExemptions(path=Path(path), display=display, entries=tuple(parsed.exemptions), lines=tuple(lines),
+                            max_expiry_days=parsed.max_expiry_days)
+
+
+def check_exemptions(exemptions: LoadedExemptions, *, stack: str, today: dt.date,
+                     resources: list[tuple[str, str]]) -> None:
+    """The bounds that need the check date and the stack's resources ((urn, name) pairs): each entry expires
+    at most ``max_expiry_days`` after ``today`` and names at most one resource of the stack. Every problem
+    at once; raises ExemptionsError."""
+    problems = []
+    for i, entry in enumerate(exemptions.entries):
+        where = f"exemptions[{i}] (line {exemptions.lines[i]})"
+        too_far = expiry_problem(entry.expires, today, exemptions.max_expiry_days)
+        if too_far:
+            problems.append(f"{where}.expires: {too_far}")
+        if entry.applies_to(stack):
+            named = sorted(urn for urn, name in resources if entry.names(urn, name))
+            if len(named) > 1:
+                problems.append(f"{where}.resource: '{entry.resource}' names {len(named)} resources of stack "
+                                f"'{stack}' ({', '.join(named)}); give the URN of the one to exempt")
+    if problems:
+        raise ExemptionsError(f"Invalid exemptions file {exemptions.display} ({len(problems)} problem"
+                              f"{'s' if len(problems) != 1 else ''}): " + "; ".join(problems) + ".")
 
 
 def apply_exemptions(findings: list[Finding], exemptions: LoadedExemptions, *, stack: str, today: dt.date,
@@ -154,7 +214,7 @@ def apply_exemptions(findings: list[Finding], exemptions: LoadedExemptions, *, s
                 remediation=(f"Fix the finding, or renew the exemption with a new reason and expiry date in "
                              f"{exemptions.display} (line {exemptions.lines[i]}) after review."),
                 location=where))
-        elif i not in matched and (entry.stack in (None, stack)):
+        elif i not in matched and entry.applies_to(stack):
             if entry.policy.startswith(CHECKOV_PREFIX) and not checkov_ran:
                 continue  # it could not have matched: checkov did not run
             outcome.unmatched.append(i)

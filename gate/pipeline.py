@@ -28,7 +28,14 @@ from typing import Any
 
 from gate import checkov as ck
 from gate.analyzer import AnalyzeResult, PackConfigError, PackInfo, PackProcessError, PolicyPackProcess
-from gate.exemptions import ExemptionOutcome, ExemptionsError, LoadedExemptions, apply_exemptions, load_exemptions
+from gate.exemptions import (
+    ExemptionOutcome,
+    ExemptionsError,
+    LoadedExemptions,
+    apply_exemptions,
+    check_exemptions,
+    load_exemptions,
+)
 from gate.findings import (
     EXPIRED_EXEMPTION_POLICY,
     Finding,
@@ -41,7 +48,9 @@ from gate.pack_session import PackSession
 from gate.program import CapturedResource, ProgramRun, run_program
 from gate.redact import Redactor, plain_strings, secret_strings, stack_file_ciphertexts
 from gate.stack_export import build_stack_export
+from gate.today import TodayError, check_today
 from stacks.loader import LoadedStack, StackConfigError, find_stack_file, load_stack_file
+from stacks.models import PROJECT
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CANT_RUN = "can't run policy"  # the SDK's message when a policy read a value unknown at preview
@@ -68,6 +77,7 @@ class GateOptions:
     checkov: bool = True
     today: dt.date = field(default_factory=dt.date.today)
     write: bool = True
+    today_given: bool = False  # --today was passed (the message about its floor says so)
 
 
 @dataclass
@@ -103,6 +113,7 @@ class GateResult:
     today: dt.date
     redactor: Redactor = field(repr=False)
     files: list[Path] = field(default_factory=list)
+    checkov_skips: list[ck.CheckovSkip] = field(default_factory=list)  # the skip list as loaded (reports list it)
 
     @property
     def blocking(self) -> list[Finding]:
@@ -216,15 +227,20 @@ def run_gate(options: GateOptions, resources: list[CapturedResource] | None = No
     if options.write:
         _clear_outputs(out)
     loaded = load_stack(options)
+    try:
+        check_today(options.today, root, explicit=options.today_given)
+    except TodayError as err:
+        raise GateInputError(f"{err}.") from None
     timings["config"] = time.perf_counter() - t0
     pack_config_path = options.pack_config or root / "policies" / "config" / f"{loaded.name}.json"
     pack_config_file = display_path(pack_config_path, root)
 
     def configure(pack: PolicyPackProcess) -> dict[str, tuple[str, dict]]:
         try:
+            pack.configure_stack(loaded.name, PROJECT, source=pack_config_file)
             return pack.configure(_read_pack_config(pack_config_path, pack_config_file), source=pack_config_file)
         except PackConfigError as err:
-            raise GateInputError(f"Invalid policy pack config: {err}.") from None
+            raise GateInputError(f"Invalid policy pack config: {str(err).rstrip('.')}.") from None
 
     with PackSession(options.pack_dir or root / "policies", configure) as session:
         return _run(options, loaded, session, pack_config_file, resources, timings, t0)
@@ -260,7 +276,7 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
     if options.checkov:
         skips_path = options.checkov_skips or root / "gate" / "checkov-skips.yaml"
         try:
-            skips = ck.load_skips(skips_path, display_path(skips_path, root))
+            skips = ck.load_skips(skips_path, display_path(skips_path, root), options.today)
             if not options.write:
                 raise ck.CheckovError("checkov needs the plan written to --out")
             checkov_proc = ck.start_checkov(ck.checkov_binary(root), (out / "plan.tf.json").resolve())
@@ -280,6 +296,8 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
         exemptions_file = display_path(exemptions_path, root)
         try:
             exemptions = load_exemptions(exemptions_path, exemptions_file, set(policies))
+            check_exemptions(exemptions, stack=loaded.name, today=options.today,
+                             resources=[(r.urn, r.name) for r in resources])
         except ExemptionsError as err:
             raise GateInputError(str(err)) from None
 
@@ -315,11 +333,16 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
     warnings += [f"The program warned: {redactor.text(msg.strip())}" for severity, msg in run.log if severity == "warning"]
     warnings += [f"{urn} ({kind}) is an AWS resource with no Terraform type in gate/terraform_types.py: checkov "
                  f"did not see it." for urn, kind in export.unmapped]
+    if checkov.ran:
+        warnings += [f"The checkov skip of {s.check} names {address}, which the exported plan does not have: remove "
+                     f"it from the skip, or fix the address." for s in skips for address in s.resources
+                     if address not in export.by_address and s.expires >= options.today]
     gate_result = GateResult(
         stack=loaded.name, stack_file=stack_file, pack_config_file=pack_config_file, exemptions_file=exemptions_file,
         pack=info, policies=policies, resources=resources, findings=sort_findings(findings), warnings=warnings,
         not_applicable=dict(not_applicable), exemptions=exemptions, exemption_outcome=outcome, checkov=checkov,
-        exported_count=len(export.resources), timings=timings, today=options.today, redactor=redactor)
+        exported_count=len(export.resources), timings=timings, today=options.today, redactor=redactor,
+        checkov_skips=skips)
     timings["findings"] = time.perf_counter() - t
     if options.write:
         from gate.reports import write_reports  # reports import pipeline types; import here keeps the graph acyclic
@@ -346,7 +369,9 @@ def _checkov_stage(options: GateOptions, running: Any, export: Any, skips: list[
         ck_run = ck.finish_checkov(proc, command, started_at, expected=len(export.resources))
     except ck.CheckovError as err:
         raise GateInputError(str(err)) from None
-    merged = ck.merge_results(ck_run, export, skips, {r.urn: r.name for r in resources})
+    skips_file = display_path(options.checkov_skips or options.repo_root / "gate" / "checkov-skips.yaml",
+                              options.repo_root)
+    merged = ck.merge_results(ck_run, export, skips, {r.urn: r.name for r in resources}, options.today, skips_file)
     findings += merged.findings
     policies.update(merged.rules)
     if options.write:

@@ -34,8 +34,33 @@ def waiver(f: Finding) -> str:
         return (f"exempted until {f.waiver['expires']} (owner {f.waiver['owner']}, {f.waiver['where']}): "
                 f"{f.waiver['reason']}")
     if f.waiver.get("kind") == "checkov-skip":
-        return f"skipped (gate/checkov-skips.yaml): {f.waiver['reason']}"
+        return (f"skipped until {f.waiver.get('expires', '?')} (owner {f.waiver.get('owner', '?')}, "
+                f"gate/checkov-skips.yaml): {f.waiver['reason']}")
     return ""
+
+
+def active_waivers(result: GateResult) -> list[tuple[str, str, str, str, str, str]]:
+    """Every exemption and checkov skip in force for this run (not expired; exemptions of this stack or of
+    every stack), whether or not it matched a finding: (kind, rule, resource(s), owner, expires, reason +
+    what it covered). The terminal summary and the PR comment list them all -- a waiver is never silent."""
+    rows = []
+    outcome = result.exemption_outcome
+    for i in result.exemptions.active(result.stack, result.today):
+        e = result.exemptions.entries[i]
+        covered = outcome.applied.get(i, 0)
+        days = (e.expires - result.today).days
+        rows.append(("exemption", e.policy, e.resource, e.owner, f"{e.expires.isoformat()} ({days} days left)",
+                     f"{e.reason} [{plural(covered, 'finding')} exempted; {result.exemptions_file}:"
+                     f"{result.exemptions.lines[i]}]"))
+    skipped = [f for f in result.findings if f.status == "skipped"]
+    for s in result.checkov_skips if result.checkov.ran else []:
+        if s.expires < result.today:
+            continue
+        covered = sum(1 for f in skipped if f.policy == f"checkov:{s.check}" and f.waiver.get("reason") == s.reason)
+        days = (s.expires - result.today).days
+        rows.append(("checkov skip", s.check, ", ".join(s.resources), s.owner,
+                     f"{s.expires.isoformat()} ({days} days left)", f"{s.reason} [{plural(covered, 'failure')} skipped]"))
+    return rows
 
 
 def where(f: Finding) -> str:

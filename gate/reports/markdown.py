@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gate.reports.common import plural, sections, verdict, waiver, where
+from gate.reports.common import active_waivers, plural, sections, verdict, waiver, where
 
 if TYPE_CHECKING:
     from gate.pipeline import GateResult
@@ -40,6 +40,12 @@ def render(result: GateResult) -> str:
             fix = f.remediation if f.status == "open" else f"{waiver(f)}"
             out.append(f"| {f.severity} | `{cell(f.policy)}` | `{cell(f.resource_label)}` | {cell(f.message)} | "
                        f"{cell(fix)} | `{cell(where(f))}` |")
+    waivers = active_waivers(result)
+    if waivers:
+        out += ["", f"### Active exemptions and checkov skips ({len(waivers)})", "",
+                "| Kind | Rule | Resource | Owner | Expires | Reason |", "|---|---|---|---|---|---|"]
+        out += [f"| {kind} | `{cell(rule)}` | `{cell(resource)}` | {cell(owner)} | {cell(expires)} | {cell(reason)} |"
+                for kind, rule, resource, owner, expires, reason in waivers]
     if result.warnings:
         out += ["", f"### Warnings ({len(result.warnings)})", ""]
         out += [f"- {cell(w)}" for w in result.warnings]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from gate.findings import SEVERITIES
-from gate.reports.common import plural, sections, verdict, waiver, where
+from gate.reports.common import active_waivers, plural, sections, verdict, waiver, where
 
 if TYPE_CHECKING:
     from gate.pipeline import GateResult
@@ -67,6 +67,12 @@ def render(result: GateResult, verbose: bool = False) -> str:
                 lines.append(f"  {marker} {f.policy} -- {f.resource_label}: {_brief(waiver(f) if f.status != 'open' else f.message)}")
             if len(findings) > _BRIEF_LIMIT:
                 lines.append(f"  ... {len(findings) - _BRIEF_LIMIT} more: see report.md / report.json")
+    waivers = active_waivers(result)
+    if waivers:
+        lines += ["", f"Active exemptions and checkov skips ({len(waivers)})"]
+        for kind, rule, resource, owner, expires, reason in waivers:
+            lines.append(f"  - {kind} {rule} -- {resource}: owner {owner}, expires {expires}")
+            lines.append(f"      {_brief(reason, 200)}")
     if result.warnings:
         lines += ["", f"Warnings ({len(result.warnings)})"]
         lines += [f"  ! {w}" for w in result.warnings]

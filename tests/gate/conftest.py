@@ -7,7 +7,7 @@ run and a pack start, not a Python start-up. Scenarios:
 - ``misconfigured_gate``: production with two honest misconfigurations -- a program variant that makes the
   RDS primary publicly accessible (a stack transformation around the real ``__main__.py``) and a pack config
   that raises ``minRetentionDays`` to 35 (the stack keeps 30) -- and a canary ciphertext in the stack file.
-- ``advisory_gate``: the same raised threshold at enforcement level advisory.
+- ``advisory_gate``: staging with the raised threshold at enforcement level advisory.
 - ``exemptions_gate``: production with the raised retention threshold and an exemptions file holding one
   valid exemption (covers that finding), one expired exemption and one that matches nothing.
 - ``checkov_gate``: production with checkov (skipped only where ``.venv-checkov`` is absent; CI has it).
@@ -15,6 +15,7 @@ run and a pack start, not a Python start-up. Scenarios:
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import shutil
@@ -25,9 +26,20 @@ from pathlib import Path
 import pytest
 
 from gate.__main__ import main
+from gate.today import newest_commit
 
 REPO = Path(__file__).resolve().parents[2]
-TODAY = "2026-11-27"
+
+
+def days_after(start: str, days: int) -> str:
+    return (dt.date.fromisoformat(start) + dt.timedelta(days=days)).isoformat()
+
+
+# The gate refuses a --today before the newest commit (gate/today.py), and bounds expiries to 90 days after it:
+# the scenarios run on the newest commit's date, and their exemption dates are relative to it.
+TODAY = newest_commit(REPO)[0].isoformat()
+EXEMPT_UNTIL = days_after(TODAY, 60)
+EXPIRED_ON = days_after(TODAY, -30)
 CANARY_CIPHERTEXT = "v1:CANARYcanary0123:Q0FOQVJZLWNpcGhlcnRleHQtdGhhdC1tdXN0LW5ldmVyLWxlYWs="
 CHECKOV = REPO / ".venv-checkov" / "bin" / "checkov"
 needs_checkov = pytest.mark.skipif(
@@ -126,33 +138,35 @@ def misconfigured_gate(tmp_path_factory, misconfigured_dir) -> GateRun:
 
 @pytest.fixture(scope="session")
 def advisory_gate(tmp_path_factory) -> GateRun:
-    """Production with the raised retention threshold at enforcement level advisory: reported, not blocking."""
+    """Staging with a raised retention threshold at enforcement level advisory: reported, not blocking. (Staging:
+    production's pack config may not lower a policy to advisory -- tests/gate/test_pack_config_guard.py.)"""
     tmp = tmp_path_factory.mktemp("advisory-inputs")
-    config = json.loads(raised_retention_pack_config(tmp).read_text())
-    config["aws-rds-instance-configure-backup-retention"]["enforcementLevel"] = "advisory"
+    config = json.loads((REPO / "policies" / "config" / "staging.json").read_text())
+    config["aws-rds-instance-configure-backup-retention"] = {"minRetentionDays": 35, "enforcementLevel": "advisory"}
     (tmp / "advisory.json").write_text(json.dumps(config))
-    return run_gate_cli(tmp_path_factory.mktemp("gate-advisory"), "--stack", "production", "--no-checkov",
+    return run_gate_cli(tmp_path_factory.mktemp("gate-advisory"), "--stack", "staging", "--no-checkov",
                         "--today", TODAY, "--pack-config", str(tmp / "advisory.json"))
 
 
-EXEMPTIONS = """\
+PRIMARY_URN = "urn:pulumi:production::chatpdd-infra::chatpdd:components:Database$aws:rds/instance:Instance::database-primary"
+EXEMPTIONS = f"""\
 exemptions:
   - policy: aws-rds-instance-configure-backup-retention
-    resource: "database-prim*"
+    resource: database-primary
     stack: production
     reason: "Test: the 35-day threshold is being rolled out; 30 days stays until the migration."
     owner: platform-team
-    expires: 2027-01-31
+    expires: {EXEMPT_UNTIL}
   - policy: aws-rds-instance-disallow-public-access
-    resource: "urn:pulumi:production::chatpdd-infra::*::database-primary"
+    resource: "{PRIMARY_URN}"
     reason: "Test: an exemption granted long ago for a migration window that has closed."
     owner: data-team
-    expires: 2026-06-30
+    expires: {EXPIRED_ON}
   - policy: aws-rds-instance-enable-multi-az
-    resource: "no-such-resource-*"
+    resource: no-such-resource
     reason: "Test: a stale exemption whose resource was renamed and no longer exists."
     owner: platform-team
-    expires: 2027-06-30
+    expires: {days_after(TODAY, 90)}
 """
 
 

@@ -3,13 +3,15 @@ parses exactly the exported resources, its failures are merged as findings, skip
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
-import yaml
+import pytest
 
-from gate.checkov import CheckovSkipsFile
+from gate.checkov import CheckovError, CheckovRun, CheckovSkip, ExportedResource, PlanExport, load_skips, merge_results
+from gate.findings import EXPIRED_EXEMPTION_POLICY
 from gate.terraform_types import PULUMI_TO_TERRAFORM
-from tests.gate.conftest import needs_checkov
+from tests.gate.conftest import TODAY, needs_checkov
 
 
 @needs_checkov
@@ -79,7 +81,62 @@ def test_every_aws_type_the_program_uses_has_a_terraform_type(production_gate, s
     assert not [w for w in production_gate.report()["warnings"] if "no Terraform type" in w]
 
 
-def test_checked_in_skip_list_is_valid_with_a_reason_each(repo_root):
-    skips = CheckovSkipsFile.model_validate(yaml.safe_load((repo_root / "gate/checkov-skips.yaml").read_text())).skips
-    assert skips and all(len(s.reason) > 40 for s in skips)
-    assert len({(s.check, s.resource) for s in skips}) == len(skips)
+def test_checked_in_skip_list_is_valid_with_a_reason_owner_and_expiry_each(repo_root):
+    skips = load_skips(repo_root / "gate/checkov-skips.yaml", "gate/checkov-skips.yaml", dt.date.fromisoformat(TODAY))
+    assert skips and all(len(s.reason) > 40 and s.owner for s in skips)
+    assert all(dt.date.fromisoformat(TODAY) <= s.expires for s in skips)  # none expired at the newest commit
+    assert len({(s.check, address) for s in skips for address in s.resources}) == sum(len(s.resources) for s in skips)
+
+
+SKIP = ("skips:\n  - check: CKV_AWS_18\n    resources: [{resources}]\n    reason: The replica is written only by "
+        "replication.\n{extra}")
+OWNED = "    owner: platform-team\n    expires: 2027-01-01\n"
+
+
+@pytest.mark.parametrize("text, problem", [
+    (SKIP.format(resources='"aws_s3_bucket.storage-*"', extra=OWNED),
+     "skips.0.resources.0: Value error, 'aws_s3_bucket.storage-*' is a glob; name one resource (its URN or its "
+     "Pulumi name), without *, ?, ["),
+    (SKIP.format(resources="", extra=OWNED), "skips.0.resources: List should have at least 1 item after validation"),
+    (SKIP.format(resources="aws_s3_bucket.a", extra="    expires: 2027-01-01\n"), "skips.0.owner: missing"),
+    (SKIP.format(resources="aws_s3_bucket.a", extra="    owner: platform-team\n"), "skips.0.expires: missing"),
+    (SKIP.format(resources="aws_s3_bucket.a", extra=OWNED.replace("2027-01-01", "2027-03-02")),
+     "skips.0.expires: 2027-03-02 is more than 90 days after 2026-12-01 (at most 2027-03-01; renew it after a new "
+     "review instead)"),
+    ("max_expiry_days: 100\n" + SKIP.format(resources="aws_s3_bucket.a", extra=OWNED),
+     "max_expiry_days: Input should be less than or equal to 90"),
+])
+def test_a_skip_names_check_resources_reason_owner_and_a_bounded_expiry(tmp_path, text, problem):
+    path = tmp_path / "skips.yaml"
+    path.write_text(text)
+    with pytest.raises(CheckovError) as err:
+        load_skips(path, "skips.yaml", dt.date(2026, 12, 1))
+    assert str(err.value).startswith(f"Invalid checkov skip list skips.yaml: {problem}")
+
+
+def test_an_expired_skip_no_longer_skips_and_blocks():
+    run = CheckovRun(report={"results": {"failed_checks": [
+        {"check_id": "CKV_AWS_18", "check_name": "Ensure access logging", "resource_address": "aws_s3_bucket.a"}]}},
+        seconds=0.0, command=[])
+    export = PlanExport(plan={}, resources=[ExportedResource("aws_s3_bucket.a", "aws_s3_bucket", "a", "urn:a")])
+    skip = CheckovSkip(check="CKV_AWS_18", resources=["aws_s3_bucket.a"], reason="Written only by replication.",
+                       owner="platform-team", expires=dt.date(2026, 12, 1))
+    in_force = merge_results(run, export, [skip], {"urn:a": "a"}, dt.date(2026, 12, 1))
+    assert [(f.policy, f.status) for f in in_force.findings] == [("checkov:CKV_AWS_18", "skipped")]
+    expired = merge_results(run, export, [skip], {"urn:a": "a"}, dt.date(2026, 12, 2))
+    assert [(f.policy, f.status, f.blocking) for f in expired.findings] == [
+        ("checkov:CKV_AWS_18", "open", True), (EXPIRED_EXEMPTION_POLICY, "open", True)]
+    assert expired.findings[1].message == ("checkov skip of CKV_AWS_18 on aws_s3_bucket.a (owner platform-team) "
+                                           "expired on 2026-12-01; the failures it covered block again.")
+
+
+@needs_checkov
+def test_every_active_skip_is_listed_in_the_summary_and_the_pr_comment(checkov_gate, repo_root):
+    skips = load_skips(repo_root / "gate/checkov-skips.yaml", "gate/checkov-skips.yaml", dt.date.fromisoformat(TODAY))
+    markdown = checkov_gate.text("report.md")
+    assert f"Active exemptions and checkov skips ({len(skips)})" in checkov_gate.stdout
+    assert f"### Active exemptions and checkov skips ({len(skips)})" in markdown
+    for s in skips:
+        line = f"  - checkov skip {s.check} -- {', '.join(s.resources)}: owner {s.owner}, expires {s.expires}"
+        assert line in checkov_gate.stdout
+        assert f"| checkov skip | `{s.check}` | `{', '.join(s.resources)}` | {s.owner} | {s.expires}" in markdown

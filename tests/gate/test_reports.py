@@ -86,7 +86,8 @@ def test_markdown_carries_the_same_findings_as_the_json(request, fixture):
     run = request.getfixturevalue(fixture)
     markdown = run.text("report.md")
     report = run.report()
-    rows = [line for line in markdown.splitlines() if line.startswith("| ") and "` | `" in line
+    findings_part = markdown.split("### Active exemptions")[0]  # the waivers table after it is not findings
+    rows = [line for line in findings_part.splitlines() if line.startswith("| ") and "` | `" in line
             and not line.startswith("| `")]
     assert len(rows) == len(report["findings"])
     for row, f in zip(rows, report["findings"], strict=True):

@@ -43,8 +43,14 @@ def pack():
 
 @pytest.fixture
 def production(pack):
+    pack.configure_stack("production", "chatpdd-infra")
     pack.configure(_config(PRODUCTION), source=str(PRODUCTION))
     return pack
+
+
+def _back_to_production(pack) -> None:
+    pack.configure_stack("production", "chatpdd-infra")
+    pack.configure(_config(PRODUCTION), source=str(PRODUCTION))
 
 
 def test_pack_environment_cannot_import_the_program():
@@ -112,30 +118,32 @@ def test_secret_value_is_accepted_and_never_echoed(production):
 
 
 def test_staging_config_relaxes_replicas_and_persistence(pack):
+    pack.configure_stack("staging", "chatpdd-infra")  # only a non-production stack may loosen (test_config_guard)
     pack.configure(_config(STAGING), source=str(STAGING))
     try:
         snapshot_db = with_props(f.REDIS_DB, dataPersistence="snapshot-every-1-hour")
         stack = replace([r for r in f.ALL if r.urn != f.REPLICA.urn], snapshot_db)
         assert _covered(pack.analyze_all(stack)) == []
     finally:
-        pack.configure(_config(PRODUCTION), source=str(PRODUCTION))
+        _back_to_production(pack)
 
 
-def test_configured_threshold_reaches_the_policy(pack):
-    pack.configure({**_config(PRODUCTION), "aws-rds-proxy-configure-connection-pool": {"minPoolConnections": 150}})
+def test_configured_threshold_reaches_the_policy(production):
+    production.configure({**_config(PRODUCTION), "aws-rds-proxy-configure-connection-pool": {"minPoolConnections": 150}})
     try:
-        assert [d.policy_name for d in _covered(pack.analyze_stack(f.ALL))] == [
+        assert [d.policy_name for d in _covered(production.analyze_stack(f.ALL))] == [
             "aws-rds-proxy-configure-connection-pool"]
     finally:
-        pack.configure(_config(PRODUCTION), source=str(PRODUCTION))
+        _back_to_production(production)
 
 
 def test_disabled_policy_is_not_run(pack):
-    pack.configure({**_config(PRODUCTION), "aws-rds-instance-disallow-public-access": "disabled"})
+    pack.configure_stack("staging", "chatpdd-infra")  # production may not disable a policy (test_config_guard)
+    pack.configure({**_config(STAGING), "aws-rds-instance-disallow-public-access": "disabled"})
     try:
         assert _covered(pack.analyze(with_props(f.PRIMARY, publiclyAccessible=True))) == []
     finally:
-        pack.configure(_config(PRODUCTION), source=str(PRODUCTION))
+        _back_to_production(pack)
 
 
 @pytest.mark.parametrize("config, message", [
