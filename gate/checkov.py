@@ -29,6 +29,7 @@ from gate.findings import Finding, PolicyMeta
 from gate.program import UNKNOWN, CapturedResource, is_secret
 from gate.redact import REDACTED, Redactor
 from gate.terraform_types import attribute_name, is_exportable_candidate, is_map, terraform_type
+from stacks.safe_yaml import InputFileError, load_yaml
 
 TERRAFORM_VERSION = "1.9.8"  # the plan format checkov parses; no Terraform ran
 FORMAT_VERSION = "1.2"
@@ -197,13 +198,16 @@ class CheckovSkipsFile(BaseModel):
 
 
 def load_skips(path: Path, display: str) -> list[CheckovSkip]:
-    try:
-        document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    try:  # bounded, no duplicate keys, aliases only within a small expansion (stacks/safe_yaml.py)
+        document, _ = load_yaml(Path(path), display, aliases=True)
         return list(CheckovSkipsFile.model_validate(document if document is not None else {}).skips)
-    except OSError as exc:
-        raise CheckovError(f"Cannot read the checkov skip list {display}: {exc.strerror}.") from None
+    except InputFileError as exc:
+        raise CheckovError(f"Cannot use the checkov skip list {display}: {exc.problem}.") from None
     except yaml.YAMLError as exc:
-        raise CheckovError(f"The checkov skip list {display} is not valid YAML ({exc}).") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise CheckovError(f"The checkov skip list {display} is not valid YAML{where} "
+                           f"({getattr(exc, 'problem', None) or 'syntax error'}).") from None
     except ValidationError as err:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors(include_url=False))
         raise CheckovError(f"Invalid checkov skip list {display}: {problems}. Each skip needs check (a checkov id), "

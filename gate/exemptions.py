@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from gate.findings import EXPIRED_EXEMPTION_POLICY, Finding, Location
+from stacks.safe_yaml import HardenedLoader, InputFileError, load_yaml
 
 CHECKOV_PREFIX = "checkov:"
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -67,7 +68,7 @@ class ExemptionOutcome:
     unmatched: list[int] = field(default_factory=list)
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(HardenedLoader):
     """YAML without implicit timestamps: ``expires: 2027-13-01`` reaches the model as text and gets a
     field-level error, instead of PyYAML's bare ValueError."""
 
@@ -88,12 +89,10 @@ def _entry_lines(text: str) -> list[int]:
 
 def load_exemptions(path: Path, display: str, known_policies: set[str]) -> LoadedExemptions:
     """Read and validate the file; every problem at once, each with entry number and field."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ExemptionsError(f"Cannot read the exemptions file {display}: {exc.strerror}.") from None
-    try:
-        document = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    try:  # bounded, no duplicate keys, aliases only within a small expansion (stacks/safe_yaml.py)
+        document, text = load_yaml(Path(path), display, aliases=True, loader=_Loader)
+    except InputFileError as exc:
+        raise ExemptionsError(f"Cannot use the exemptions file {display}: {exc.problem}.") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 import time
 from collections import Counter
@@ -42,6 +43,7 @@ from gate.program import CapturedResource, ProgramRun, run_program
 from gate.redact import Redactor, plain_strings, secret_strings, stack_file_ciphertexts
 from gate.stack_export import build_stack_export
 from stacks.loader import LoadedStack, StackConfigError, find_stack_file, load_stack_file
+from stacks.safe_yaml import InputFileError, load_json
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CANT_RUN = "can't run policy"  # the SDK's message when a policy read a value unknown at preview
@@ -192,14 +194,16 @@ def pack_findings(result: AnalyzeResult, policies: dict[str, PolicyMeta],
 
 
 def _read_pack_config(path: Path, display: str) -> dict[str, Any]:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
+    try:  # bounded, duplicate keys and NaN refused (stacks/safe_yaml.py)
+        if not os.path.lexists(path):
+            raise FileNotFoundError(path)
+        return load_json(path, display)
     except FileNotFoundError:
         raise GateInputError(f"No policy pack config for this stack: {display} does not exist. Every stack has "
                              f"one (policies/config/<stack>.json, the file `pulumi preview --policy-pack-config` "
                              f"takes); pass another with --pack-config.") from None
-    except OSError as exc:
-        raise GateInputError(f"Cannot read the policy pack config {display}: {exc.strerror}.") from None
+    except InputFileError as exc:
+        raise GateInputError(f"Cannot use the policy pack config {display}: {exc.problem}.") from None
     except json.JSONDecodeError as exc:
         raise GateInputError(f"The policy pack config {display} is not valid JSON (line {exc.lineno}, column "
                              f"{exc.colno}: {exc.msg}).") from None
