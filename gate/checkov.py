@@ -25,6 +25,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
+from gate.analyzer import stop_process_group
 from gate.findings import Finding, PolicyMeta
 from gate.program import UNKNOWN, CapturedResource, is_secret
 from gate.redact import REDACTED, Redactor
@@ -229,6 +230,9 @@ def checkov_binary(repo_root: Path) -> Path:
 
 def start_checkov(binary: Path, plan_path: Path) -> tuple[subprocess.Popen, list[str], float]:
     """Start checkov on the plan (it takes seconds, mostly start-up: the gate overlaps it with the pack)."""
+    if binary.exists() and (not binary.is_file() or not os.access(binary, os.X_OK)):
+        raise CheckovError(f"checkov at {binary} is not an executable file; recreate its virtualenv with "
+                           f"`make setup`, or run the gate with --no-checkov.")
     if not binary.is_file():
         raise CheckovError(
             f"checkov is not installed at {binary}. It lives in its own virtualenv (it pins boto3 exactly): "
@@ -237,9 +241,19 @@ def start_checkov(binary: Path, plan_path: Path) -> tuple[subprocess.Popen, list
     command = [str(binary), "-f", str(plan_path), "--framework", "terraform_plan", "-o", "json", "--compact",
                "--skip-download"]
     env = {**os.environ, "BC_SKIP_MAPPING": "TRUE", "LOG_LEVEL": "WARNING"}
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                            env=env, cwd=plan_path.parent)
+    try:  # its own process group: stop_checkov ends checkov and whatever it started
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                                env=env, cwd=plan_path.parent, start_new_session=True)
+    except OSError as exc:  # e.g. a broken interpreter line in the script
+        raise CheckovError(f"checkov at {binary} cannot be started ({exc.strerror or exc}); recreate its "
+                           f"virtualenv with `make setup`, or run the gate with --no-checkov.") from None
     return proc, command, time.monotonic()
+
+
+def stop_checkov(proc: subprocess.Popen) -> None:
+    """End checkov's process group and collect it (an error or an interrupt elsewhere in the gate)."""
+    stop_process_group(proc, grace=2.0)
+    proc.communicate()
 
 
 def finish_checkov(proc: subprocess.Popen, command: list[str], started: float, expected: int,
@@ -247,9 +261,11 @@ def finish_checkov(proc: subprocess.Popen, command: list[str], started: float, e
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
+        stop_checkov(proc)
         raise CheckovError(f"checkov did not finish within {timeout:.0f} s.") from None
+    except BaseException:  # an interrupt while waiting: checkov must not outlive the gate
+        stop_checkov(proc)
+        raise
     seconds = time.monotonic() - started
     # checkov exits 1 when a check fails; anything else non-zero is a crash.
     if proc.returncode not in (0, 1):

@@ -38,6 +38,7 @@ from gate.findings import (
     sort_findings,
 )
 from gate.locations import Locator, display_path
+from gate.outdir import GATE_FILES, OutDirError, prepare_out
 from gate.pack_session import PackSession
 from gate.program import CapturedResource, ProgramRun, run_program
 from gate.redact import Redactor, plain_strings, secret_strings, stack_file_ciphertexts
@@ -47,8 +48,7 @@ from stacks.safe_yaml import InputFileError, load_json
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CANT_RUN = "can't run policy"  # the SDK's message when a policy read a value unknown at preview
-OUTPUT_FILES = ("report.md", "report.sarif", "junit.xml", "report.json", "plan.tf.json", "stack-export.json",
-                "checkov.json")
+OUTPUT_FILES = GATE_FILES  # the files the gate writes into --out (gate/outdir.py owns the list)
 
 
 class GateInputError(Exception):
@@ -302,8 +302,7 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
         timings["checkov_wait"] = time.perf_counter() - t
     finally:
         if checkov_proc is not None:  # an error above: do not leave checkov running
-            checkov_proc[0].kill()
-            checkov_proc[0].communicate()
+            ck.stop_checkov(checkov_proc[0])
 
     t = time.perf_counter()
     outcome = apply_exemptions(findings, exemptions, stack=loaded.name, today=options.today,
@@ -376,9 +375,9 @@ def _policies(info: PackInfo, resolved: dict[str, tuple[str, dict]]) -> dict[str
 
 
 def _clear_outputs(out: Path) -> None:
-    """Remove the previous run's reports first: a failed run must not leave a stale verdict behind."""
-    for name in OUTPUT_FILES:
-        try:
-            (out / name).unlink()
-        except FileNotFoundError:
-            pass
+    """Remove the previous run's reports first: a failed run must not leave a stale verdict behind. Only the
+    gate's own files, only in a folder that is the gate's (gate/outdir.py)."""
+    try:
+        prepare_out(out)
+    except OutDirError as err:
+        raise GateInputError(str(err)) from None

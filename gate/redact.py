@@ -22,6 +22,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 import yaml
 
+from gate.outdir import atomic_write
 from gate.program import SECRET_SIG, is_secret
 from stacks.safe_yaml import InputFileError, load_yaml
 
@@ -131,5 +132,5 @@ class Redactor:
         return value
 
     def write(self, path: Path, text: str) -> None:
-        """The only way the gate writes a report file."""
-        path.write_text(self.text(text), encoding="utf-8")
+        """The only way the gate writes a report file (atomically: never half a report)."""
+        atomic_write(path, self.text(text))

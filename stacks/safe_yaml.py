@@ -74,9 +74,9 @@ def bad_character(text: str) -> tuple[int, str] | None:
     return match.start(), f"the control character U+{ord(ch):04X}"
 
 
-def read_text(path: Path, display: str, max_bytes: int = MAX_BYTES) -> str:
-    """The file's text, or InputFileError: missing, a folder, not a regular file, a symlink loop, too big,
-    binary, not UTF-8, or holding a control/bidirectional character (which no config needs)."""
+def check_regular_file(path: Path, display: str) -> os.stat_result:
+    """``os.stat`` of a file the product is about to read, or InputFileError saying what it is instead
+    (missing, a symlink loop, a folder, a device or FIFO, unreadable)."""
     try:
         info = os.stat(path)
     except OSError as exc:
@@ -89,6 +89,13 @@ def read_text(path: Path, display: str, max_bytes: int = MAX_BYTES) -> str:
         raise InputFileError(display, "is a folder (expected a file)")
     if not stat.S_ISREG(info.st_mode):
         raise InputFileError(display, "is not a regular file (a device, FIFO or socket; expected a file)")
+    return info
+
+
+def read_text(path: Path, display: str, max_bytes: int = MAX_BYTES) -> str:
+    """The file's text, or InputFileError: missing, a folder, not a regular file, a symlink loop, too big,
+    binary, not UTF-8, or holding a control/bidirectional character (which no config needs)."""
+    info = check_regular_file(path, display)
     if info.st_size > max_bytes:
         raise InputFileError(display, f"is {info.st_size} bytes, more than the {max_bytes} a config file may have")
     try:
@@ -326,4 +333,4 @@ def load_json(path: Path, display: str, max_bytes: int = MAX_BYTES) -> Any:
 
 
 __all__ = ["BIDI_CONTROLS", "HardenedLoader", "InputFileError", "MAX_BYTES", "MAX_DEPTH", "MAX_NODES",
-           "bad_character", "load_json", "load_yaml", "loads_json", "loads_yaml", "read_text"]
+           "bad_character", "check_regular_file", "load_json", "load_yaml", "loads_json", "loads_yaml", "read_text"]
