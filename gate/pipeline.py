@@ -129,6 +129,8 @@ def load_stack(options: GateOptions) -> LoadedStack:
         path = options.stack_file or find_stack_file(options.repo_root, options.stack)
         return load_stack_file(path)
     except StackConfigError as err:
+        if len(err.problems) == 1:  # one problem, one line
+            raise GateInputError(f"Invalid stack config in {err.source}: {err.problems[0]}") from None
         raise GateInputError(str(err)) from None
 
 
