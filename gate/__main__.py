@@ -95,6 +95,7 @@ def _early_out(argv: list[str]) -> Path | None:
 
 def _check_inputs(args: argparse.Namespace, repo_root: Path) -> None:
     """What the command line names must be what it says, before any work (GateInputError otherwise)."""
+    from gate.checkov import CheckovError, check_checkov, checkov_binary
     from gate.pipeline import GateInputError
     from stacks.models import PROJECT
     from stacks.safe_yaml import InputFileError, check_regular_file, load_yaml
@@ -105,6 +106,10 @@ def _check_inputs(args: argparse.Namespace, repo_root: Path) -> None:
             if path is not None:
                 check_regular_file(path, f"--{option.replace('_', '-')} {path}")
         project, _ = load_yaml(repo_root / "Pulumi.yaml", "Pulumi.yaml")
+        if not args.no_checkov:
+            check_checkov(checkov_binary(repo_root))
+    except CheckovError as err:
+        raise GateInputError(str(err)) from None
     except InputFileError as err:
         if err.display == "Pulumi.yaml" and err.problem == "does not exist":
             raise GateInputError(f"Pulumi.yaml does not exist in {repo_root}: the project file `pulumi preview` "

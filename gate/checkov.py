@@ -228,8 +228,9 @@ def checkov_binary(repo_root: Path) -> Path:
     return repo_root / ".venv-checkov" / "bin" / "checkov"
 
 
-def start_checkov(binary: Path, plan_path: Path) -> tuple[subprocess.Popen, list[str], float]:
-    """Start checkov on the plan (it takes seconds, mostly start-up: the gate overlaps it with the pack)."""
+def check_checkov(binary: Path) -> None:
+    """CheckovError unless ``binary`` is an executable file (checked before the run, so a missing checkov is
+    reported in a second, not after the program and the pack)."""
     if binary.exists() and (not binary.is_file() or not os.access(binary, os.X_OK)):
         raise CheckovError(f"checkov at {binary} is not an executable file; recreate its virtualenv with "
                            f"`make setup`, or run the gate with --no-checkov.")
@@ -238,6 +239,11 @@ def start_checkov(binary: Path, plan_path: Path) -> tuple[subprocess.Popen, list
             f"checkov is not installed at {binary}. It lives in its own virtualenv (it pins boto3 exactly): "
             f"create it with `make setup` (or `python3 -m venv .venv-checkov && .venv-checkov/bin/pip install "
             f"-r gate/requirements-checkov.txt`), or run the gate with --no-checkov.")
+
+
+def start_checkov(binary: Path, plan_path: Path) -> tuple[subprocess.Popen, list[str], float]:
+    """Start checkov on the plan (it takes seconds, mostly start-up: the gate overlaps it with the pack)."""
+    check_checkov(binary)
     command = [str(binary), "-f", str(plan_path), "--framework", "terraform_plan", "-o", "json", "--compact",
                "--skip-download"]
     env = {**os.environ, "BC_SKIP_MAPPING": "TRUE", "LOG_LEVEL": "WARNING"}
