@@ -336,8 +336,10 @@ class PolicyPackProcess:
         except grpc.RpcError as e:
             if self._proc is not None and self._proc.poll() is not None:
                 raise self._fail(f"died during {method}") from e
-            raise PackProcessError(f"{method} failed: {e.code().name}: {e.details()}\nPack stderr:\n"
-                                   f"{self.stderr_text()}") from e
+            details = " ".join((e.details() or "").split())[:400]  # one line; the pack's stderr is the detail
+            cause = "a policy raised an exception; " if e.code() == grpc.StatusCode.UNKNOWN else ""
+            raise PackProcessError(f"{method} failed: {e.code().name}: {details} ({cause}run with --debug for "
+                                   f"the pack's stderr)", detail=self.stderr_text()) from e
 
     # --- Analyzer RPCs ---------------------------------------------------------------------------
     def info(self) -> PackInfo:
@@ -383,7 +385,10 @@ class PolicyPackProcess:
 
     def analyze(self, resource: AnalyzerResource) -> AnalyzeResult:
         """Resource policies on one resource; diagnostics carry the resource's URN."""
-        result = _result(self._call("Analyze", analyze_request(resource)))
+        try:
+            result = _result(self._call("Analyze", analyze_request(resource)))
+        except PackProcessError as err:  # name the resource the policy failed on
+            raise PackProcessError(f"{err} [resource {resource.urn}]", detail=err.detail) from err
         for d in result.diagnostics:
             d.urn = d.urn or resource.urn
         return result

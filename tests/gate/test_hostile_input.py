@@ -319,6 +319,18 @@ def test_class5_a_policy_that_does_not_compile_is_one_line(tmp_path):
     assert debug.code == 2 and "Traceback" in debug.stderr and "def broken(:" in debug.stderr
 
 
+def test_class5_a_policy_that_raises_is_one_line(tmp_path):
+    repo = repo_copy(tmp_path)
+    policy = repo / "policies" / "chatpdd_policies" / "aws_rds_instance_enable_multi_az.py"
+    text = policy.read_text()
+    head = "report_violation: ReportViolation) -> None:\n"
+    assert head in text
+    policy.write_text(text.replace(head, head + "    raise KeyError('policy bug')\n", 1))
+    run = gate("--stack", "production", "--no-checkov", out=tmp_path / "out", cwd=repo)
+    assert_refused(run, "The policy pack failed while analysing: Analyze failed: UNKNOWN: Exception calling "
+                        "application: 'policy bug' (a policy raised an exception;", "[resource urn:pulumi:production::")
+
+
 # --- 6. inputs that slipped through validation --------------------------------------------------------
 
 SLIPPED = {
