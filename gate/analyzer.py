@@ -404,7 +404,7 @@ class PolicyPackProcess:
         return total.extend(self.analyze_stack(resources))
 
 
-def stop_process_group(proc: subprocess.Popen, grace: float = 5.0) -> None:
+def stop_process_group(proc: subprocess.Popen[bytes], grace: float = 5.0) -> None:
     """SIGTERM to the process group a child leads (``start_new_session=True``), SIGKILL after ``grace``."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:

@@ -256,7 +256,7 @@ def start_checkov(binary: Path, plan_path: Path) -> tuple[subprocess.Popen, list
     return proc, command, time.monotonic()
 
 
-def stop_checkov(proc: subprocess.Popen) -> None:
+def stop_checkov(proc: subprocess.Popen[bytes]) -> None:
     """End checkov's process group and collect it (an error or an interrupt elsewhere in the gate)."""
     stop_process_group(proc, grace=2.0)
     proc.communicate()

@@ -175,6 +175,10 @@ class _Refused(yaml.YAMLError):
         self.problem = problem
 
 
+def _line(event: yaml.Event) -> int:
+    return event.start_mark.line + 1 if event.start_mark is not None else 0
+
+
 def _check_structure(text: str, display: str, loader: type[yaml.SafeLoader], aliases: bool) -> None:
     """One pass over the parser's events (iterative, no recursion): depth, anchors/aliases, expanded size."""
     frames: list[list[Any]] = []  # [anchor, expanded size] per open collection
@@ -185,7 +189,7 @@ def _check_structure(text: str, display: str, loader: type[yaml.SafeLoader], ali
         nonlocal total
         total += n
         if total > MAX_NODES:
-            raise InputFileError(display, f"line {event.start_mark.line + 1}: the document expands to more than "
+            raise InputFileError(display, f"line {_line(event)}: the document expands to more than "
                                           f"{MAX_NODES} nodes (nested aliases?); refused")
         if frames:
             frames[-1][1] += n
@@ -193,7 +197,7 @@ def _check_structure(text: str, display: str, loader: type[yaml.SafeLoader], ali
     for event in yaml.parse(text, Loader=loader):
         anchor = getattr(event, "anchor", None)
         if (anchor is not None or isinstance(event, yaml.AliasEvent)) and not aliases:
-            raise InputFileError(display, f"line {event.start_mark.line + 1}: YAML anchors and aliases (&name, "
+            raise InputFileError(display, f"line {_line(event)}: YAML anchors and aliases (&name, "
                                           f"*name) are not allowed here (Pulumi never writes them); write the "
                                           f"value out")
         if isinstance(event, yaml.AliasEvent):
@@ -204,7 +208,7 @@ def _check_structure(text: str, display: str, loader: type[yaml.SafeLoader], ali
                 sizes[anchor] = 1
         elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             if len(frames) >= MAX_DEPTH:
-                raise InputFileError(display, f"line {event.start_mark.line + 1}: nested deeper than {MAX_DEPTH} "
+                raise InputFileError(display, f"line {_line(event)}: nested deeper than {MAX_DEPTH} "
                                               f"levels; refused")
             grow(event, 1)
             frames.append([anchor, 1])
@@ -267,7 +271,7 @@ class _StrictDecoder(json.JSONDecoder):
     def __init__(self) -> None:
         super().__init__(parse_constant=self._constant)
         self.parse_object = self._object
-        self.scan_once = json.scanner.py_make_scanner(self)
+        self.scan_once = json.scanner.py_make_scanner(self)  # type: ignore[attr-defined]  # untyped in typeshed
 
     @staticmethod
     def _constant(name: str) -> Any:
@@ -276,7 +280,8 @@ class _StrictDecoder(json.JSONDecoder):
     def _object(self, s_and_end: tuple[str, int], strict: bool, scan_once: Any, object_hook: Any,
                 object_pairs_hook: Any, memo: Any = None) -> tuple[dict[str, Any], int]:
         s, start = s_and_end
-        pairs, end = json.decoder.JSONObject(s_and_end, strict, scan_once, None, list, memo)
+        pairs, end = json.decoder.JSONObject(  # type: ignore[attr-defined]  # untyped in typeshed
+            s_and_end, strict, scan_once, None, list, memo)
         keys = [k for k, _ in pairs]
         for key in keys:
             if keys.count(key) > 1:
