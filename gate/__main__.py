@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import re
 import signal
 import sys
 import traceback
@@ -52,11 +53,18 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"'{text}' is not an ISO date (YYYY-MM-DD)") from None
 
 
+def _stack_name(text: str) -> str:
+    # Pulumi's stack-name characters; also keeps a path or a terminal escape out of file names and messages.
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}", text) or ".." in text:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a stack name (letters, digits, '-', '_', '.')")
+    return text
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m gate", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
     pre = sub.add_parser("preview", help="config -> program under mocks -> policy pack (+ checkov) -> reports")
-    pre.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
+    pre.add_argument("--stack", required=True, type=_stack_name, help="stack name: reads Pulumi.<stack>.yaml")
     pre.add_argument("--out", type=Path, default=DEFAULT_OUT,
                      help="report folder (default: gate-out/); new, empty, or the gate's own (see docs/gate.md)")
     pre.add_argument("--exemptions", type=Path, help="exemptions file (default: gate/exemptions.yaml)")

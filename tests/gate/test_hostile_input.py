@@ -386,6 +386,13 @@ def test_class6_paths_that_are_not_what_the_option_says(tmp_path):
                    f"--out {a_file / 'out'}: a part of the path is a file")
 
 
+@pytest.mark.parametrize("stack", ["../../etc/passwd", "prod\x1b[2J", "prod uction"])
+def test_class6_a_stack_name_that_is_no_stack_name(tmp_path, stack):
+    run = gate("--stack", stack, "--no-checkov", out=tmp_path / "out")
+    line = assert_refused(run, "argument --stack: ", "is not a stack name (letters, digits, '-', '_', '.')")
+    assert "\x1b" not in line
+
+
 def test_class6_an_unwritable_out_folder(tmp_path):
     out = Path("/sys/chatpdd-gate-out")  # sysfs refuses new folders, even to root
     try:
