@@ -103,6 +103,8 @@ def _early_out(argv: list[str]) -> Path | None:
 
 def _check_inputs(args: argparse.Namespace, repo_root: Path) -> None:
     """What the command line names must be what it says, before any work (GateInputError otherwise)."""
+    import yaml
+
     from gate.checkov import CheckovError, check_checkov, checkov_binary
     from gate.pipeline import GateInputError
     from stacks.models import PROJECT
@@ -123,7 +125,7 @@ def _check_inputs(args: argparse.Namespace, repo_root: Path) -> None:
             raise GateInputError(f"Pulumi.yaml does not exist in {repo_root}: the project file `pulumi preview` "
                                  f"reads (name: {PROJECT}, runtime: python) must sit beside the stack files") from None
         raise GateInputError(str(err)) from None
-    except Exception as err:  # noqa: BLE001 - a YAML syntax error in Pulumi.yaml
+    except yaml.YAMLError as err:  # a syntax error in Pulumi.yaml
         raise GateInputError(f"Pulumi.yaml is not valid YAML ({getattr(err, 'problem', None) or err})") from None
     if not isinstance(project, dict) or project.get("name") != PROJECT:
         raise GateInputError(f"Pulumi.yaml: expected a mapping with name: {PROJECT} (the project this gate checks)")
