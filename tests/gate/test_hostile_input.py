@@ -261,6 +261,22 @@ def test_class4_reports_are_complete_and_only_the_gates(production_gate):
     json.loads(production_gate.text("report.json"))  # whole, parseable
 
 
+def test_class4_a_failed_write_leaves_the_previous_file_whole(tmp_path, monkeypatch):
+    from gate import outdir
+
+    report = tmp_path / "report.json"
+    report.write_text('{"verdict": "fail"}')
+
+    def crash(*_args: object) -> None:
+        raise KeyboardInterrupt  # an interrupt between writing and renaming
+
+    monkeypatch.setattr(outdir.os, "replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        outdir.atomic_write(report, '{"verdict": "pass", "half": ')
+    assert report.read_text() == '{"verdict": "fail"}'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"], "no temporary file left"
+
+
 # --- 5. interruptions and crashes -------------------------------------------------------------------
 
 def _children(pid: int) -> list[int]:
