@@ -79,6 +79,24 @@ def conceals(path: str, value: Any, hidden: set[str]) -> bool:
     return "secure" in parts or _carries_secret(value) or any(_related(path, p) for p in hidden)
 
 
+def _leaves(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [leaf for v in value.values() for leaf in _leaves(v)]
+    if isinstance(value, (list, tuple)):
+        return [leaf for v in value for leaf in _leaves(v)]
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    return [str(value)] if value is not None and not isinstance(value, bool) else []
+
+
+def _without(message: str, value: Any) -> str:
+    """``message`` with every textual leaf of ``value`` (4+ characters) replaced by the redaction marker."""
+    for leaf in sorted(_leaves(value), key=len, reverse=True):
+        if len(leaf) >= 4:
+            message = message.replace(leaf, REDACTED)
+    return message
+
+
 def _shorten(value: Any) -> str:
     if _carries_secret(value):
         return REDACTED
@@ -106,8 +124,11 @@ def _problems_from_pydantic(err: ValidationError, secret_paths: set[str],
         elif e["type"] == "extra_forbidden":
             problems.append(f"{path}: unknown key (not part of the stack config model; check the spelling)")
         else:
-            shown = REDACTED if conceals(path, e.get("input"), hidden) else _shorten(e.get("input"))
-            problems.append(f"{path} = {shown}: {e['msg']}")
+            value = e.get("input")
+            if conceals(path, value, hidden):  # a validator's message may quote the value too
+                problems.append(f"{path} = {REDACTED}: {_without(e['msg'], value)}")
+            else:
+                problems.append(f"{path} = {_shorten(value)}: {e['msg']}")
     return problems
 
 
