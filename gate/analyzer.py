@@ -20,10 +20,13 @@ errors.
 from __future__ import annotations
 
 import os
+import re
 import selectors
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +47,28 @@ class PackConfigError(Exception):
 
 
 class PackProcessError(RuntimeError):
-    """The pack process failed to start or died (the message includes its stderr)."""
+    """The pack process failed to start or died. ``str()`` is one line (for a crash: the policy file, line
+    and error); ``detail`` keeps the pack's whole stderr (its traceback) for ``--debug``."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
+def crash_summary(stderr: str, pack_dir: Path) -> str:
+    """One line out of a Python traceback on the pack's stderr: the deepest frame inside the pack (the
+    policy file that failed, relative to the pack's parent) and the exception line."""
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    if not lines:
+        return "no output on stderr"
+    error = next((line.strip() for line in reversed(lines) if not line.startswith((" ", "\t"))), lines[-1].strip())
+    where = ""
+    root = str(pack_dir.resolve())
+    for line in lines:
+        match = re.match(r'\s*File "([^"]+)", line (\d+)', line)
+        if match and match.group(1).startswith(root):
+            where = f"{os.path.relpath(match.group(1), pack_dir.parent)}:{match.group(2)}: "
+    return f"{where}{error[:300]}"
 
 
 @dataclass
@@ -197,6 +221,8 @@ class PolicyPackProcess:
         self._channel: grpc.Channel | None = None
         self._stub: pb_grpc.AnalyzerStub | None = None
         self._info: PackInfo | None = None
+        self._lock = threading.Lock()  # start (a setup thread) and stop (the main thread) may race
+        self._stopped = False
 
     # --- process ---------------------------------------------------------------------------------
     def _child_env(self) -> dict[str, str]:
@@ -219,20 +245,27 @@ class PolicyPackProcess:
         return self._stderr.read().decode(errors="replace")
 
     def _fail(self, what: str) -> PackProcessError:
-        """Stop the process and describe the failure with the pack's stderr."""
+        """Stop the process and describe the failure in one line; the whole stderr goes to ``detail``."""
         stderr = self.stderr_text()
         code = self._proc.poll() if self._proc else None
         self.stop()
-        return PackProcessError(f"policy pack {self.pack_dir} {what} (exit code {code}). Its stderr:\n{stderr}")
+        return PackProcessError(f"policy pack {self.pack_dir} {what} (exit code {code}): "
+                                f"{crash_summary(stderr, self.pack_dir)} (run with --debug for its traceback)",
+                                detail=stderr)
 
     def start(self) -> PolicyPackProcess:
         if not (self.pack_dir / "PulumiPolicy.yaml").is_file():
             raise PackProcessError(f"{self.pack_dir} is not a policy pack (no PulumiPolicy.yaml)")
-        self._stderr = tempfile.TemporaryFile()
-        self._proc = subprocess.Popen(
-            [self.python, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(self.pack_dir)],
-            cwd=self.pack_dir, env=self._child_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=self._stderr)
+        with self._lock:
+            if self._stopped:
+                raise PackProcessError("the policy pack was stopped before it started")
+            self._stderr = tempfile.TemporaryFile()
+            # Its own process group: a terminal's Ctrl-C reaches the gate only, and stop() ends the pack
+            # with anything it started, whatever interrupted the gate.
+            self._proc = subprocess.Popen(
+                [self.python, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(self.pack_dir)],
+                cwd=self.pack_dir, env=self._child_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=self._stderr, start_new_session=True)
         deadline = time.monotonic() + self.startup_timeout
         line = self._read_port_line(deadline)
         try:
@@ -273,23 +306,21 @@ class PolicyPackProcess:
         return buffer.split(b"\n", 1)[0].decode(errors="replace")
 
     def stop(self) -> None:
-        if self._channel is not None:
-            self._channel.close()
-            self._channel = None
-        if self._proc is not None:
-            if self._proc.poll() is None:
-                self._proc.terminate()
-                try:
-                    self._proc.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    self._proc.kill()
-                    self._proc.wait(timeout=5)
-            if self._proc.stdout is not None:
-                self._proc.stdout.close()
-            self._proc = None
-        if self._stderr is not None:
-            self._stderr.close()
-            self._stderr = None
+        """End the pack's process group (SIGTERM, then SIGKILL after 5 s). Safe to call from any thread,
+        more than once, and before or while :meth:`start` runs (it then never starts)."""
+        with self._lock:
+            self._stopped = True
+            proc, self._proc = self._proc, None
+            channel, self._channel = self._channel, None
+            stderr, self._stderr = self._stderr, None
+        if channel is not None:
+            channel.close()
+        if proc is not None:
+            stop_process_group(proc)
+            if proc.stdout is not None:
+                proc.stdout.close()
+        if stderr is not None:
+            stderr.close()
 
     def __enter__(self) -> PolicyPackProcess:
         return self.start()
@@ -305,8 +336,10 @@ class PolicyPackProcess:
         except grpc.RpcError as e:
             if self._proc is not None and self._proc.poll() is not None:
                 raise self._fail(f"died during {method}") from e
-            raise PackProcessError(f"{method} failed: {e.code().name}: {e.details()}\nPack stderr:\n"
-                                   f"{self.stderr_text()}") from e
+            details = " ".join((e.details() or "").split())[:400]  # one line; the pack's stderr is the detail
+            cause = "a policy raised an exception; " if e.code() == grpc.StatusCode.UNKNOWN else ""
+            raise PackProcessError(f"{method} failed: {e.code().name}: {details} ({cause}run with --debug for "
+                                   f"the pack's stderr)", detail=self.stderr_text()) from e
 
     # --- Analyzer RPCs ---------------------------------------------------------------------------
     def info(self) -> PackInfo:
@@ -370,7 +403,10 @@ class PolicyPackProcess:
 
     def analyze(self, resource: AnalyzerResource) -> AnalyzeResult:
         """Resource policies on one resource; diagnostics carry the resource's URN."""
-        result = _result(self._call("Analyze", analyze_request(resource)))
+        try:
+            result = _result(self._call("Analyze", analyze_request(resource)))
+        except PackProcessError as err:  # name the resource the policy failed on
+            raise PackProcessError(f"{err} [resource {resource.urn}]", detail=err.detail) from err
         for d in result.diagnostics:
             d.urn = d.urn or resource.urn
         return result
@@ -384,6 +420,23 @@ class PolicyPackProcess:
         for r in resources:
             total.extend(self.analyze(r))
         return total.extend(self.analyze_stack(resources))
+
+
+def stop_process_group(proc: subprocess.Popen[bytes], grace: float = 5.0) -> None:
+    """SIGTERM to the process group a child leads (``start_new_session=True``), SIGKILL after ``grace``."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            pass  # the group is gone
+        except PermissionError:
+            proc.send_signal(sig)  # not a group leader we may signal: at least the child itself
+        try:
+            proc.wait(timeout=grace)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+    proc.wait(timeout=grace)
 
 
 def _level(value: Any, where: str) -> str:
@@ -449,6 +502,7 @@ def resolve_pack_config(info: PackInfo, pack_config: dict[str, Any],
 
 
 __all__ = [
+    "crash_summary", "stop_process_group",
     "AnalyzeResult", "AnalyzerResource", "Diagnostic", "PackConfigError", "PackInfo", "PackProcessError",
     "PolicyInfo", "PolicyPackProcess", "analyze_request", "analyze_stack_request", "configure_request",
     "resolve_pack_config",

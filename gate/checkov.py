@@ -25,11 +25,13 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from gate.analyzer import stop_process_group
 from gate.exemptions import MAX_EXPIRY_DAYS, Concrete, DateTextLoader, ExpiryDays, Text, expiry_problem
 from gate.findings import EXPIRED_EXEMPTION_POLICY, Finding, PolicyMeta
 from gate.program import UNKNOWN, CapturedResource, is_secret
 from gate.redact import REDACTED, Redactor
 from gate.terraform_types import attribute_name, is_exportable_candidate, is_map, terraform_type
+from stacks.safe_yaml import InputFileError, load_yaml
 
 TERRAFORM_VERSION = "1.9.8"  # the plan format checkov parses; no Terraform ran
 FORMAT_VERSION = "1.2"
@@ -207,13 +209,16 @@ class CheckovSkipsFile(BaseModel):
 def load_skips(path: Path, display: str, today: dt.date) -> list[CheckovSkip]:
     """Read and validate the skip list; a skip expiring more than ``max_expiry_days`` after ``today`` is
     invalid (exit 2). Expired skips are returned: :func:`merge_results` stops applying them."""
-    try:
-        document = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=DateTextLoader)  # noqa: S506 - safe
+    try:  # bounded, no duplicate keys, aliases only within a small expansion (stacks/safe_yaml.py)
+        document, _ = load_yaml(Path(path), display, aliases=True, loader=DateTextLoader)
         parsed = CheckovSkipsFile.model_validate(document if document is not None else {})
-    except OSError as exc:
-        raise CheckovError(f"Cannot read the checkov skip list {display}: {exc.strerror}.") from None
+    except InputFileError as exc:
+        raise CheckovError(f"Cannot use the checkov skip list {display}: {exc.problem}.") from None
     except yaml.YAMLError as exc:
-        raise CheckovError(f"The checkov skip list {display} is not valid YAML ({exc}).") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise CheckovError(f"The checkov skip list {display} is not valid YAML{where} "
+                           f"({getattr(exc, 'problem', None) or 'syntax error'}).") from None
     except ValidationError as err:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {'missing' if e['type'] == 'missing' else e['msg']}"
                              for e in err.errors(include_url=False))
@@ -240,19 +245,38 @@ def checkov_binary(repo_root: Path) -> Path:
     return repo_root / ".venv-checkov" / "bin" / "checkov"
 
 
-def start_checkov(binary: Path, plan_path: Path) -> tuple[subprocess.Popen, list[str], float]:
-    """Start checkov on the plan (it takes seconds, mostly start-up: the gate overlaps it with the pack)."""
+def check_checkov(binary: Path) -> None:
+    """CheckovError unless ``binary`` is an executable file (checked before the run, so a missing checkov is
+    reported in a second, not after the program and the pack)."""
+    if binary.exists() and (not binary.is_file() or not os.access(binary, os.X_OK)):
+        raise CheckovError(f"checkov at {binary} is not an executable file; recreate its virtualenv with "
+                           f"`make setup`, or run the gate with --no-checkov.")
     if not binary.is_file():
         raise CheckovError(
             f"checkov is not installed at {binary}. It lives in its own virtualenv (it pins boto3 exactly): "
             f"create it with `make setup` (or `python3 -m venv .venv-checkov && .venv-checkov/bin/pip install "
             f"-r gate/requirements-checkov.txt`), or run the gate with --no-checkov.")
+
+
+def start_checkov(binary: Path, plan_path: Path) -> tuple[subprocess.Popen, list[str], float]:
+    """Start checkov on the plan (it takes seconds, mostly start-up: the gate overlaps it with the pack)."""
+    check_checkov(binary)
     command = [str(binary), "-f", str(plan_path), "--framework", "terraform_plan", "-o", "json", "--compact",
                "--skip-download"]
     env = {**os.environ, "BC_SKIP_MAPPING": "TRUE", "LOG_LEVEL": "WARNING"}
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                            env=env, cwd=plan_path.parent)
+    try:  # its own process group: stop_checkov ends checkov and whatever it started
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                                env=env, cwd=plan_path.parent, start_new_session=True)
+    except OSError as exc:  # e.g. a broken interpreter line in the script
+        raise CheckovError(f"checkov at {binary} cannot be started ({exc.strerror or exc}); recreate its "
+                           f"virtualenv with `make setup`, or run the gate with --no-checkov.") from None
     return proc, command, time.monotonic()
+
+
+def stop_checkov(proc: subprocess.Popen[bytes]) -> None:
+    """End checkov's process group and collect it (an error or an interrupt elsewhere in the gate)."""
+    stop_process_group(proc, grace=2.0)
+    proc.communicate()
 
 
 def finish_checkov(proc: subprocess.Popen, command: list[str], started: float, expected: int,
@@ -260,9 +284,11 @@ def finish_checkov(proc: subprocess.Popen, command: list[str], started: float, e
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
+        stop_checkov(proc)
         raise CheckovError(f"checkov did not finish within {timeout:.0f} s.") from None
+    except BaseException:  # an interrupt while waiting: checkov must not outlive the gate
+        stop_checkov(proc)
+        raise
     seconds = time.monotonic() - started
     # checkov exits 1 when a check fails; anything else non-zero is a crash.
     if proc.returncode not in (0, 1):

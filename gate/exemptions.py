@@ -22,6 +22,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from gate.findings import EXPIRED_EXEMPTION_POLICY, Finding, Location
+from stacks.safe_yaml import HardenedLoader, InputFileError, load_yaml
 
 CHECKOV_PREFIX = "checkov:"
 MAX_EXPIRY_DAYS = 90  # the ceiling: a file may set a lower max_expiry_days, never a higher one
@@ -104,7 +105,7 @@ class ExemptionOutcome:
     unmatched: list[int] = field(default_factory=list)
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(HardenedLoader):
     """YAML without implicit timestamps: ``expires: 2027-13-01`` reaches the model as text and gets a
     field-level error, instead of PyYAML's bare ValueError."""
 
@@ -126,12 +127,10 @@ def _entry_lines(text: str) -> list[int]:
 
 def load_exemptions(path: Path, display: str, known_policies: set[str]) -> LoadedExemptions:
     """Read and validate the file; every problem at once, each with entry number and field."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ExemptionsError(f"Cannot read the exemptions file {display}: {exc.strerror}.") from None
-    try:
-        document = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    try:  # bounded, no duplicate keys, aliases only within a small expansion (stacks/safe_yaml.py)
+        document, text = load_yaml(Path(path), display, aliases=True, loader=_Loader)
+    except InputFileError as exc:
+        raise ExemptionsError(f"Cannot use the exemptions file {display}: {exc.problem}.") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

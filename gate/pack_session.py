@@ -52,6 +52,10 @@ class PackSession:
 
     def __exit__(self, *exc: Any) -> None:
         self._closed = True
+        if exc[0] is not None:
+            # An error or an interrupt: stop the pack first, so that requests still in flight (and a setup
+            # still waiting for the port) fail at once instead of being waited for.
+            self.pack.stop()
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._setup_pool.shutdown(wait=True)
         self.pack.stop()

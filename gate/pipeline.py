@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 import time
 from collections import Counter
@@ -44,6 +45,7 @@ from gate.findings import (
     sort_findings,
 )
 from gate.locations import Locator, display_path
+from gate.outdir import GATE_FILES, OutDirError, prepare_out
 from gate.pack_session import PackSession
 from gate.program import CapturedResource, ProgramRun, run_program
 from gate.redact import Redactor, plain_strings, secret_strings, stack_file_ciphertexts
@@ -51,11 +53,11 @@ from gate.stack_export import build_stack_export
 from gate.today import TodayError, check_today
 from stacks.loader import LoadedStack, StackConfigError, find_stack_file, load_stack_file
 from stacks.models import PROJECT
+from stacks.safe_yaml import InputFileError, load_json
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CANT_RUN = "can't run policy"  # the SDK's message when a policy read a value unknown at preview
-OUTPUT_FILES = ("report.md", "report.sarif", "junit.xml", "report.json", "plan.tf.json", "stack-export.json",
-                "checkov.json")
+OUTPUT_FILES = GATE_FILES  # the files the gate writes into --out (gate/outdir.py owns the list)
 
 
 class GateInputError(Exception):
@@ -138,6 +140,8 @@ def load_stack(options: GateOptions) -> LoadedStack:
         path = options.stack_file or find_stack_file(options.repo_root, options.stack)
         return load_stack_file(path)
     except StackConfigError as err:
+        if len(err.problems) == 1:  # one problem, one line
+            raise GateInputError(f"Invalid stack config in {err.source}: {err.problems[0]}") from None
         raise GateInputError(str(err)) from None
 
 
@@ -203,14 +207,16 @@ def pack_findings(result: AnalyzeResult, policies: dict[str, PolicyMeta],
 
 
 def _read_pack_config(path: Path, display: str) -> dict[str, Any]:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
+    try:  # bounded, duplicate keys and NaN refused (stacks/safe_yaml.py)
+        if not os.path.lexists(path):
+            raise FileNotFoundError(path)
+        return load_json(path, display)
     except FileNotFoundError:
         raise GateInputError(f"No policy pack config for this stack: {display} does not exist. Every stack has "
                              f"one (policies/config/<stack>.json, the file `pulumi preview --policy-pack-config` "
                              f"takes); pass another with --pack-config.") from None
-    except OSError as exc:
-        raise GateInputError(f"Cannot read the policy pack config {display}: {exc.strerror}.") from None
+    except InputFileError as exc:
+        raise GateInputError(f"Cannot use the policy pack config {display}: {exc.problem}.") from None
     except json.JSONDecodeError as exc:
         raise GateInputError(f"The policy pack config {display} is not valid JSON (line {exc.lineno}, column "
                              f"{exc.colno}: {exc.msg}).") from None
@@ -316,8 +322,7 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
         timings["checkov_wait"] = time.perf_counter() - t
     finally:
         if checkov_proc is not None:  # an error above: do not leave checkov running
-            checkov_proc[0].kill()
-            checkov_proc[0].communicate()
+            ck.stop_checkov(checkov_proc[0])
 
     t = time.perf_counter()
     outcome = apply_exemptions(findings, exemptions, stack=loaded.name, today=options.today,
@@ -397,9 +402,9 @@ def _policies(info: PackInfo, resolved: dict[str, tuple[str, dict]]) -> dict[str
 
 
 def _clear_outputs(out: Path) -> None:
-    """Remove the previous run's reports first: a failed run must not leave a stale verdict behind."""
-    for name in OUTPUT_FILES:
-        try:
-            (out / name).unlink()
-        except FileNotFoundError:
-            pass
+    """Remove the previous run's reports first: a failed run must not leave a stale verdict behind. Only the
+    gate's own files, only in a folder that is the gate's (gate/outdir.py)."""
+    try:
+        prepare_out(out)
+    except OutDirError as err:
+        raise GateInputError(str(err)) from None

@@ -22,7 +22,9 @@ from xml.sax.saxutils import escape as xml_escape
 
 import yaml
 
+from gate.outdir import atomic_write
 from gate.program import SECRET_SIG, is_secret
+from stacks.safe_yaml import InputFileError, load_yaml
 
 REDACTED = "[secret]"
 # The stack loader's and the mocks' placeholders: secrets by construction, whatever carries them.
@@ -63,8 +65,8 @@ def plain_strings(value: Any) -> Iterable[str]:
 def stack_file_ciphertexts(path: Path) -> list[str]:
     """The ``secure:`` strings of a stack file: not secret values, but never worth echoing either."""
     try:
-        document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
+        document, _ = load_yaml(Path(path), Path(path).name)
+    except (InputFileError, yaml.YAMLError):
         return []
     found: list[str] = []
 
@@ -130,5 +132,5 @@ class Redactor:
         return value
 
     def write(self, path: Path, text: str) -> None:
-        """The only way the gate writes a report file."""
-        path.write_text(self.text(text), encoding="utf-8")
+        """The only way the gate writes a report file (atomically: never half a report)."""
+        atomic_write(path, self.text(text))

@@ -1,15 +1,18 @@
 """``python -m ops <subcommand>``: argument parsing, and every error turned into one clear line.
 
 Exit codes: 0 all good; 1 a check or step failed (stops a promotion); 2 the tool could not do its
-job (bad outputs file, no credentials, AWS error or throttling after retries, bad arguments).
+job (bad outputs file, no credentials, AWS error or throttling after retries, bad arguments or
+environment). Every exit 2 is one line on stderr, never a traceback (docs/operations.md).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from botocore.exceptions import (
     BotoCoreError,
@@ -51,10 +54,25 @@ def cmd_restore_drill(args: argparse.Namespace, outputs: Outputs) -> int:
     return EXIT_OK
 
 
+MAX_RETENTION_DAYS = 3650  # ten years: anything longer is a typo (and overflows date arithmetic)
+EARLIEST_NOW = datetime(2000, 1, 1, tzinfo=UTC)  # before any RDS snapshot existed
+CLOCK_SKEW = timedelta(minutes=5)
+
+
 def cmd_cleanup(args: argparse.Namespace, outputs: Outputs) -> int:
     if args.retention_days < BACKUP_RETENTION_DAYS:
         raise OpsError(f"--retention-days {args.retention_days} is below the checklist's {BACKUP_RETENTION_DAYS}")
-    now = args.now or datetime.now(UTC)
+    if args.retention_days > MAX_RETENTION_DAYS:
+        raise OpsError(f"--retention-days {args.retention_days} is out of range; expected {BACKUP_RETENTION_DAYS} "
+                       f"to {MAX_RETENTION_DAYS} days")
+    real_now = datetime.now(UTC)
+    now = args.now or real_now
+    # A future --now would age every snapshot past the retention: refused (a few minutes of skew allowed).
+    if now > real_now + CLOCK_SKEW:
+        raise OpsError(f"--now {now.isoformat()} is in the future; expected a time no later than now "
+                       f"({real_now:%Y-%m-%dT%H:%M:%SZ})")
+    if now < EARLIEST_NOW:
+        raise OpsError(f"--now {now.isoformat()} is out of range; expected a time after {EARLIEST_NOW:%Y-%m-%d}")
     cleanup_snapshots(Aws(outputs.region()), outputs.database(), args.retention_days, now, args.dry_run)
     return EXIT_OK
 
@@ -63,12 +81,32 @@ def timestamp(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 timestamp: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 timestamp: {text[:40]!r}") from None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def bounded(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``."""
+
+    def parse(text: str) -> int:
+        if not text.strip().lstrip("-").isdigit() or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(f"{text[:20]!r} is not a whole number from {low} to {high}")
+        return int(text)
+
+    return parse
+
+
+class UsageError(Exception):
+    """A malformed command line: reported as one line, not argparse's usage + error."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse's NoReturn hook
+        raise UsageError(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m ops",
         description="ChatPDD operations: pre-deploy snapshot, live verification, restore drill, snapshot cleanup.",
         epilog="exit codes: 0 ok, 1 a check or step failed, 2 bad input, credentials or AWS error")
@@ -82,22 +120,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("snapshot", cmd_snapshot, "manual pre-deploy snapshot of the primary, encrypted and tagged")
     p.add_argument("--deployment-id", required=True, help="e.g. the CI run id; names and tags the snapshot")
-    p.add_argument("--wait-seconds", type=int, default=1800, help="how long to wait for it (default 1800)")
+    p.add_argument("--wait-seconds", type=bounded(1, 86400), default=1800,
+                   help="how long to wait for it (default 1800)")
 
     p = command("verify", cmd_verify, "check the live account against the outputs and the checklist")
     p.add_argument("--ca-bundle", metavar="PEM", help="CA bundle for the health URLs (default: system)")
-    p.add_argument("--timeout-ms", type=int, default=HEALTH_RESPONSE_MS,
+    p.add_argument("--timeout-ms", type=bounded(1, 60_000), default=HEALTH_RESPONSE_MS,
                    help=f"health response budget, at most the checklist's {HEALTH_RESPONSE_MS}")
 
     p = command("restore-drill", cmd_restore_drill, "restore a snapshot into a temporary instance, check, delete")
     p.add_argument("--snapshot-id", help="snapshot to restore (default: the newest of the primary)")
-    p.add_argument("--wait-seconds", type=int, default=3600, help="how long to wait for each step (default 3600)")
+    p.add_argument("--wait-seconds", type=bounded(1, 86400), default=3600,
+                   help="how long to wait for each step (default 3600)")
 
-    p = command("cleanup-snapshots", cmd_cleanup, "delete this tool's manual snapshots older than the retention")
+    p = command("cleanup-snapshots", cmd_cleanup,
+                "delete this tool's manual snapshots older than the retention; never the newest pre-deploy "
+                "snapshot (the rollback point) nor one tagged Retain=true or LegalHold")
     p.add_argument("--retention-days", type=int, default=BACKUP_RETENTION_DAYS,
-                   help=f"at least the checklist's {BACKUP_RETENTION_DAYS} (default)")
+                   help=f"at least the checklist's {BACKUP_RETENTION_DAYS} (default), at most {MAX_RETENTION_DAYS}")
     p.add_argument("--dry-run", action="store_true", help="list what would be deleted, delete nothing")
-    p.add_argument("--now", type=timestamp, help="ISO 8601 'now' for the age computation (reproducible runs, tests)")
+    p.add_argument("--now", type=timestamp,
+                   help="ISO 8601 'now' for the age computation (reproducible runs); never in the future")
     return parser
 
 
@@ -112,8 +155,19 @@ def describe_client_error(exc: ClientError) -> str:
     return f"AWS {exc.operation_name} failed: {code}: {message}"
 
 
+def no_region_message() -> str:
+    # botocore reads AWS_DEFAULT_REGION; AWS_REGION is what other SDKs (and the GitHub action) set.
+    hint = ("; AWS_REGION is set, but botocore (which ops uses) does not read it"
+            if os.environ.get("AWS_REGION") and not os.environ.get("AWS_DEFAULT_REGION") else "")
+    return f"no AWS region: set 'region' in the outputs file or AWS_DEFAULT_REGION{hint}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:
+        print(f"ops: error: {exc} (see `python -m ops --help`)", file=sys.stderr)
+        return EXIT_ERROR
     prefix = f"ops {args.command}"
     try:
         return int(args.handler(args, Outputs.load(args.outputs)))
@@ -126,13 +180,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = ("no AWS credentials found (environment, shared config, web identity or instance role); "
                    "in CI configure them with aws-actions/configure-aws-credentials (OIDC)")
     except NoRegionError:
-        message = "no AWS region: set 'region' in the outputs file or AWS_REGION"
+        message = no_region_message()
     except EndpointConnectionError as exc:
         message = f"cannot reach the AWS endpoint {exc.kwargs.get('endpoint_url')}"
     except ClientError as exc:
         message = describe_client_error(exc)
     except BotoCoreError as exc:
         message = f"AWS client error: {exc}"
+    except (OSError, ValueError, OverflowError) as exc:  # the tool's environment, not a failed check
+        message = f"{type(exc).__name__}: {exc}"
     print(f"{prefix}: error: {message}", file=sys.stderr)
     return EXIT_ERROR
 

@@ -16,6 +16,8 @@ import botocore.session
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from ops.errors import OpsError
+
 DEFAULT_RETRY_MODE = "adaptive"  # client-side rate limiting on top of standard exponential backoff
 DEFAULT_MAX_ATTEMPTS = 8
 
@@ -27,11 +29,22 @@ THROTTLING_CODES = frozenset({
 })
 
 
+RETRY_MODES = ("legacy", "standard", "adaptive")
+MAX_ATTEMPTS_RANGE = (1, 50)
+
+
 def retry_settings() -> dict[str, Any]:
-    return {
-        "mode": os.environ.get("AWS_RETRY_MODE") or DEFAULT_RETRY_MODE,
-        "total_max_attempts": int(os.environ.get("AWS_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS),  # incl. the first
-    }
+    """Retry mode and attempts (including the first) from AWS_RETRY_MODE / AWS_MAX_ATTEMPTS, checked here:
+    botocore would otherwise fail on a bad value with a bare ValueError deep inside client creation."""
+    mode = os.environ.get("AWS_RETRY_MODE") or DEFAULT_RETRY_MODE
+    if mode not in RETRY_MODES:
+        raise OpsError(f"AWS_RETRY_MODE={mode!r} is not a retry mode; expected one of {', '.join(RETRY_MODES)}")
+    raw = os.environ.get("AWS_MAX_ATTEMPTS") or str(DEFAULT_MAX_ATTEMPTS)
+    low, high = MAX_ATTEMPTS_RANGE
+    if not raw.strip().isdigit() or not low <= int(raw) <= high:
+        raise OpsError(f"AWS_MAX_ATTEMPTS={raw[:20]!r} is not a whole number from {low} to {high} (attempts per "
+                       f"request, the first included)")
+    return {"mode": mode, "total_max_attempts": int(raw)}
 
 
 @functools.cache

@@ -14,8 +14,10 @@ from typing import Any
 
 from ops.errors import OpsError
 from stacks.checklist import ALARM_CHECKS
+from stacks.safe_yaml import InputFileError, loads_json, read_text
 
 SEVERITIES = ("critical", "warning", "info")
+MAX_OUTPUTS_BYTES = 8 * 1024 * 1024  # a stack's outputs are kilobytes
 
 
 @dataclass(frozen=True)
@@ -61,16 +63,18 @@ class Outputs:
     @classmethod
     def load(cls, path: str | Path) -> Outputs:
         path = Path(path)
+        expected = "expected the JSON written by `pulumi stack output --json`"
         try:
-            text = path.read_text(encoding="utf-8")
+            path.stat()
         except OSError as exc:
-            raise OpsError(f"{path}: cannot read the outputs file ({exc.strerror or exc}); "
-                           "expected the JSON written by `pulumi stack output --json`") from None
-        try:
-            data = json.loads(text)
+            raise OpsError(f"{path}: cannot read the outputs file ({exc.strerror or exc}); {expected}") from None
+        try:  # bounded size and depth, not binary, no duplicate keys (stacks/safe_yaml.py)
+            data = loads_json(read_text(path, str(path), MAX_OUTPUTS_BYTES), str(path))
+        except InputFileError as exc:
+            raise OpsError(f"{exc}; {expected}") from None
         except json.JSONDecodeError as exc:
             raise OpsError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
-                           "expected the JSON written by `pulumi stack output --json`") from None
+                           f"{expected}") from None
         if not isinstance(data, dict):
             raise OpsError(f"{path}: top level is {type(data).__name__}; expected a JSON object of outputs")
         return cls(path, data)

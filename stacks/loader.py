@@ -18,6 +18,7 @@ import yaml
 from pydantic import SecretStr, ValidationError
 
 from stacks.models import PROJECT, StackConfig
+from stacks.safe_yaml import InputFileError, load_yaml
 from stacks.schema import SCHEMA_PATH, load_committed_schema
 
 NAMESPACE = f"{PROJECT}:"
@@ -50,9 +51,55 @@ class LoadedStack:
     key_lines: dict[str, int] = field(default_factory=dict, repr=False)
 
 
+REDACTED = "[secret]"
+PLACEHOLDER_PREFIX = "offline-secret-"
+
+
+def _carries_secret(value: Any) -> bool:
+    """A ``secure:`` entry, its placeholder, or a SecretStr anywhere inside ``value``."""
+    if isinstance(value, SecretStr):
+        return True
+    if isinstance(value, dict):
+        return "secure" in value or any(_carries_secret(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_carries_secret(v) for v in value)
+    return isinstance(value, str) and value.startswith(PLACEHOLDER_PREFIX)
+
+
+def _related(path: str, other: str) -> bool:
+    """``path`` is ``other``, inside it, or contains it."""
+    return any(a == b or a.startswith(b + ".") or a.startswith(b + "[") for a, b in ((path, other), (other, path)))
+
+
+def conceals(path: str, value: Any, hidden: set[str]) -> bool:
+    """Whether an error message must not show the value at ``path``: a secret-typed path (or one around or
+    inside it), a path that held a ``secure:`` entry, anything under a ``secure`` key, or a value that
+    carries a secret -- whatever the value's type (a list or a number given for a secret is still one)."""
+    parts = path.replace("[", ".").split(".")
+    return "secure" in parts or _carries_secret(value) or any(_related(path, p) for p in hidden)
+
+
+def _leaves(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [leaf for v in value.values() for leaf in _leaves(v)]
+    if isinstance(value, (list, tuple)):
+        return [leaf for v in value for leaf in _leaves(v)]
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    return [str(value)] if value is not None and not isinstance(value, bool) else []
+
+
+def _without(message: str, value: Any) -> str:
+    """``message`` with every textual leaf of ``value`` (4+ characters) replaced by the redaction marker."""
+    for leaf in sorted(_leaves(value), key=len, reverse=True):
+        if len(leaf) >= 4:
+            message = message.replace(leaf, REDACTED)
+    return message
+
+
 def _shorten(value: Any) -> str:
-    if isinstance(value, SecretStr) or (isinstance(value, dict) and "secure" in value):
-        return "[secret]"
+    if _carries_secret(value):
+        return REDACTED
     text = json.dumps(value, default=str) if not isinstance(value, str) else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -65,8 +112,10 @@ def _key_path(loc: tuple[Any, ...]) -> str:
     return NAMESPACE + head + "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in rest)
 
 
-def _problems_from_pydantic(err: ValidationError, secret_paths: set[str]) -> list[str]:
+def _problems_from_pydantic(err: ValidationError, secret_paths: set[str],
+                            secure_paths: frozenset[str] = frozenset()) -> list[str]:
     problems = []
+    hidden = secret_paths | secure_paths
     for e in err.errors(include_url=False):
         path = _key_path(e["loc"])
         if e["type"] == "missing":
@@ -75,8 +124,11 @@ def _problems_from_pydantic(err: ValidationError, secret_paths: set[str]) -> lis
         elif e["type"] == "extra_forbidden":
             problems.append(f"{path}: unknown key (not part of the stack config model; check the spelling)")
         else:
-            shown = "[secret]" if path in secret_paths else _shorten(e.get("input"))
-            problems.append(f"{path} = {shown}: {e['msg']}")
+            value = e.get("input")
+            if conceals(path, value, hidden):  # a validator's message may quote the value too
+                problems.append(f"{path} = {REDACTED}: {_without(e['msg'], value)}")
+            else:
+                problems.append(f"{path} = {_shorten(value)}: {e['msg']}")
     return problems
 
 
@@ -97,12 +149,14 @@ def secret_paths() -> set[str]:
     return paths
 
 
-def validate_namespace(values: dict[str, Any], source: str) -> StackConfig:
-    """Validate the ``chatpdd-infra:*`` keys (namespace stripped, structured values parsed)."""
+def validate_namespace(values: dict[str, Any], source: str,
+                       secure_paths: frozenset[str] = frozenset()) -> StackConfig:
+    """Validate the ``chatpdd-infra:*`` keys (namespace stripped, structured values parsed).
+    ``secure_paths``: key paths whose value came from a ``secure:`` entry (never shown in a message)."""
     try:
         return StackConfig.model_validate(values)
     except ValidationError as err:
-        raise StackConfigError(source, _problems_from_pydantic(err, secret_paths())) from None
+        raise StackConfigError(source, _problems_from_pydantic(err, secret_paths(), secure_paths)) from None
 
 
 def _placeholder(key_path: str) -> str:
@@ -121,8 +175,26 @@ def _replace_secure(value: Any, path: str, found: list[str]) -> Any:
     return value
 
 
-def _schema_problems(document: Any) -> list[tuple[str, str]]:
-    """(key path, message) for every place the file breaks the committed JSON Schema."""
+def _expectation(err: jsonschema.ValidationError) -> str:
+    """What the schema expected, in words that never quote the instance."""
+    kind, expected = err.validator, err.validator_value
+    if isinstance(err.instance, dict) and "secure" in err.instance:
+        return ("a `secure:` value where the model expects plaintext: this key is not a secret; write the "
+                "value itself (secret keys are listed in docs/config-reference.md)")
+    if kind == "type":
+        return f"expected {' or '.join(expected) if isinstance(expected, list) else expected}"
+    if kind == "enum":
+        return "expected one of " + ", ".join(json.dumps(v) for v in expected)
+    if kind in ("minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+                "minItems", "maxItems", "pattern", "format", "const"):
+        return f"expected {kind} {json.dumps(expected)}"
+    return f"does not match the schema ({kind})"
+
+
+def _schema_problems(document: Any, hidden: set[str] | None = None) -> list[tuple[str, str]]:
+    """(key path, message) for every place the file breaks the committed JSON Schema. The value is never
+    quoted where :func:`conceals` says so (jsonschema's own messages quote it)."""
+    hidden = secret_paths() if hidden is None else hidden
     validator = jsonschema.Draft202012Validator(load_committed_schema())
     problems: list[tuple[str, str]] = []
     for err in validator.iter_errors(document):
@@ -142,6 +214,8 @@ def _schema_problems(document: Any) -> list[tuple[str, str]]:
         elif err.schema.get("required") == ["secure"] or (err.validator == "type" and "secure" in err.schema.get("properties", {})):
             problems.append((where, f"{where}: must be a secret (`pulumi config set --secret --path "
                                     f"'{where.removeprefix(NAMESPACE)}' <value>`), not plaintext"))
+        elif conceals(where, err.instance, hidden):
+            problems.append((where, f"{where} = {REDACTED}: {_expectation(err)}"))
         else:
             problems.append((where, f"{where or '(top level)'}: {err.message}"))
     return problems
@@ -158,12 +232,10 @@ def load_stack_file(path: Path) -> LoadedStack:
     """Read ``Pulumi.<stack>.yaml``, check it against the committed JSON Schema and the model."""
     path = Path(path)
     source = path.name
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise StackConfigError(source, [f"cannot read the file: {exc.strerror}"]) from None
-    try:
-        document = yaml.safe_load(text)
+    try:  # bounded, no aliases, no duplicate keys (stacks/safe_yaml.py)
+        document, text = load_yaml(path, source, aliases=False)
+    except InputFileError as exc:
+        raise StackConfigError(source, [exc.problem]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -171,7 +243,6 @@ def load_stack_file(path: Path) -> LoadedStack:
     if not isinstance(document, dict) or not isinstance(document.get("config"), dict):
         raise StackConfigError(source, ["expected a mapping with a 'config:' section"])
 
-    schema_problems = _schema_problems(document)
     raw = document["config"]
     found_secrets: list[str] = []
     namespace: dict[str, Any] = {}
@@ -185,9 +256,11 @@ def load_stack_file(path: Path) -> LoadedStack:
         pulumi_config[key] = replaced if isinstance(replaced, str) else json.dumps(replaced)
         if key.startswith(NAMESPACE):
             namespace[key[len(NAMESPACE):]] = replaced
+    secure_paths = frozenset(found_secrets)
+    schema_problems = _schema_problems(document, secret_paths() | secure_paths)
     model_problems: list[str] = []
     try:
-        config = validate_namespace(namespace, source)
+        config = validate_namespace(namespace, source, secure_paths)
     except StackConfigError as err:
         model_problems = err.problems
     problems = _merge(model_problems, schema_problems)

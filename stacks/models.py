@@ -44,7 +44,11 @@ Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,40}[a-z0-9]$
 BucketName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
 Hostname = Annotated[str, StringConstraints(max_length=253, pattern=r"^([a-z0-9-]{1,63}\.)+[a-z]{2,63}$")]
 Origin = Annotated[str, StringConstraints(pattern=r"^https://([a-z0-9-]{1,63}\.)+[a-z]{2,63}(:[0-9]{1,5})?$")]
-Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")]
+# ASCII only: SNS and SMTP take these addresses, and a look-alike Unicode letter or an emoji is a typo at
+# best and a spoofed recipient at worst.
+Email = Annotated[str, StringConstraints(max_length=254,
+                                         pattern=r"^[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+\.)+[A-Za-z]{2,63}$")]
+AvailabilityZone = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-[0-9][a-z]$")]
 
 
 class Model(BaseModel):
@@ -74,7 +78,7 @@ class AwsSettings(Model):
 
 class NetworkSettings(Model):
     vpc_cidr: Cidr = "10.40.0.0/16"
-    availability_zones: list[str] = Field(min_length=2, max_length=6)
+    availability_zones: list[AvailabilityZone] = Field(min_length=2, max_length=6)
     app_ingress_cidrs: list[Cidr] = Field(
         min_length=1,
         description=(
@@ -330,7 +334,8 @@ class MonitoringSettings(Model):
 class StackConfig(Model):
     """The whole ``chatpdd-infra:*`` namespace of one stack file."""
 
-    owner: Annotated[str, StringConstraints(min_length=2, max_length=64)]
+    # An AWS tag value on every resource: the characters AWS accepts in tags, ASCII only.
+    owner: Annotated[str, StringConstraints(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9 _.:/=+@-]+$")]
     data_classification: Literal["confidential", "internal", "public"] = "confidential"
     aws: AwsSettings
     network: NetworkSettings

@@ -42,12 +42,14 @@ def load() -> StackConfig:
     stack = pulumi.get_stack()
     source = f"Pulumi.{stack}.yaml"
     values = {k[len(NAMESPACE):]: _parse(v) for k, v in _all_config().items() if k.startswith(NAMESPACE)}
+    secret_top_keys = _secret_keys()
     try:
-        config = validate_namespace(values, source)
+        # Here secrets arrive decrypted, and the CLI marks only whole top-level keys secret: no value under
+        # such a key is ever quoted in an error (the key path and the expectation still are).
+        config = validate_namespace(values, source, frozenset(k for k in secret_top_keys if k.startswith(NAMESPACE)))
     except StackConfigError as err:
         raise pulumi.RunError(str(err)) from None
     # A secret field set without --secret would sit in the stack file in plaintext: refuse it.
-    secret_top_keys = _secret_keys()
     plaintext = sorted(
         path for path in secret_paths()
         if path.split(".", 1)[0] not in secret_top_keys and _has_value(values, path)

@@ -265,3 +265,60 @@ def test_bucket_names_must_differ_and_leave_room_for_the_replica_suffix(repo_roo
         "backups_bucket_name: chatpdd-production-backups-111122223333", f"backups_bucket_name: {long_name}")
     (problem,) = _error(_write(tmp_path, too_long)).problems
     assert "must leave room for the '-dr' suffix of its disaster-recovery replica" in problem
+
+
+def test_under_the_real_cli_no_value_of_a_secret_key_is_quoted(repo_root, monkeypatch):
+    """Under ``pulumi up`` secrets arrive decrypted and only whole top-level keys are marked secret: a
+    decrypted value in the wrong place (``app.domain: {secure: ...}``) must not be quoted in the error."""
+    import json as _json
+
+    import pulumi
+    from pulumi.runtime import config as runtime_config
+    from pulumi.runtime import settings
+
+    from stacks import runtime
+
+    decrypted = "CANARY-decrypted-secret-value"
+    config = dict(load_stack_file(repo_root / "Pulumi.production.yaml").pulumi_config)
+    app = _json.loads(config["chatpdd-infra:app"])
+    app["domain"] = decrypted
+    config["chatpdd-infra:app"] = _json.dumps(app)
+    monkeypatch.delenv("PULUMI_CONFIG", raising=False)
+    monkeypatch.delenv("PULUMI_CONFIG_SECRET_KEYS", raising=False)
+    settings.reset_options(project="chatpdd-infra", stack="production")
+    runtime_config.set_all_config(config, ["chatpdd-infra:app", "chatpdd-infra:cache"])
+    try:
+        with pytest.raises(pulumi.RunError) as info:
+            runtime.load()
+    finally:
+        runtime_config.set_all_config({}, [])
+    assert "chatpdd-infra:app.domain = [secret]: String should match pattern" in str(info.value)
+    assert decrypted not in str(info.value)
+
+
+def test_a_validator_message_never_quotes_a_decrypted_value(repo_root, monkeypatch):
+    """ipaddress's own message quotes the value ('x' does not appear to be an IPv4 or IPv6 network)."""
+    import json as _json
+
+    import pulumi
+    from pulumi.runtime import config as runtime_config
+    from pulumi.runtime import settings
+
+    from stacks import runtime
+
+    decrypted = "CANARY-decrypted-cidr"
+    config = dict(load_stack_file(repo_root / "Pulumi.production.yaml").pulumi_config)
+    network = _json.loads(config["chatpdd-infra:network"])
+    network["app_ingress_cidrs"] = [decrypted]
+    config["chatpdd-infra:network"] = _json.dumps(network)
+    monkeypatch.delenv("PULUMI_CONFIG", raising=False)
+    monkeypatch.delenv("PULUMI_CONFIG_SECRET_KEYS", raising=False)
+    settings.reset_options(project="chatpdd-infra", stack="production")
+    runtime_config.set_all_config(config, ["chatpdd-infra:network", "chatpdd-infra:app", "chatpdd-infra:cache"])
+    try:
+        with pytest.raises(pulumi.RunError) as info:
+            runtime.load()
+    finally:
+        runtime_config.set_all_config({}, [])
+    assert "chatpdd-infra:network.app_ingress_cidrs[0] = [secret]: " in str(info.value)
+    assert decrypted not in str(info.value)

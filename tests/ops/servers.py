@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import os
 import socket
 import ssl
 import subprocess
@@ -30,14 +31,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+CLOCK_FILES: dict[str, Path] = {}  # moto URL -> the file its RDS clock offset is read from (moto_clock.py)
+
+
 @contextmanager
 def moto_server(log: Path) -> Iterator[str]:
-    """``python -m moto.server`` on a free loopback port; yields its URL once it answers."""
+    """moto's server (with an adjustable RDS clock: moto_clock.py) on a free loopback port; yields its URL
+    once it answers."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    CLOCK_FILES[url] = log.with_name("moto-clock-offset")
+    env = {**os.environ, "MOTO_CLOCK_FILE": str(CLOCK_FILES[url])}
     with log.open("wb") as log_file:
-        process = subprocess.Popen([sys.executable, "-m", "moto.server", "-p", str(port), "-H", "127.0.0.1"],
-                                   stdout=log_file, stderr=subprocess.STDOUT)
+        process = subprocess.Popen([sys.executable, str(Path(__file__).with_name("moto_clock.py")), "-p", str(port),
+                                    "-H", "127.0.0.1"], stdout=log_file, stderr=subprocess.STDOUT, env=env)
         try:
             deadline = time.monotonic() + 30
             while True:
@@ -56,6 +63,17 @@ def moto_server(log: Path) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextmanager
+def moto_clock(url: str, offset: dt.timedelta) -> Iterator[None]:
+    """moto's RDS clock turned by ``offset`` (negative: the past) inside the block."""
+    clock = CLOCK_FILES[url]
+    clock.write_text(str(offset.total_seconds()))
+    try:
+        yield
+    finally:
+        clock.unlink(missing_ok=True)
 
 
 def reset_moto(url: str) -> None:

@@ -116,3 +116,63 @@ def test_retries_default_to_adaptive_mode(monkeypatch):
     monkeypatch.delenv("AWS_RETRY_MODE", raising=False)
     monkeypatch.delenv("AWS_MAX_ATTEMPTS", raising=False)
     assert retry_settings() == {"mode": "adaptive", "total_max_attempts": DEFAULT_MAX_ATTEMPTS}
+
+
+# --- issue 9: every failure is one line and exit 2, never a traceback and never exit 1 -----------------
+
+def assert_one_line(result: subprocess.CompletedProcess[str], start: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(start), result.stderr
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "is a binary file (NUL byte at offset 8; expected text)"),
+    (b'{"region": "us-east-1\xff"}', "is not UTF-8 text (invalid byte at offset 21)"),
+    (b"[" * 100_000 + b"]" * 100_000, "nested deeper than 32 levels; refused"),
+    (b'{"database": {"primary_identifier": "a", "primary_identifier": "b"}}',
+     'duplicate key "primary_identifier" (line 1 and line 1)'),
+])
+def test_hostile_outputs_files_are_one_line(tmp_path, content, message):
+    path = tmp_path / "outputs.json"
+    path.write_bytes(content)
+    result = run_module(["snapshot", "--outputs", str(path), "--deployment-id", "1"], clean_env(**FAKE_AWS_ENV))
+    assert_one_line(result, f"ops snapshot: error: {path}: {message}")
+
+
+def test_an_outputs_file_that_is_a_folder_is_one_line(tmp_path):
+    result = run_module(["verify", "--outputs", str(tmp_path)], clean_env(**FAKE_AWS_ENV))
+    assert_one_line(result, f"ops verify: error: {tmp_path}: is a folder (expected a file)")
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("lots", "AWS_MAX_ATTEMPTS='lots' is not a whole number from 1 to 50"),
+    ("0", "AWS_MAX_ATTEMPTS='0' is not a whole number from 1 to 50"),
+    ("100000", "AWS_MAX_ATTEMPTS='100000' is not a whole number from 1 to 50"),
+])
+def test_bad_aws_max_attempts_is_one_line(tmp_path, value, message):
+    env = clean_env(**FAKE_AWS_ENV, AWS_ENDPOINT_URL="http://127.0.0.1:9", AWS_MAX_ATTEMPTS=value)
+    result = run_module(["snapshot", "--outputs", str(sample_outputs_file(tmp_path)), "--deployment-id", "1"], env)
+    assert_one_line(result, f"ops snapshot: error: {message}")
+
+
+def test_missing_region_names_what_botocore_reads(tmp_path):
+    env = clean_env(**{k: v for k, v in FAKE_AWS_ENV.items() if k != "AWS_DEFAULT_REGION"},
+                    AWS_ENDPOINT_URL="http://127.0.0.1:9")
+    assert env["AWS_REGION"] == "us-east-1" and "AWS_DEFAULT_REGION" not in env
+    path = sample_outputs_file(tmp_path, "region", KeyError)
+    result = run_module(["snapshot", "--outputs", str(path), "--deployment-id", "1"], env)
+    assert_one_line(result, "ops snapshot: error: no AWS region: set 'region' in the outputs file or "
+                            "AWS_DEFAULT_REGION; AWS_REGION is set, but botocore (which ops uses) does not read it")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["cleanup-snapshots", "--now", "next tuesday"], "argument --now: not an ISO 8601 timestamp: 'next tuesday'"),
+    (["cleanup-snapshots", "--retention-days", "thirty"], "argument --retention-days: invalid int value: 'thirty'"),
+    (["snapshot", "--deployment-id", "1", "--wait-seconds", "-5"],
+     "argument --wait-seconds: '-5' is not a whole number from 1 to 86400"),
+])
+def test_malformed_arguments_are_one_line(tmp_path, args, message):
+    result = run_module([*args, "--outputs", str(sample_outputs_file(tmp_path))], clean_env(**FAKE_AWS_ENV))
+    assert_one_line(result, f"ops: error: {message} (see `python -m ops --help`)")
