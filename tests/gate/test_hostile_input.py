@@ -112,6 +112,11 @@ def repo_copy(tmp_path: Path, with_project_file: bool = True) -> Path:
     names = ["__main__.py", "Pulumi.production.yaml", "Pulumi.staging.yaml"]
     for name in names + (["Pulumi.yaml"] if with_project_file else []):
         shutil.copy(REPO / name, dst / name)
+    # The gate checks --today against the newest commit (gate/today.py): the copy is a checkout of its own.
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "copy"]):
+        subprocess.run(["git", *args], cwd=dst, env=env, check=True, capture_output=True)
     return dst
 
 
