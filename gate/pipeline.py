@@ -28,7 +28,7 @@ from typing import Any
 
 from gate import checkov as ck
 from gate.analyzer import AnalyzeResult, PackConfigError, PackInfo, PackProcessError, PolicyPackProcess
-from gate.exemptions import ExemptionOutcome, ExemptionsError, LoadedExemptions, apply_exemptions, load_exemptions
+from gate.exemptions import ExemptionsError, apply_exemptions, load_exemptions
 from gate.findings import (
     EXPIRED_EXEMPTION_POLICY,
     Finding,
@@ -40,6 +40,8 @@ from gate.locations import Locator, display_path
 from gate.pack_session import PackSession
 from gate.program import CapturedResource, ProgramRun, run_program
 from gate.redact import Redactor, plain_strings, secret_strings, stack_file_ciphertexts
+from gate.reports import write_reports
+from gate.result import CheckovSummary, GateResult
 from gate.stack_export import build_stack_export
 from stacks.loader import LoadedStack, StackConfigError, find_stack_file, load_stack_file
 
@@ -68,56 +70,6 @@ class GateOptions:
     checkov: bool = True
     today: dt.date = field(default_factory=dt.date.today)
     write: bool = True
-
-
-@dataclass
-class CheckovSummary:
-    ran: bool
-    reason: str = ""  # why it did not run
-    resource_count: int = 0
-    passed: int = 0
-    failed: int = 0
-    skipped: int = 0
-    seconds: float = 0.0
-    command: list[str] = field(default_factory=list)
-    checks: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class GateResult:
-    stack: str
-    stack_file: str
-    pack_config_file: str
-    exemptions_file: str
-    pack: PackInfo
-    policies: dict[str, PolicyMeta]  # every rule a finding can name: pack, checkov, gate
-    resources: list[CapturedResource]
-    findings: list[Finding]
-    warnings: list[str]
-    not_applicable: dict[str, int]  # policy -> resources it declared itself not applicable to
-    exemptions: LoadedExemptions
-    exemption_outcome: ExemptionOutcome
-    checkov: CheckovSummary
-    exported_count: int
-    timings: dict[str, float]
-    today: dt.date
-    redactor: Redactor = field(repr=False)
-    files: list[Path] = field(default_factory=list)
-
-    @property
-    def blocking(self) -> list[Finding]:
-        return [f for f in self.findings if f.blocking]
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.blocking else 0
-
-    @property
-    def resource_types(self) -> Counter[str]:
-        return Counter(r.type for r in self.resources)
-
-    def count(self, status: str, enforcement: str | None = None) -> int:
-        return sum(1 for f in self.findings if f.status == status and (enforcement is None or f.enforcement == enforcement))
 
 
 # --- steps -----------------------------------------------------------------------------------------
@@ -322,8 +274,6 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
         exported_count=len(export.resources), timings=timings, today=options.today, redactor=redactor)
     timings["findings"] = time.perf_counter() - t
     if options.write:
-        from gate.reports import write_reports  # reports import pipeline types; import here keeps the graph acyclic
-
         t = time.perf_counter()
         gate_result.files = write_reports(gate_result, out)
         timings["reports"] = time.perf_counter() - t

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from gate.findings import Finding
 
 if TYPE_CHECKING:
-    from gate.pipeline import GateResult
+    from gate.result import GateResult
 
 
 def plural(n: int, word: str) -> str:

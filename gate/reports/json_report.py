@@ -6,7 +6,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from gate.pipeline import GateResult
+    from gate.result import GateResult
 
 SCHEMA = "chatpdd-gate-report/1"
 

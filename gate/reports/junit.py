@@ -16,7 +16,7 @@ from gate.findings import EXPIRED_EXEMPTION_POLICY, Finding
 from gate.reports.common import waiver, where
 
 if TYPE_CHECKING:
-    from gate.pipeline import GateResult
+    from gate.result import GateResult
 
 
 def _describe(f: Finding) -> str:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from gate.reports.common import plural, sections, verdict, waiver, where
 
 if TYPE_CHECKING:
-    from gate.pipeline import GateResult
+    from gate.result import GateResult
 
 
 def cell(text: str) -> str:

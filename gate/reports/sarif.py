@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from gate.findings import SECURITY_SEVERITY, Finding, PolicyMeta
 
 if TYPE_CHECKING:
-    from gate.pipeline import GateResult
+    from gate.result import GateResult
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "chatpddFinding/v1"

@@ -10,7 +10,7 @@ from gate.findings import SEVERITIES
 from gate.reports.common import plural, sections, verdict, waiver, where
 
 if TYPE_CHECKING:
-    from gate.pipeline import GateResult
+    from gate.result import GateResult
 
 
 _BRIEF_LIMIT = 20
