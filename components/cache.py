@@ -57,6 +57,28 @@ class Cache(pulumi.ComponentResource):
                              f"got {s.deployment_cidr}")
         throughput = provisioned_throughput_ops(s)
 
+        subscription = self._subscription(name, ctx, s, throughput)
+        secret_password = self._password(name, s)
+        database = self._database(name, ctx, s, throughput, subscription, secret_password, args.backup_path)
+
+        self.subscription_id = subscription.id
+        self.database_id = database.db_id.apply(lambda db_id: str(db_id))
+        self.endpoint = database.public_endpoint
+        self.private_endpoint = database.private_endpoint
+        self.url = pulumi.Output.secret(pulumi.Output.all(secret_password, database.public_endpoint).apply(
+            lambda parts: f"rediss://default:{parts[0]}@{parts[1]}"))
+
+        self.register_outputs({
+            "subscription_id": self.subscription_id,
+            "database_id": self.database_id,
+            "endpoint": self.endpoint,
+            "private_endpoint": self.private_endpoint,
+            "url": self.url,
+        })
+
+    def _subscription(self, name: str, ctx: StackContext, s: CacheSettings,
+                      throughput: int) -> rediscloud.Subscription:
+        """The multi-AZ Redis Cloud subscription, sized by its creation plan."""
         subscription = rediscloud.Subscription(
             f"{name}-subscription",
             name=ctx.name("redis"),
@@ -84,7 +106,10 @@ class Cache(pulumi.ComponentResource):
             },
             opts=stateful(self),
         )
+        return subscription
 
+    def _password(self, name: str, s: CacheSettings) -> pulumi.Output[str]:
+        """The generated database password, a Pulumi secret; it rotates with ``cache.password_rotation``."""
         # Alphanumeric only: the password goes verbatim into the REDIS_URL userinfo. Bump
         # `password_rotation` in config to rotate (checklist "authentication secrets rotated").
         password = random.RandomPassword(
@@ -98,7 +123,12 @@ class Cache(pulumi.ComponentResource):
             opts=child(self, additional_secret_outputs=["result"]),
         )
         secret_password = pulumi.Output.secret(password.result)
+        return secret_password
 
+    def _database(self, name: str, ctx: StackContext, s: CacheSettings, throughput: int,
+                  subscription: rediscloud.Subscription, secret_password: pulumi.Output[str],
+                  backup_path: str) -> rediscloud.SubscriptionDatabase:
+        """The replicated, TLS-only database with persistence, alerts and remote backups."""
         database = rediscloud.SubscriptionDatabase(
             f"{name}-database",
             subscription_id=subscription.id,
@@ -132,22 +162,8 @@ class Cache(pulumi.ComponentResource):
             remote_backup={
                 "interval": s.backup_interval,
                 "storage_type": "aws-s3",
-                "storage_path": args.backup_path,
+                "storage_path": backup_path,
             },
             opts=stateful(self),
         )
-
-        self.subscription_id = subscription.id
-        self.database_id = database.db_id.apply(lambda db_id: str(db_id))
-        self.endpoint = database.public_endpoint
-        self.private_endpoint = database.private_endpoint
-        self.url = pulumi.Output.secret(pulumi.Output.all(secret_password, database.public_endpoint).apply(
-            lambda parts: f"rediss://default:{parts[0]}@{parts[1]}"))
-
-        self.register_outputs({
-            "subscription_id": self.subscription_id,
-            "database_id": self.database_id,
-            "endpoint": self.endpoint,
-            "private_endpoint": self.private_endpoint,
-            "url": self.url,
-        })
+        return database

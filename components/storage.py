@@ -119,7 +119,35 @@ class Storage(pulumi.ComponentResource):
         self.redis_backup_path = f"s3://{self.backups_bucket}/{REDIS_BACKUP_PREFIX}"
         self.backup_vault_name = ctx.name("backup-vault")
 
-        # -- the key ---------------------------------------------------------------------------------
+        key = self._key(name, ctx, backups_arn)
+        self.kms_key_arn = key.arn
+        # One key by design (brief); exposed separately so the app's IAM policy names its own dependency.
+        self.uploads_kms_key_arn = key.arn
+        backups, backups_versioning = self._backups_bucket(name, ctx, s, key, backups_arn)
+        uploads = self._uploads_bucket(name, ctx, s, key, args.cors_origins)
+
+        # -- server access logs, and the disaster-recovery replica of the backups ----------------------
+        self._access_logs(name, ctx, s, sources={"backups": backups, "uploads": uploads})
+        self.dr_kms_key_arn = self._disaster_recovery(name, ctx, s, key, args.dr_provider, backups_versioning)
+        self.backup_plan_id = self._aws_backup(name, ctx, s, key, args.database_arns)
+
+        self.register_outputs({
+            "kms_key_arn": self.kms_key_arn,
+            "uploads_kms_key_arn": self.uploads_kms_key_arn,
+            "dr_kms_key_arn": self.dr_kms_key_arn,
+            "backups_bucket": self.backups_bucket,
+            "uploads_bucket": self.uploads_bucket,
+            "access_logs_bucket": self.access_logs_bucket,
+            "dr_bucket": self.dr_bucket,
+            "dr_region": self.dr_region,
+            "uploads_bucket_arn": self.uploads_bucket_arn,
+            "backup_vault_name": self.backup_vault_name,
+            "backup_plan_id": self.backup_plan_id,
+            "redis_backup_path": self.redis_backup_path,
+        })
+
+    def _key(self, name: str, ctx: StackContext, backups_arn: str) -> aws.kms.Key:
+        """The storage key: backups and uploads buckets and the backup vault."""
         # The account root administers the key and delegates use through IAM (the backup role's managed
         # policy, the app's OIDC role). Redis Cloud remote backups land in the SSE-KMS backups bucket (Redis
         # Cloud docs, "Back up to AWS S3": the key policy must allow its principal): narrowed to data-key
@@ -142,11 +170,11 @@ class Storage(pulumi.ComponentResource):
             description=f"{ctx.prefix} storage: backups and uploads buckets, AWS Backup vault",
             role="storage", statements=(redis_key_statement,),
         )
-        self.kms_key_arn = key.arn
-        # One key by design (brief); exposed separately so the app's IAM policy names its own dependency.
-        self.uploads_kms_key_arn = key.arn
+        return key
 
-        # -- backups bucket ----------------------------------------------------------------------------
+    def _backups_bucket(self, name: str, ctx: StackContext, s: StorageSettings, key: aws.kms.Key,
+                        backups_arn: str) -> tuple[aws.s3.Bucket, aws.s3.BucketVersioning]:
+        """The object-locked backups bucket (Redis Cloud writes under ``redis/``) and its retention."""
         redis_statement = {
             "Sid": "RedisCloudBackupsAccess", "Effect": "Allow",
             "Principal": {"AWS": REDIS_CLOUD_BACKUP_PRINCIPAL},
@@ -156,9 +184,12 @@ class Storage(pulumi.ComponentResource):
         backups, backups_versioning, _ = self._private_bucket(
             f"{name}-backups", ctx, self.backups_bucket, "backups", key, [redis_statement], object_lock=True)
         self._backup_retention(f"{name}-backups", self.backups_bucket, s, [backups, backups_versioning])
-        retention = s.backup_retention_days
+        return backups, backups_versioning
 
-        # -- uploads bucket ----------------------------------------------------------------------------
+    def _uploads_bucket(self, name: str, ctx: StackContext, s: StorageSettings, key: aws.kms.Key,
+                        cors_origins: list[str]) -> aws.s3.Bucket:
+        """The uploads bucket (checklist "File Sharing"): noncurrent versions expire, CORS for the app only."""
+        retention = s.backup_retention_days
         uploads, uploads_versioning, _ = self._private_bucket(
             f"{name}-uploads", ctx, self.uploads_bucket, "uploads", key, [], object_lock=False)
         # Current uploads live as long as the app keeps them; an overwritten or deleted file stays
@@ -172,7 +203,7 @@ class Storage(pulumi.ComponentResource):
             bucket=self.uploads_bucket,
             cors_rules=[{
                 "id": "app-origins",
-                "allowed_origins": list(args.cors_origins),
+                "allowed_origins": list(cors_origins),
                 "allowed_methods": CORS_METHODS,
                 "allowed_headers": CORS_HEADERS,
                 "expose_headers": ["ETag"],
@@ -180,12 +211,12 @@ class Storage(pulumi.ComponentResource):
             }],
             opts=child(self, depends_on=[uploads]),
         )
+        return uploads
 
-        # -- server access logs, and the disaster-recovery replica of the backups ----------------------
-        self._access_logs(name, ctx, s, sources={"backups": backups, "uploads": uploads})
-        self.dr_kms_key_arn = self._disaster_recovery(name, ctx, s, key, args.dr_provider, backups_versioning)
-
-        # -- AWS Backup for the database ---------------------------------------------------------------
+    def _aws_backup(self, name: str, ctx: StackContext, s: StorageSettings, key: aws.kms.Key,
+                    database_arns: list[pulumi.Input[str]]) -> pulumi.Output[str]:
+        """A daily AWS Backup plan that copies the database into the encrypted vault; returns the plan id."""
+        retention = s.backup_retention_days
         vault = aws.backup.Vault(
             f"{name}-backup-vault",
             name=self.backup_vault_name,
@@ -229,25 +260,10 @@ class Storage(pulumi.ComponentResource):
             name=ctx.name("backup-selection"),
             plan_id=plan.id,
             iam_role_arn=role.arn,
-            resources=list(args.database_arns),
+            resources=list(database_arns),
             opts=child(self, depends_on=attachments),
         )
-        self.backup_plan_id = plan.id
-
-        self.register_outputs({
-            "kms_key_arn": self.kms_key_arn,
-            "uploads_kms_key_arn": self.uploads_kms_key_arn,
-            "dr_kms_key_arn": self.dr_kms_key_arn,
-            "backups_bucket": self.backups_bucket,
-            "uploads_bucket": self.uploads_bucket,
-            "access_logs_bucket": self.access_logs_bucket,
-            "dr_bucket": self.dr_bucket,
-            "dr_region": self.dr_region,
-            "uploads_bucket_arn": self.uploads_bucket_arn,
-            "backup_vault_name": self.backup_vault_name,
-            "backup_plan_id": self.backup_plan_id,
-            "redis_backup_path": self.redis_backup_path,
-        })
+        return plan.id
 
     def _service_role(self, name: str, ctx: StackContext, role_name: str, service: str, tag_role: str,
                       description: str) -> aws.iam.Role:
