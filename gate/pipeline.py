@@ -203,21 +203,7 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
     # checkov: export now, scan while the pack finishes.
     t = time.perf_counter()
     export = ck.export_plan(resources, redactor)
-    checkov_proc = None
-    skips: list[ck.CheckovSkip] = []
-    if options.write:  # neither export depends on findings: written while the pack still works
-        out.mkdir(parents=True, exist_ok=True)
-        redactor.write(out / "plan.tf.json", json.dumps(export.plan, indent=2, sort_keys=True))
-        redactor.write(out / "stack-export.json", json.dumps(build_stack_export(run, redactor), indent=2))
-    if options.checkov:
-        skips_path = options.checkov_skips or root / "gate" / "checkov-skips.yaml"
-        try:
-            skips = ck.load_skips(skips_path, display_path(skips_path, root))
-            if not options.write:
-                raise ck.CheckovError("checkov needs the plan written to --out")
-            checkov_proc = ck.start_checkov(ck.checkov_binary(root), (out / "plan.tf.json").resolve())
-        except ck.CheckovError as err:
-            raise GateInputError(str(err)) from None
+    checkov_proc, skips = _export_and_start_checkov(options, run, export, redactor, out)
     timings["export"] = time.perf_counter() - t
 
     try:
@@ -256,13 +242,7 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
     t = time.perf_counter()
     outcome = apply_exemptions(findings, exemptions, stack=loaded.name, today=options.today,
                                checkov_ran=checkov.ran)
-    findings = outcome.findings
-    locator = Locator(root, loaded, resources)
-    for f in findings:
-        if f.location is None:
-            f.location = locator.locate(f)
-        f.message = redactor.text(f.message)
-    assign_fingerprints(findings)
+    findings = _locate_and_redact(outcome.findings, Locator(root, loaded, resources), redactor)
     warnings = list(outcome.warnings)
     warnings += [f"The program warned: {redactor.text(msg.strip())}" for severity, msg in run.log if severity == "warning"]
     warnings += [f"{urn} ({kind}) is an AWS resource with no Terraform type in gate/terraform_types.py: checkov "
@@ -279,6 +259,39 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
         timings["reports"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     return gate_result
+
+
+def _locate_and_redact(findings: list[Finding], locator: Locator, redactor: Redactor) -> list[Finding]:
+    """Step 5's end: every finding gets a location, a redacted message and a fingerprint (in place)."""
+    for f in findings:
+        if f.location is None:
+            f.location = locator.locate(f)
+        f.message = redactor.text(f.message)
+    assign_fingerprints(findings)
+    return findings
+
+
+def _export_and_start_checkov(options: GateOptions, run: ProgramRun, export: ck.PlanExport, redactor: Redactor,
+                              out: Path) -> tuple[Any, list[ck.CheckovSkip]]:
+    """Write the two exports (neither depends on findings) and start checkov on the plan, if asked to:
+    the running checkov (or None) and its skip list."""
+    root = options.repo_root
+    checkov_proc = None
+    skips: list[ck.CheckovSkip] = []
+    if options.write:  # neither export depends on findings: written while the pack still works
+        out.mkdir(parents=True, exist_ok=True)
+        redactor.write(out / "plan.tf.json", json.dumps(export.plan, indent=2, sort_keys=True))
+        redactor.write(out / "stack-export.json", json.dumps(build_stack_export(run, redactor), indent=2))
+    if options.checkov:
+        skips_path = options.checkov_skips or root / "gate" / "checkov-skips.yaml"
+        try:
+            skips = ck.load_skips(skips_path, display_path(skips_path, root))
+            if not options.write:
+                raise ck.CheckovError("checkov needs the plan written to --out")
+            checkov_proc = ck.start_checkov(ck.checkov_binary(root), (out / "plan.tf.json").resolve())
+        except ck.CheckovError as err:
+            raise GateInputError(str(err)) from None
+    return checkov_proc, skips
 
 
 def _checkov_stage(options: GateOptions, running: Any, export: Any, skips: list[ck.CheckovSkip],
