@@ -10,7 +10,8 @@ Shared by ``tests/policies/test_protocol.py`` and the offline gate (``python -m 
         blocking = result.mandatory                 # diagnostics with enforcement_level "mandatory"
 
 The pack runs as its own process, started as the CLI starts it (``python -u -m pulumi.policy
-127.0.0.1:0 <pack dir>`` with the pack directory as working directory) and WITHOUT the repository
+127.0.0.1:0 <pack dir>`` with the pack directory as working directory; by default through the gate's
+launcher, gate/pack_memo.py, which runs exactly that after installing a conversion memo) and WITHOUT the repository
 root on PYTHONPATH, so a pack that imports program packages fails here as it would under the CLI.
 ``configure`` does what the CLI does with ``--policy-pack-config`` (schema defaults, "all",
 per-policy levels, JSON-Schema validation) and is stricter: unknown policies and properties are
@@ -37,6 +38,9 @@ from pulumi.runtime.proto import analyzer_pb2_grpc as pb_grpc
 
 ENFORCEMENT_LEVELS = ("advisory", "mandatory", "remediate", "disabled")
 _MAX_MESSAGE = 400 * 1024 * 1024
+# The offline gate starts the pack through this script (a file path: the pack process must not have the
+# repository root on its import path).
+PACK_LAUNCHER = Path(__file__).resolve().parent / "pack_memo.py"
 
 
 class PackConfigError(Exception):
@@ -186,9 +190,10 @@ class PolicyPackProcess:
     """The pack as a running Analyzer. Use as a context manager; it stops the process on exit."""
 
     def __init__(self, pack_dir: Path, python: str = sys.executable, *, startup_timeout: float = 60.0,
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, memo: bool = True) -> None:
         self.pack_dir = Path(pack_dir).resolve()
         self.python = python
+        self.memo = memo
         self.startup_timeout = startup_timeout
         self.env = env
         self.port: int | None = None
@@ -211,6 +216,13 @@ class PolicyPackProcess:
         env["PYTHONUNBUFFERED"] = "1"
         return env
 
+    def command(self) -> list[str]:
+        """How the pack starts, before its two arguments. ``memo``: through the gate's launcher
+        (gate/pack_memo.py, which says why); otherwise exactly as the CLI starts it."""
+        if self.memo:
+            return [self.python, "-u", str(PACK_LAUNCHER)]
+        return [self.python, "-u", "-m", "pulumi.policy"]
+
     def stderr_text(self) -> str:
         if self._stderr is None:
             return ""
@@ -230,7 +242,7 @@ class PolicyPackProcess:
             raise PackProcessError(f"{self.pack_dir} is not a policy pack (no PulumiPolicy.yaml)")
         self._stderr = tempfile.TemporaryFile()
         self._proc = subprocess.Popen(
-            [self.python, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(self.pack_dir)],
+            [*self.command(), "127.0.0.1:0", str(self.pack_dir)],
             cwd=self.pack_dir, env=self._child_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=self._stderr)
         deadline = time.monotonic() + self.startup_timeout
