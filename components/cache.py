@@ -31,6 +31,7 @@ DEPLOYMENT_CIDR_PREFIX = 24
 
 @dataclass(frozen=True)
 class CacheArgs:
+    """What the Cache component needs: the stack, its cache settings and where remote backups go."""
     context: StackContext
     settings: CacheSettings
     backup_path: str
@@ -43,6 +44,7 @@ def provisioned_throughput_ops(settings: CacheSettings) -> int:
 
 
 class Cache(pulumi.ComponentResource):
+    """Redis Cloud: a multi-AZ subscription and one replicated, TLS-only database with alerts and backups."""
     subscription_id: pulumi.Output[str]
     database_id: pulumi.Output[str]
     endpoint: pulumi.Output[str]  # host:port (public endpoint, TLS)

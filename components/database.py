@@ -49,10 +49,12 @@ PASSWORD_SPECIALS = "-_.~"
 
 
 def engine_major(engine_version: str) -> str:
+    """The major version of a PostgreSQL engine version (``16.4`` -> ``16``)."""
     return engine_version.split(".")[0]
 
 
 def parameter_group_family(engine_version: str) -> str:
+    """The parameter group family of an engine version (``postgres16``)."""
     return f"postgres{engine_major(engine_version)}"
 
 
@@ -97,6 +99,7 @@ def parameters(s: DatabaseSettings) -> list[dict[str, str]]:
 
 @dataclass(frozen=True)
 class DatabaseArgs:
+    """What the Database component needs: the stack, its database settings and the network to live in."""
     context: StackContext
     settings: DatabaseSettings
     vpc_id: pulumi.Input[str]
@@ -106,6 +109,7 @@ class DatabaseArgs:
 
 
 class Database(pulumi.ComponentResource):
+    """RDS PostgreSQL: an encrypted Multi-AZ primary, read replicas and the RDS Proxy the app connects through."""
     primary_identifier: str  # set explicitly from the stack name: known at preview
     primary_arn: pulumi.Output[str]
     replica_identifiers: list[str]

@@ -20,6 +20,7 @@ from stacks.models import StackConfig
 
 @dataclass(frozen=True)
 class Providers:
+    """The explicit providers every component uses (default providers are disabled)."""
     aws: aws.Provider
     # Route 53 health-check metrics exist only in us-east-1: alarms on them need a provider there.
     aws_us_east_1: aws.Provider
@@ -32,10 +33,12 @@ class Providers:
 
     @property
     def all(self) -> list[pulumi.ProviderResource]:
+        """Every provider, for resources that must depend on all of them."""
         return [self.aws, self.vercel, self.rediscloud, self.random]
 
 
 def create_providers(config: StackConfig) -> Providers:
+    """Build the explicit providers from the typed config (allowed account ids, regions, tokens)."""
     main = aws.Provider("aws", region=config.aws.region, allowed_account_ids=config.aws.allowed_account_ids)
     us_east_1 = main if config.aws.region == "us-east-1" else aws.Provider(
         "aws-us-east-1", region="us-east-1", allowed_account_ids=config.aws.allowed_account_ids

@@ -63,6 +63,8 @@ CORS_HEADERS = ["Content-Type", "Content-MD5", "Content-Disposition", "x-amz-*"]
 
 @dataclass(frozen=True)
 class StorageArgs:
+    """What the Storage component needs: the stack, its storage settings, the app's origins, the databases to back
+    up."""
     context: StackContext
     settings: StorageSettings
     cors_origins: list[str]
@@ -88,6 +90,7 @@ def tls_only_statements(arn: str) -> list[dict[str, Any]]:
 
 
 class Storage(pulumi.ComponentResource):
+    """The storage key, the backups/uploads/access-logs buckets, the DR replica and AWS Backup."""
     kms_key_arn: pulumi.Output[str]
     uploads_kms_key_arn: pulumi.Output[str]  # the app's OIDC role needs kms:Decrypt/GenerateDataKey on it
     dr_kms_key_arn: pulumi.Output[str]

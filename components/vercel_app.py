@@ -46,6 +46,7 @@ APP_METRICS_SERVICE = "chatpdd"
 
 @dataclass(frozen=True)
 class VercelAppArgs:
+    """What the VercelApp component needs: the stack, its app settings and the values its env vars carry."""
     context: StackContext
     settings: AppSettings
     database_url: pulumi.Input[str]
@@ -131,6 +132,7 @@ def security_headers(settings: AppSettings, uploads_origin: str) -> dict[str, st
 
 
 class VercelApp(pulumi.ComponentResource):
+    """The Vercel project: env vars, security headers, firewall, and its OIDC role for the uploads bucket."""
     project_id: pulumi.Output[str]
     base_url: str
     health_urls: list[str]

@@ -27,6 +27,7 @@ def _date(text: str) -> dt.date:
 
 
 def parser() -> argparse.ArgumentParser:
+    """The command line of ``python -m gate``."""
     p = argparse.ArgumentParser(prog="python -m gate", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
     pre = sub.add_parser("preview", help="config -> program under mocks -> policy pack (+ checkov) -> reports")
@@ -52,6 +53,7 @@ def _scrub(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the gate; the exit code is 0 clean, 1 blocking findings, 2 bad input."""
     args = parser().parse_args(argv)
     warnings.filterwarnings("ignore", category=DeprecationWarning)  # pulumi_aws's aliases, not ours
     from gate.pipeline import GateInputError, GateOptions, run_gate

@@ -53,6 +53,7 @@ PROGRAM_RUN_CODE = ("from stacks.loader import load_stack_file; from gate.progra
                     "run_program(load_stack_file('Pulumi.production.yaml'))")
 SIZES = (100, 1000)
 def median_subprocess(command: list[str], runs: int, cwd: Path = REPO_ROOT, ok: tuple[int, ...] = (0,)) -> float:
+    """The median wall-clock seconds of ``runs`` runs of ``command`` (exit codes outside ``ok`` stop the benchmark)."""
     times = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -101,12 +102,14 @@ def program_floor_code(resources: list[CapturedResource]) -> str:
 
 
 def time_gate(resources: list[CapturedResource], out: Path) -> float:
+    """Seconds of one in-process gate run on ``resources`` (no checkov)."""
     start = time.perf_counter()
     run_gate(GateOptions(stack="production", out=out, checkov=False), resources=resources)
     return time.perf_counter() - start
 
 
 def time_checkov(resources: list[CapturedResource], redactor, workdir: Path) -> float:
+    """Seconds of checkov's CLI on the exported plan of ``resources``, start-up included."""
     export = ck.export_plan(resources, redactor)
     plan = workdir / "plan.tf.json"
     plan.write_text(json.dumps(export.plan))
@@ -134,6 +137,7 @@ def time_pack(resources: list[CapturedResource], pack_config: dict[str, Any], me
 
 
 def machine() -> dict[str, str]:
+    """The CPU, cores, memory, Python, platform and load average of this machine."""
     info = {"cores": str(os.cpu_count()), "python": platform.python_version(), "platform": platform.platform()}
     try:
         cpuinfo = Path("/proc/cpuinfo").read_text()

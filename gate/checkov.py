@@ -44,6 +44,7 @@ class CheckovError(Exception):
 
 @dataclass(frozen=True)
 class ExportedResource:
+    """One resource of the exported plan: its Terraform address and type, and the Pulumi resource it came from."""
     address: str
     tf_type: str
     name: str
@@ -52,12 +53,14 @@ class ExportedResource:
 
 @dataclass
 class PlanExport:
+    """The Terraform plan JSON checkov scans, what is in it, and the AWS types that had no Terraform type."""
     plan: dict[str, Any]
     resources: list[ExportedResource]
     unmapped: list[tuple[str, str]] = field(default_factory=list)  # (urn, pulumi type): AWS types not in the table
 
     @property
     def by_address(self) -> dict[str, ExportedResource]:
+        """The exported resources by Terraform address."""
         return {r.address: r for r in self.resources}
 
 
@@ -180,6 +183,7 @@ def export_plan(resources: list[CapturedResource], redactor: Redactor) -> PlanEx
 # --- skips -----------------------------------------------------------------------------------------
 
 class CheckovSkip(BaseModel):
+    """One entry of gate/checkov-skips.yaml: a check that cannot apply, where, and why."""
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     check: Annotated[str, StringConstraints(pattern=r"^CKV2?_[A-Z0-9]+_[0-9]+$")]
@@ -187,16 +191,19 @@ class CheckovSkip(BaseModel):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10)]
 
     def covers(self, check_id: str, address: str) -> bool:
+        """Whether this skip applies to ``check_id`` on the resource at ``address``."""
         return check_id == self.check and (self.resource is None or fnmatch.fnmatchcase(address, self.resource))
 
 
 class CheckovSkipsFile(BaseModel):
+    """The whole gate/checkov-skips.yaml."""
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     skips: list[CheckovSkip]
 
 
 def load_skips(path: Path, display: str) -> list[CheckovSkip]:
+    """Read and validate the skip list; CheckovError with file and key on bad input."""
     try:
         document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
         return list(CheckovSkipsFile.model_validate(document if document is not None else {}).skips)
@@ -214,12 +221,14 @@ def load_skips(path: Path, display: str) -> list[CheckovSkip]:
 
 @dataclass
 class CheckovRun:
+    """checkov's JSON report, how long it took and the command that produced it."""
     report: dict[str, Any]
     seconds: float
     command: list[str]
 
 
 def checkov_binary(repo_root: Path) -> Path:
+    """Where ``make setup`` installs checkov (its own virtualenv)."""
     return repo_root / ".venv-checkov" / "bin" / "checkov"
 
 
@@ -240,6 +249,7 @@ def start_checkov(binary: Path, plan_path: Path) -> tuple[subprocess.Popen, list
 
 def finish_checkov(proc: subprocess.Popen, command: list[str], started: float, expected: int,
                    timeout: float = 600) -> CheckovRun:
+    """Wait for checkov, parse its report and check it scanned every exported resource."""
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -271,6 +281,7 @@ def finish_checkov(proc: subprocess.Popen, command: list[str], started: float, e
 
 @dataclass
 class CheckovMerge:
+    """checkov's failures as findings, its checks as rules, and the counts the reports show."""
     findings: list[Finding]
     rules: dict[str, PolicyMeta]
     passed: int

@@ -25,6 +25,7 @@ ANALYZE_CONCURRENCY = 8
 
 
 def to_analyzer(r: CapturedResource) -> AnalyzerResource:
+    """A captured resource as the Analyzer client sends it."""
     return AnalyzerResource(urn=r.urn, type=r.type, name=r.name, properties=r.properties, parent=r.parent,
                             dependencies=list(r.dependencies), property_dependencies=dict(r.property_dependencies),
                             protect=r.protect, retain_on_delete=r.retain_on_delete,

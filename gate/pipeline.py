@@ -58,6 +58,7 @@ class GateInputError(Exception):
 
 @dataclass
 class GateOptions:
+    """What one gate run reads and writes; every path defaults to the repository's own file."""
     stack: str
     out: Path = REPO_ROOT / "gate-out"
     repo_root: Path = REPO_ROOT
@@ -75,6 +76,7 @@ class GateOptions:
 # --- steps -----------------------------------------------------------------------------------------
 
 def load_stack(options: GateOptions) -> LoadedStack:
+    """Step 1: load and validate the stack file; bad config becomes a GateInputError."""
     try:
         path = options.stack_file or find_stack_file(options.repo_root, options.stack)
         return load_stack_file(path)

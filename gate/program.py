@@ -40,6 +40,7 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi.runtime.rpc.UNKNOWN
 
 @dataclass
 class CapturedResource:
+    """One resource as the engine would see it at registration."""
     urn: str
     type: str
     name: str
@@ -68,15 +69,18 @@ class CapturedResource:
 
 @dataclass
 class ProgramRun:
+    """Every resource a program run registered, its outputs and its log."""
     stack: str
     resources: list[CapturedResource]
     outputs: dict[str, Any]  # wire form
     log: list[tuple[str, str]]  # (severity, message) from pulumi.log.*
 
     def by_type(self, type_: str) -> list[CapturedResource]:
+        """The resources of one type, in registration order."""
         return [r for r in self.resources if r.type == type_]
 
     def one(self, type_: str, name: str | None = None) -> CapturedResource:
+        """The one resource of ``type_`` (and ``name``); AssertionError unless there is exactly one."""
         found = [r for r in self.by_type(type_) if name is None or r.name == name]
         if len(found) != 1:
             raise LookupError(f"expected one {type_}{' named ' + name if name else ''}, found {len(found)}: "
@@ -84,14 +88,17 @@ class ProgramRun:
         return found[0]
 
     def by_urn(self) -> dict[str, CapturedResource]:
+        """The resources by URN."""
         return {r.urn: r for r in self.resources}
 
 
 def is_secret(value: Any) -> bool:
+    """Whether ``value`` is a secret-wrapped wire value."""
     return isinstance(value, dict) and value.get(SECRET_SIG) == SECRET_VALUE_SIG
 
 
 def unwrap(value: Any) -> Any:
+    """``value`` with every secret wrapper removed (for assertions; never print the result)."""
     if is_secret(value):
         return unwrap(value.get("value"))
     if isinstance(value, dict):
@@ -112,6 +119,7 @@ class CapturingMonitor(pulumi_mocks.MockMonitor):
         self.on_register = on_register
 
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
+        """Register as the mock monitor does, and record the request's type, inputs and options."""
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             return response

@@ -20,6 +20,7 @@ from gate.redact import Redactor
 
 @dataclass
 class CheckovSummary:
+    """Whether checkov ran, on how many resources, its counts and per-check outcome."""
     ran: bool
     reason: str = ""  # why it did not run
     resource_count: int = 0
@@ -33,6 +34,7 @@ class CheckovSummary:
 
 @dataclass
 class GateResult:
+    """Everything one gate run found, as the reports render it."""
     stack: str
     stack_file: str
     pack_config_file: str
@@ -54,15 +56,19 @@ class GateResult:
 
     @property
     def blocking(self) -> list[Finding]:
+        """The findings that fail the gate."""
         return [f for f in self.findings if f.blocking]
 
     @property
     def exit_code(self) -> int:
+        """1 if any finding blocks, else 0 (bad input never gets this far: it exits 2)."""
         return 1 if self.blocking else 0
 
     @property
     def resource_types(self) -> Counter[str]:
+        """How many resources of each type the program registered."""
         return Counter(r.type for r in self.resources)
 
     def count(self, status: str, enforcement: str | None = None) -> int:
+        """How many findings have ``status`` (and ``enforcement``, if given)."""
         return sum(1 for f in self.findings if f.status == status and (enforcement is None or f.enforcement == enforcement))

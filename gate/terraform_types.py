@@ -108,6 +108,7 @@ _IDENTIFIER = re.compile(r"^[a-z][A-Za-z0-9]*$")
 
 
 def terraform_type(pulumi_type: str) -> str | None:
+    """The Terraform type of a Pulumi AWS type, or None if the table has none."""
     return PULUMI_TO_TERRAFORM.get(pulumi_type)
 
 
@@ -117,6 +118,7 @@ def is_exportable_candidate(pulumi_type: str) -> bool:
 
 
 def snake(name: str) -> str:
+    """``camelCase`` -> ``snake_case``."""
     return _CAMEL.sub("_", name).lower()
 
 

@@ -28,6 +28,7 @@ THROTTLING_CODES = frozenset({
 
 
 def retry_settings() -> dict[str, Any]:
+    """The retry settings of every client: mode and attempts from the environment, else the defaults."""
     return {
         "mode": os.environ.get("AWS_RETRY_MODE") or DEFAULT_RETRY_MODE,
         "total_max_attempts": int(os.environ.get("AWS_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS),  # incl. the first
@@ -52,6 +53,7 @@ class Aws:
         self._clients: dict[str, Any] = {}
 
     def client(self, service: str) -> Any:
+        """The client for ``service``, created once."""
         if service not in self._clients:
             self._clients[service] = self._session.create_client(service, region_name=self._region,
                                                                  config=self._config)
@@ -59,10 +61,12 @@ class Aws:
 
 
 def error_code(error: ClientError) -> str:
+    """The AWS error code of a ClientError."""
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
 def is_throttling(error: ClientError) -> bool:
+    """Whether a ClientError is AWS throttling (retried by botocore before it reaches us)."""
     return error_code(error) in THROTTLING_CODES
 
 
@@ -74,8 +78,10 @@ def same_kms_key(actual: str | None, expected: str) -> bool:
 
 
 def tag_list(pairs: dict[str, str]) -> list[dict[str, str]]:
+    """A tag dict as AWS's ``[{Key, Value}]`` list."""
     return [{"Key": k, "Value": v} for k, v in pairs.items()]
 
 
 def tags_of(resource: dict[str, Any]) -> dict[str, str]:
+    """A resource's ``TagList`` as a dict."""
     return {t["Key"]: t["Value"] for t in resource.get("TagList", [])}

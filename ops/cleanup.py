@@ -17,6 +17,7 @@ from ops.snapshot import MANAGED_BY
 
 @dataclass(frozen=True)
 class Decision:
+    """Whether one snapshot is deleted, and why."""
     snapshot_id: str
     created: datetime
     delete: bool
@@ -24,6 +25,7 @@ class Decision:
 
 
 def decide(snapshot: dict[str, Any], cutoff: datetime) -> Decision:
+    """Delete only this tool's available manual snapshots created before ``cutoff``."""
     created: datetime = snapshot["SnapshotCreateTime"]
     tagged = all(tags_of(snapshot).get(k) == v for k, v in MANAGED_BY.items())
     if snapshot.get("SnapshotType") != "manual":

@@ -64,6 +64,7 @@ def _default(info) -> str:
 
 
 def render() -> str:
+    """docs/config-reference.md, generated from the models."""
     lines = [
         "# Stack config reference",
         "",
@@ -96,6 +97,7 @@ def render() -> str:
 
 
 def main(argv: list[str]) -> int:
+    """Write docs/config-reference.md."""
     REFERENCE_PATH.write_text(render(), encoding="utf-8")
     print(f"wrote {REFERENCE_PATH}")
     return 0

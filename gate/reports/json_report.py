@@ -12,6 +12,7 @@ SCHEMA = "chatpdd-gate-report/1"
 
 
 def build(result: GateResult) -> dict[str, Any]:
+    """report.json: the verdict, every finding and the run's facts, as data."""
     outcome = result.exemption_outcome
     entries = []
     for i, e in enumerate(result.exemptions.entries):

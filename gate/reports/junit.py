@@ -53,6 +53,7 @@ def _suite(parent: ET.Element, name: str, cases: list[tuple[str, str, list[Findi
 
 
 def render(result: GateResult) -> str:
+    """junit.xml: one test case per rule and resource, failures for blocking findings."""
     by_policy: dict[str, list[Finding]] = {}
     for f in result.findings:
         by_policy.setdefault(f.policy, []).append(f)
