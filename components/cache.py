@@ -124,7 +124,7 @@ class Cache(pulumi.ComponentResource):
             keepers={"rotation": str(s.password_rotation)},
             opts=child(self, additional_secret_outputs=["result"]),
         )
-        secret_password = pulumi.Output.secret(password.result)
+        secret_password: pulumi.Output[str] = pulumi.Output.secret(password.result)
         return secret_password
 
     def _database(self, name: str, ctx: StackContext, s: CacheSettings, throughput: int,

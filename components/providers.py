@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
+import pulumi_aws
 import pulumi_aws as aws
 import pulumi_random as random
 import pulumi_rediscloud as rediscloud
@@ -23,10 +24,10 @@ class Providers:
     """The explicit providers every component uses (default providers are disabled)."""
     aws: aws.Provider
     # Route 53 health-check metrics exist only in us-east-1: alarms on them need a provider there.
-    aws_us_east_1: aws.Provider
+    aws_us_east_1: pulumi_aws.Provider  # the field `aws` hides the module name below it
     # The disaster-recovery region (storage.dr_region, never the stack's region): the replica of the backups
     # bucket and its key. Passed to Storage explicitly, not in `all` (one provider per package there).
-    aws_dr: aws.Provider
+    aws_dr: pulumi_aws.Provider
     vercel: vercel.Provider
     rediscloud: rediscloud.Provider
     random: random.Provider

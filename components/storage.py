@@ -289,7 +289,7 @@ class Storage(pulumi.ComponentResource):
         """One enabled lifecycle rule over the whole bucket: current objects expire after `expiration_days`
         (never when None), noncurrent versions after `noncurrent_days`, and incomplete multipart uploads --
         invisible, billed storage -- are aborted after ABORT_MULTIPART_DAYS."""
-        rule: dict[str, Any] = {"id": rule_id, "status": "Enabled", "filter": {}}
+        rule: aws.s3.BucketLifecycleConfigurationRuleArgsDict = {"id": rule_id, "status": "Enabled", "filter": {}}
         if expiration_days is not None:
             rule["expiration"] = {"days": expiration_days}
         rule["noncurrent_version_expiration"] = {"noncurrent_days": noncurrent_days}
@@ -361,7 +361,7 @@ class Storage(pulumi.ComponentResource):
         dr_key = customer_managed_key(
             self, f"{name}-dr-kms", ctx, alias=ctx.name("storage-dr"), alias_resource_name=f"{name}-dr-kms-alias",
             description=f"{ctx.prefix} storage: disaster-recovery replica of the backups bucket ({s.dr_region})",
-            role="storage-dr", **dr,
+            role="storage-dr", provider=dr_provider,
         )
         # Same controls as the backups bucket it mirrors: SSE-KMS + Bucket Key, versioning (replication needs it
         # on both sides), public access blocked, TLS only, object lock (required on the destination for locked
@@ -444,7 +444,8 @@ class Storage(pulumi.ComponentResource):
         )
         depends = [bucket]
         if key is None:
-            encryption: dict[str, Any] = {"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}
+            encryption: aws.s3.BucketServerSideEncryptionConfigurationRuleArgsDict = {
+                "apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}
         else:
             encryption = {
                 "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": key.arn},

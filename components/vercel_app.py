@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import cast
 from urllib.parse import urlparse
 
 import pulumi
@@ -366,7 +367,7 @@ class VercelApp(pulumi.ComponentResource):
         ]
 
 
-def owasp_rulesets() -> dict[str, dict[str, object]]:
+def owasp_rulesets() -> vercel.FirewallConfigManagedRulesetsOwaspArgsDict:
     """Vercel WAF managed OWASP rules (checklist "SQL injection prevention tested", "XSS protection verified").
 
     `deny` for the injection families no legitimate request carries (SQLi, XSS, RCE, local/remote file
@@ -376,5 +377,7 @@ def owasp_rulesets() -> dict[str, dict[str, object]]:
     """
     deny = ("xss", "sqli", "rce", "lfi", "rfi")
     log = ("gen", "ma", "sd", "sf", "php", "java")
-    return {**{r: {"action": "deny", "active": True} for r in deny},
-            **{r: {"action": "log", "active": True} for r in log}}
+    # One key per ruleset, built from the two families: the TypedDict's keys are these names.
+    return cast("vercel.FirewallConfigManagedRulesetsOwaspArgsDict",
+                {**{r: {"action": "deny", "active": True} for r in deny},
+                 **{r: {"action": "log", "active": True} for r in log}})

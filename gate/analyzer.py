@@ -28,7 +28,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import grpc
 import jsonschema
@@ -130,11 +130,11 @@ class AnalyzeResult:
 
 
 def _level_name(value: int) -> str:
-    return pb.EnforcementLevel.Name(value).lower()
+    return pb.EnforcementLevel.Name(pb.EnforcementLevel.ValueType(value)).lower()
 
 
 def _severity_name(value: int) -> str:
-    return pb.PolicySeverity.Name(value).removeprefix("POLICY_SEVERITY_").lower()
+    return pb.PolicySeverity.Name(pb.PolicySeverity.ValueType(value)).removeprefix("POLICY_SEVERITY_").lower()
 
 
 def _struct(properties: dict[str, Any]) -> struct_pb2.Struct:
@@ -158,7 +158,7 @@ def _provider(ref: str | None) -> pb.AnalyzerProviderResource | None:
     return pb.AnalyzerProviderResource(type=type_, urn=urn, name=name, properties=struct_pb2.Struct())
 
 
-def configure_request(resolved: dict[str, tuple[str, dict]]) -> pb.ConfigureAnalyzerRequest:
+def configure_request(resolved: dict[str, tuple[str, dict[str, Any]]]) -> pb.ConfigureAnalyzerRequest:
     """The Configure request for a resolved config (:func:`resolve_pack_config`)."""
     return pb.ConfigureAnalyzerRequest(policyConfig={
         name: pb.PolicyConfig(enforcementLevel=pb.EnforcementLevel.Value(level.upper()), properties=_struct(props))
@@ -203,8 +203,8 @@ class PolicyPackProcess:
         self.startup_timeout = startup_timeout
         self.env = env
         self.port: int | None = None
-        self._proc: subprocess.Popen | None = None
-        self._stderr = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._stderr: IO[bytes] | None = None
         self._channel: grpc.Channel | None = None
         self._stub: pb_grpc.AnalyzerStub | None = None
         self._info: PackInfo | None = None
@@ -360,13 +360,13 @@ class PolicyPackProcess:
 
     def plugin_version(self) -> str:
         """GetPluginInfo: the version the pack reports."""
-        return self._call("GetPluginInfo", empty_pb2.Empty()).version
+        return str(self._call("GetPluginInfo", empty_pb2.Empty()).version)
 
-    def resolve_config(self, pack_config: dict[str, Any], source: str = "<inline>") -> dict[str, tuple[str, dict]]:
+    def resolve_config(self, pack_config: dict[str, Any], source: str = "<inline>") -> dict[str, tuple[str, dict[str, Any]]]:
         """The config the CLI would send: policy -> (enforcement level, properties with defaults)."""
         return resolve_pack_config(self.info(), pack_config, source)
 
-    def configure(self, pack_config: dict[str, Any], source: str = "<inline>") -> dict[str, tuple[str, dict]]:
+    def configure(self, pack_config: dict[str, Any], source: str = "<inline>") -> dict[str, tuple[str, dict[str, Any]]]:
         """Validate ``pack_config`` (the ``--policy-pack-config`` file's content), apply defaults and
         send it. Returns the resolved config. Raises PackConfigError."""
         resolved = self.resolve_config(pack_config, source)
@@ -399,7 +399,7 @@ def _level(value: Any, where: str) -> str:
 
 
 def resolve_pack_config(info: PackInfo, pack_config: dict[str, Any],  # noqa: C901 - see below
-                        source: str = "<inline>") -> dict[str, tuple[str, dict]]:
+                        source: str = "<inline>") -> dict[str, tuple[str, dict[str, Any]]]:
     """Check a ``--policy-pack-config`` document against the pack and resolve it like the CLI:
     schema defaults, then ``"all"``'s enforcement level, then per-policy level and properties;
     then validate each policy's properties against its config schema (jsonschema).
@@ -409,7 +409,7 @@ def resolve_pack_config(info: PackInfo, pack_config: dict[str, Any],  # noqa: C9
     if not isinstance(pack_config, dict):
         raise PackConfigError(f"{source}: the policy pack config must be a JSON object")
     by_name = {p.name: p for p in info.policies}
-    resolved: dict[str, tuple[str, dict]] = {}
+    resolved: dict[str, tuple[str, dict[str, Any]]] = {}
     for p in info.policies:
         defaults = {k: v["default"] for k, v in p.config_schema.get("properties", {}).items() if "default" in v}
         resolved[p.name] = (p.enforcement_level, defaults)

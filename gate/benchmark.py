@@ -44,6 +44,7 @@ from gate.analyzer import PolicyPackProcess
 from gate.pack_session import to_analyzer
 from gate.pipeline import REPO_ROOT, GateOptions, build_redactor, load_stack, run_gate
 from gate.program import CapturedResource, run_program
+from gate.redact import Redactor
 from gate.stack_export import dependency_order
 
 FLOOR_CODE = "import pulumi, pulumi_aws, pulumiverse_vercel, pulumi_rediscloud, pulumi_policy"
@@ -75,9 +76,9 @@ def synthetic(resources: list[CapturedResource], count: int) -> list[CapturedRes
         suffix = f"-c{copy}" if copy else ""
         mapping = {r.urn: r.urn + suffix for r in resources}
 
-        def m(urn: str | None, mapping: dict[str, str] = mapping) -> str | None:
-            if urn is None or urn in mapping:
-                return mapping.get(urn) if urn else None
+        def m(urn: str, mapping: dict[str, str] = mapping) -> str:
+            if urn in mapping:
+                return mapping[urn]
             base = "::".join(urn.split("::")[:4])  # a provider reference: <urn>::<id>
             return mapping[base] + urn[len(base):] if base in mapping else urn
 
@@ -86,10 +87,10 @@ def synthetic(resources: list[CapturedResource], count: int) -> list[CapturedRes
                 break
             props = json.loads(json.dumps(r.properties).replace("chatpdd-production-", f"chatpdd-production{suffix}-"))
             out.append(replace(
-                r, urn=mapping[r.urn], name=r.name + suffix, parent=m(r.parent), properties=props,
+                r, urn=mapping[r.urn], name=r.name + suffix, parent=m(r.parent) if r.parent else None, properties=props,
                 dependencies=[m(d) for d in r.dependencies],
                 property_dependencies={k: [m(d) for d in v] for k, v in r.property_dependencies.items()},
-                provider=m(r.provider)))
+                provider=m(r.provider) if r.provider else None))
         copy += 1
     return out
 
@@ -108,7 +109,7 @@ def time_gate(resources: list[CapturedResource], out: Path) -> float:
     return time.perf_counter() - start
 
 
-def time_checkov(resources: list[CapturedResource], redactor, workdir: Path) -> float:
+def time_checkov(resources: list[CapturedResource], redactor: Redactor, workdir: Path) -> float:
     """Seconds of checkov's CLI on the exported plan of ``resources``, start-up included."""
     export = ck.export_plan(resources, redactor)
     plan = workdir / "plan.tf.json"

@@ -232,7 +232,7 @@ def checkov_binary(repo_root: Path) -> Path:
     return repo_root / ".venv-checkov" / "bin" / "checkov"
 
 
-def start_checkov(binary: Path, plan_path: Path) -> tuple[subprocess.Popen, list[str], float]:
+def start_checkov(binary: Path, plan_path: Path) -> tuple[subprocess.Popen[bytes], list[str], float]:
     """Start checkov on the plan (it takes seconds, mostly start-up: the gate overlaps it with the pack)."""
     if not binary.is_file():
         raise CheckovError(
@@ -247,7 +247,7 @@ def start_checkov(binary: Path, plan_path: Path) -> tuple[subprocess.Popen, list
     return proc, command, time.monotonic()
 
 
-def finish_checkov(proc: subprocess.Popen, command: list[str], started: float, expected: int,
+def finish_checkov(proc: subprocess.Popen[bytes], command: list[str], started: float, expected: int,
                    timeout: float = 600) -> CheckovRun:
     """Wait for checkov, parse its report and check it scanned every exported resource."""
     try:
@@ -301,7 +301,7 @@ def merge_results(run: CheckovRun, export: PlanExport, skips: list[CheckovSkip],
     checks: dict[str, str] = {}
 
     def rule(check: dict[str, Any]) -> str:
-        name = POLICY_PREFIX + check["check_id"]
+        name: str = POLICY_PREFIX + check["check_id"]
         if name not in rules:
             rules[name] = PolicyMeta(
                 name=name, source="checkov", description=check.get("check_name") or check["check_id"],

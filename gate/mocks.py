@@ -268,7 +268,8 @@ class RealisticMocks(pulumi.runtime.Mocks):
         return rid, out
 
     # -- invokes -----------------------------------------------------------------------------------
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+    # pulumi's MockMonitor takes a bare dict as well as its declared (dict, failures) tuple.
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         """Answer the invokes the program may make offline; anything else is a program error."""
         token = args.token
         if token == "aws:index/getCallerIdentity:getCallerIdentity":

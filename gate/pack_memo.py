@@ -54,7 +54,7 @@ from pulumi_policy import policy as _sdk
 
 # The module the SDK converts with (google.protobuf.json_format), taken from the SDK itself. If install()
 # already ran, the SDK's name points at our view; the view keeps the real module.
-json_format = getattr(_sdk.json_format, "_chatpdd_original", _sdk.json_format)
+json_format = getattr(_sdk.json_format, "_chatpdd_original", _sdk.json_format)  # type: ignore[attr-defined]  # private to the SDK
 _local = threading.local()
 _installed = False
 
@@ -133,7 +133,7 @@ def uninstall() -> None:
         method = getattr(servicer, name)
         if getattr(method, "__chatpdd_memo__", False):
             setattr(servicer, name, method.__wrapped__)
-    _sdk.json_format = getattr(_sdk.json_format, "_chatpdd_original", _sdk.json_format)
+    _sdk.json_format = getattr(_sdk.json_format, "_chatpdd_original", _sdk.json_format)  # type: ignore[attr-defined]
     _installed = False
 
 

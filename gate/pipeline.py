@@ -147,7 +147,8 @@ def pack_findings(result: AnalyzeResult, policies: dict[str, PolicyMeta],
 
 def _read_pack_config(path: Path, display: str) -> dict[str, Any]:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        config: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return config
     except FileNotFoundError:
         raise GateInputError(f"No policy pack config for this stack: {display} does not exist. Every stack has "
                              f"one (policies/config/<stack>.json, the file `pulumi preview --policy-pack-config` "
@@ -174,7 +175,7 @@ def run_gate(options: GateOptions, resources: list[CapturedResource] | None = No
     pack_config_path = options.pack_config or root / "policies" / "config" / f"{loaded.name}.json"
     pack_config_file = display_path(pack_config_path, root)
 
-    def configure(pack: PolicyPackProcess) -> dict[str, tuple[str, dict]]:
+    def configure(pack: PolicyPackProcess) -> dict[str, tuple[str, dict[str, Any]]]:
         try:
             return pack.configure(_read_pack_config(pack_config_path, pack_config_file), source=pack_config_file)
         except PackConfigError as err:
@@ -321,7 +322,7 @@ def _checkov_stage(options: GateOptions, running: Any, export: Any, skips: list[
                           command=["checkov", *command[1:]], checks=merged.checks)
 
 
-def _policies(info: PackInfo, resolved: dict[str, tuple[str, dict]]) -> dict[str, PolicyMeta]:
+def _policies(info: PackInfo, resolved: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, PolicyMeta]:
     """Every rule a finding can name: the pack's (with the stack's enforcement level) and the gate's own."""
     policies = {p.name: PolicyMeta(
         name=p.name, source="policy-pack", description=p.description,

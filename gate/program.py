@@ -64,7 +64,8 @@ class CapturedResource:
     @property
     def inputs(self) -> dict[str, Any]:
         """Plain inputs: secrets unwrapped. For assertions only -- never print this."""
-        return unwrap(self.properties)
+        plain: dict[str, Any] = unwrap(self.properties)
+        return plain
 
 
 @dataclass
@@ -118,9 +119,9 @@ class CapturingMonitor(pulumi_mocks.MockMonitor):
         # away, as the engine calls Analyze at registration (must not raise; it runs on the program's path).
         self.on_register = on_register
 
-    def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         """Register as the mock monitor does, and record the request's type, inputs and options."""
-        response = super().RegisterResource(request)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]  # untyped in the SDK
         if request.type == "pulumi:pulumi:Stack":
             return response
         self.captured.append(CapturedResource(
@@ -154,11 +155,11 @@ class _Logger:
         if severity != "debug":  # the runtime's own registration chatter
             self.records.append((severity, msg % args if args else msg))
 
-    def debug(self, msg, *a, **k): self._add("debug", msg, *a, **k)  # noqa: E704
-    def info(self, msg, *a, **k): self._add("info", msg, *a, **k)  # noqa: E704
-    def warning(self, msg, *a, **k): self._add("warning", msg, *a, **k)  # noqa: E704
-    def error(self, msg, *a, **k): self._add("error", msg, *a, **k)  # noqa: E704
-    def exception(self, msg, *a, **k): self._add("error", msg, *a, **k)  # noqa: E704
+    def debug(self, msg: str, *a: Any, **k: Any) -> None: self._add("debug", msg, *a, **k)  # noqa: E704, D102
+    def info(self, msg: str, *a: Any, **k: Any) -> None: self._add("info", msg, *a, **k)  # noqa: E704, D102
+    def warning(self, msg: str, *a: Any, **k: Any) -> None: self._add("warning", msg, *a, **k)  # noqa: E704, D102
+    def error(self, msg: str, *a: Any, **k: Any) -> None: self._add("error", msg, *a, **k)  # noqa: E704, D102
+    def exception(self, msg: str, *a: Any, **k: Any) -> None: self._add("error", msg, *a, **k)  # noqa: E704, D102
 
 
 def _run(loaded: LoadedStack, program: Path | Callable[[], None], preview: bool,

@@ -12,6 +12,7 @@ resource type cannot silently escape checkov) plus their close relatives.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 PULUMI_TO_TERRAFORM: dict[str, str] = {
     # KMS
@@ -144,7 +145,7 @@ def attribute_name(tf_type: str, pulumi_name: str, value: object) -> str:
     return snake(pulumi_name)
 
 
-def is_map(pulumi_name: str, value: dict) -> bool:
+def is_map(pulumi_name: str, value: dict[str, Any]) -> bool:
     """A Terraform map rather than a nested block: a known map attribute, or keys that are not
     camelCase property names (``DBInstanceIdentifier``, ``Content-Type``)."""
     return pulumi_name in MAP_ATTRIBUTES or any(not _IDENTIFIER.match(str(k)) for k in value)

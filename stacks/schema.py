@@ -61,7 +61,8 @@ def render() -> str:
 @lru_cache(maxsize=1)
 def load_committed_schema() -> dict[str, Any]:
     """The committed stacks/stack-config.schema.json."""
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    committed: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return committed
 
 
 def main(argv: list[str]) -> int:
