@@ -207,3 +207,15 @@ def test_long_function_check_counts_lines(tmp_path):
         assert long_functions(tmp_path / "m.py", limit=MAX_FUNCTION_LINES + 1) == []
     finally:
         REPO = saved
+
+
+# --- the git hooks download nothing ---------------------------------------------------------------------
+
+def test_pre_commit_hooks_are_local_and_run_the_venvs_tools():
+    import yaml
+
+    config = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text())
+    hooks = [hook for repo in config["repos"] for hook in repo["hooks"]]
+    assert all(repo["repo"] == "local" for repo in config["repos"])
+    assert all(h["language"] == "system" and h["entry"].startswith(".venv/bin/") for h in hooks)
+    assert {"ruff", "mypy", "schema", "fast-tests"} <= {h["id"] for h in hooks}
