@@ -31,6 +31,7 @@ test: setup
 
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 schema: $(VENV)/.installed
 	$(VENV)/bin/python -m stacks.schema

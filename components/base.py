@@ -26,9 +26,11 @@ class StackContext:
 
     @property
     def prefix(self) -> str:
+        """The stack's physical-name prefix, ``chatpdd-<stack>``."""
         return f"chatpdd-{self.stack}"
 
     def name(self, role: str) -> str:
+        """The physical name of one role: ``<prefix>-<role>``."""
         return f"{self.prefix}-{role}"
 
     @property

@@ -31,6 +31,7 @@ DEPLOYMENT_CIDR_PREFIX = 24
 
 @dataclass(frozen=True)
 class CacheArgs:
+    """What the Cache component needs: the stack, its cache settings and where remote backups go."""
     context: StackContext
     settings: CacheSettings
     backup_path: str
@@ -43,6 +44,7 @@ def provisioned_throughput_ops(settings: CacheSettings) -> int:
 
 
 class Cache(pulumi.ComponentResource):
+    """Redis Cloud: a multi-AZ subscription and one replicated, TLS-only database with alerts and backups."""
     subscription_id: pulumi.Output[str]
     database_id: pulumi.Output[str]
     endpoint: pulumi.Output[str]  # host:port (public endpoint, TLS)
@@ -57,6 +59,28 @@ class Cache(pulumi.ComponentResource):
                              f"got {s.deployment_cidr}")
         throughput = provisioned_throughput_ops(s)
 
+        subscription = self._subscription(name, ctx, s, throughput)
+        secret_password = self._password(name, s)
+        database = self._database(name, ctx, s, throughput, subscription, secret_password, args.backup_path)
+
+        self.subscription_id = subscription.id
+        self.database_id = database.db_id.apply(lambda db_id: str(db_id))
+        self.endpoint = database.public_endpoint
+        self.private_endpoint = database.private_endpoint
+        self.url = pulumi.Output.secret(pulumi.Output.all(secret_password, database.public_endpoint).apply(
+            lambda parts: f"rediss://default:{parts[0]}@{parts[1]}"))
+
+        self.register_outputs({
+            "subscription_id": self.subscription_id,
+            "database_id": self.database_id,
+            "endpoint": self.endpoint,
+            "private_endpoint": self.private_endpoint,
+            "url": self.url,
+        })
+
+    def _subscription(self, name: str, ctx: StackContext, s: CacheSettings,
+                      throughput: int) -> rediscloud.Subscription:
+        """The multi-AZ Redis Cloud subscription, sized by its creation plan."""
         subscription = rediscloud.Subscription(
             f"{name}-subscription",
             name=ctx.name("redis"),
@@ -84,7 +108,10 @@ class Cache(pulumi.ComponentResource):
             },
             opts=stateful(self),
         )
+        return subscription
 
+    def _password(self, name: str, s: CacheSettings) -> pulumi.Output[str]:
+        """The generated database password, a Pulumi secret; it rotates with ``cache.password_rotation``."""
         # Alphanumeric only: the password goes verbatim into the REDIS_URL userinfo. Bump
         # `password_rotation` in config to rotate (checklist "authentication secrets rotated").
         password = random.RandomPassword(
@@ -97,8 +124,13 @@ class Cache(pulumi.ComponentResource):
             keepers={"rotation": str(s.password_rotation)},
             opts=child(self, additional_secret_outputs=["result"]),
         )
-        secret_password = pulumi.Output.secret(password.result)
+        secret_password: pulumi.Output[str] = pulumi.Output.secret(password.result)
+        return secret_password
 
+    def _database(self, name: str, ctx: StackContext, s: CacheSettings, throughput: int,
+                  subscription: rediscloud.Subscription, secret_password: pulumi.Output[str],
+                  backup_path: str) -> rediscloud.SubscriptionDatabase:
+        """The replicated, TLS-only database with persistence, alerts and remote backups."""
         database = rediscloud.SubscriptionDatabase(
             f"{name}-database",
             subscription_id=subscription.id,
@@ -132,22 +164,8 @@ class Cache(pulumi.ComponentResource):
             remote_backup={
                 "interval": s.backup_interval,
                 "storage_type": "aws-s3",
-                "storage_path": args.backup_path,
+                "storage_path": backup_path,
             },
             opts=stateful(self),
         )
-
-        self.subscription_id = subscription.id
-        self.database_id = database.db_id.apply(lambda db_id: str(db_id))
-        self.endpoint = database.public_endpoint
-        self.private_endpoint = database.private_endpoint
-        self.url = pulumi.Output.secret(pulumi.Output.all(secret_password, database.public_endpoint).apply(
-            lambda parts: f"rediss://default:{parts[0]}@{parts[1]}"))
-
-        self.register_outputs({
-            "subscription_id": self.subscription_id,
-            "database_id": self.database_id,
-            "endpoint": self.endpoint,
-            "private_endpoint": self.private_endpoint,
-            "url": self.url,
-        })
+        return database

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 import pulumi
@@ -50,20 +51,22 @@ PASSWORD_SPECIALS = "-_.~"
 
 
 def engine_major(engine_version: str) -> str:
+    """The major version of a PostgreSQL engine version (``16.4`` -> ``16``)."""
     return engine_version.split(".")[0]
 
 
 def parameter_group_family(engine_version: str) -> str:
+    """The parameter group family of an engine version (``postgres16``)."""
     return f"postgres{engine_major(engine_version)}"
 
 
-def parameters(s: DatabaseSettings) -> list[dict[str, str]]:
+def parameters(s: DatabaseSettings) -> list[aws.rds.ParameterGroupParameterArgsDict]:
     """The PostgreSQL settings this stack relies on, each with the reason it is set.
 
     `immediate` for dynamic parameters, `pending-reboot` for static ones (RDS refuses `immediate` on a
     static parameter; a new instance boots with every value anyway)."""
 
-    def p(name: str, value: object, apply_method: str = "immediate") -> dict[str, str]:
+    def p(name: str, value: object, apply_method: str = "immediate") -> aws.rds.ParameterGroupParameterArgsDict:
         return {"name": name, "value": str(value), "apply_method": apply_method}
 
     return [
@@ -98,6 +101,7 @@ def parameters(s: DatabaseSettings) -> list[dict[str, str]]:
 
 @dataclass(frozen=True)
 class DatabaseArgs:
+    """What the Database component needs: the stack, its database settings and the network to live in."""
     context: StackContext
     settings: DatabaseSettings
     vpc_id: pulumi.Input[str]
@@ -107,6 +111,7 @@ class DatabaseArgs:
 
 
 class Database(pulumi.ComponentResource):
+    """RDS PostgreSQL: an encrypted Multi-AZ primary, read replicas and the RDS Proxy the app connects through."""
     primary_identifier: str  # set explicitly from the stack name: known at preview
     primary_arn: pulumi.Output[str]
     replica_identifiers: list[str]
@@ -193,7 +198,8 @@ class Database(pulumi.ComponentResource):
         )
 
     # -- network ---------------------------------------------------------------------------------
-    def _network(self, name: str, ctx: StackContext, args: DatabaseArgs):
+    def _network(self, name: str, ctx: StackContext, args: DatabaseArgs,
+                 ) -> tuple[aws.rds.SubnetGroup, aws.ec2.SecurityGroup, aws.ec2.SecurityGroup]:
         self.subnet_group_name = ctx.name("db")
         subnet_group = aws.rds.SubnetGroup(
             f"{name}-subnets",
@@ -239,14 +245,16 @@ class Database(pulumi.ComponentResource):
                             referenced_security_group_id=proxy_sg.id)
         return subnet_group, db_sg, proxy_sg
 
-    def _postgres_rule(self, rule_type, resource_name: str, security_group: aws.ec2.SecurityGroup,
-                       description: str, tags: dict[str, str], **peer) -> None:
+    def _postgres_rule(self, rule_type: type[aws.vpc.SecurityGroupIngressRule | aws.vpc.SecurityGroupEgressRule],
+                       resource_name: str, security_group: aws.ec2.SecurityGroup, description: str,
+                       tags: dict[str, str], **peer: pulumi.Input[str]) -> None:
         """One TCP 5432 rule of `security_group` to or from `peer` (a CIDR or a security group)."""
         rule_type(resource_name, security_group_id=security_group.id, ip_protocol="tcp", from_port=POSTGRES_PORT,
                   to_port=POSTGRES_PORT, description=description, tags=tags, opts=child(self), **peer)
 
     # -- credentials -----------------------------------------------------------------------------
-    def _credentials(self, name: str, ctx: StackContext, s: DatabaseSettings, key: aws.kms.Key):
+    def _credentials(self, name: str, ctx: StackContext, s: DatabaseSettings, key: aws.kms.Key,
+                     ) -> tuple[random.RandomPassword, aws.secretsmanager.Secret, aws.secretsmanager.SecretVersion]:
         """The master password, generated and never in config: the RDS password, the proxy's secret
         and the URLs all come from it. Bump `database.credentials_rotation` to rotate all three in
         one `pulumi up` (checklist "JWT and authentication secrets rotated"); clients holding a
@@ -271,7 +279,7 @@ class Database(pulumi.ComponentResource):
             opts=child(self),
         )
         # The JSON shape RDS Proxy reads (RDS User Guide, "Setting up database credentials for RDS Proxy").
-        secret_string = pulumi.Output.secret(pulumi.Output.json_dumps(
+        secret_string: pulumi.Output[str] = pulumi.Output.secret(pulumi.Output.json_dumps(
             {"username": s.master_username, "password": password.result}))
         version = aws.secretsmanager.SecretVersion(
             f"{name}-proxy-credentials", secret_id=secret.id, secret_string=secret_string, opts=child(self),
@@ -298,7 +306,7 @@ class Database(pulumi.ComponentResource):
 
     # -- instances -------------------------------------------------------------------------------
     def _instance_common(self, s: DatabaseSettings, key: aws.kms.Key, db_sg: aws.ec2.SecurityGroup,
-                         monitoring_role: aws.iam.Role) -> dict:
+                         monitoring_role: aws.iam.Role) -> dict[str, Any]:
         """Settings the primary and every replica share."""
         return dict(
             vpc_security_group_ids=[db_sg.id],
@@ -324,12 +332,14 @@ class Database(pulumi.ComponentResource):
             deletion_protection=True,
         )
 
-    def _primary(self, name, ctx, s: DatabaseSettings, key, group, subnet_group, db_sg, monitoring_role,
-                 password) -> aws.rds.Instance:
+    def _primary(self, name: str, ctx: StackContext, s: DatabaseSettings, key: aws.kms.Key,
+                 group: aws.rds.ParameterGroup, subnet_group: aws.rds.SubnetGroup, db_sg: aws.ec2.SecurityGroup,
+                 monitoring_role: aws.iam.Role, password: random.RandomPassword) -> aws.rds.Instance:
         # The final snapshot's name must be new each time an instance of this identifier is deleted:
         # after a restore (which deletes the previous instance under the plain name) the next one
         # carries the restore's fingerprint.
         final_snapshot = f"{self.primary_identifier}-final"
+        master_password: pulumi.Output[str] = pulumi.Output.secret(password.result)
         if s.restore_snapshot_id:
             final_snapshot += "-" + hashlib.sha256(s.restore_snapshot_id.encode()).hexdigest()[:8]
         return aws.rds.Instance(
@@ -343,7 +353,7 @@ class Database(pulumi.ComponentResource):
             instance_class=s.instance_class,
             db_name=s.database_name,
             username=s.master_username,
-            password=pulumi.Output.secret(password.result),
+            password=master_password,
             # A standby in a second zone with synchronous replication and automatic failover.
             multi_az=True,
             db_subnet_group_name=self.subnet_group_name,
@@ -371,7 +381,8 @@ class Database(pulumi.ComponentResource):
             **self._instance_common(s, key, db_sg, monitoring_role),
         )
 
-    def _replicas(self, name, ctx, s: DatabaseSettings, key, group, db_sg, monitoring_role,
+    def _replicas(self, name: str, ctx: StackContext, s: DatabaseSettings, key: aws.kms.Key,
+                  group: aws.rds.ParameterGroup, db_sg: aws.ec2.SecurityGroup, monitoring_role: aws.iam.Role,
                   primary: aws.rds.Instance) -> list[aws.rds.Instance]:
         """Read replicas (checklist "Read replicas configured (if applicable)"): asynchronous copies
         in other zones, promotable should the primary and its Multi-AZ standby both be lost, and
@@ -397,8 +408,9 @@ class Database(pulumi.ComponentResource):
         return replicas
 
     # -- connection pooling ----------------------------------------------------------------------
-    def _proxy(self, name, ctx, s: DatabaseSettings, args: DatabaseArgs, key, secret, secret_version, proxy_sg,
-               primary) -> aws.rds.Proxy:
+    def _proxy(self, name: str, ctx: StackContext, s: DatabaseSettings, args: DatabaseArgs, key: aws.kms.Key,
+               secret: aws.secretsmanager.Secret, secret_version: aws.secretsmanager.SecretVersion,
+               proxy_sg: aws.ec2.SecurityGroup, primary: aws.rds.Instance) -> aws.rds.Proxy:
         """RDS Proxy: the app's only entry (checklist "Connection pooling configured", pool of 50+).
         Serverless functions open connections per invocation; the proxy multiplexes them onto at most
         max_connections x proxy_max_connections_percent / 100 database connections."""

@@ -52,6 +52,7 @@ CLOUDWATCH_USES_KEY = {
 
 @dataclass(frozen=True)
 class MonitoringArgs:
+    """What the Monitoring component needs: the stack, its settings and the resources to watch."""
     context: StackContext
     settings: MonitoringSettings
     database: DatabaseSettings
@@ -76,6 +77,7 @@ def expression(expr: str, label: str, *inputs: dict[str, Any]) -> list[dict[str,
 
 
 class Monitoring(pulumi.ComponentResource):
+    """SNS topics per severity, the checklist's alarms, Route 53 health checks and a dashboard."""
     topic_arns: dict[str, pulumi.Output[str]]  # severity -> topic ARN
     alarms: dict[str, list[str]]  # check id (stacks.checklist.ALARM_CHECKS) -> alarm names
     health_check_ids: dict[str, pulumi.Output[str]]  # endpoint path -> Route 53 health check id

@@ -57,11 +57,13 @@ def subnet_cidrs(vpc_cidr: str, count: int) -> list[str]:
 
 @dataclass(frozen=True)
 class NetworkArgs:
+    """What the Network component needs: the stack and its network settings."""
     context: StackContext
     settings: NetworkSettings
 
 
 class Network(pulumi.ComponentResource):
+    """A private VPC for the database tier: private subnets, a closed default security group, flow logs."""
     vpc_id: pulumi.Output[str]
     subnet_ids: list[pulumi.Output[str]]
     subnet_cidrs: list[str]

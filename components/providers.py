@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
+import pulumi_aws
 import pulumi_aws as aws
 import pulumi_random as random
 import pulumi_rediscloud as rediscloud
@@ -20,22 +21,25 @@ from stacks.models import StackConfig
 
 @dataclass(frozen=True)
 class Providers:
+    """The explicit providers every component uses (default providers are disabled)."""
     aws: aws.Provider
     # Route 53 health-check metrics exist only in us-east-1: alarms on them need a provider there.
-    aws_us_east_1: aws.Provider
+    aws_us_east_1: pulumi_aws.Provider  # the field `aws` hides the module name below it
     # The disaster-recovery region (storage.dr_region, never the stack's region): the replica of the backups
     # bucket and its key. Passed to Storage explicitly, not in `all` (one provider per package there).
-    aws_dr: aws.Provider
+    aws_dr: pulumi_aws.Provider
     vercel: vercel.Provider
     rediscloud: rediscloud.Provider
     random: random.Provider
 
     @property
     def all(self) -> list[pulumi.ProviderResource]:
+        """Every provider, for resources that must depend on all of them."""
         return [self.aws, self.vercel, self.rediscloud, self.random]
 
 
 def create_providers(config: StackConfig) -> Providers:
+    """Build the explicit providers from the typed config (allowed account ids, regions, tokens)."""
     main = aws.Provider("aws", region=config.aws.region, allowed_account_ids=config.aws.allowed_account_ids)
     us_east_1 = main if config.aws.region == "us-east-1" else aws.Provider(
         "aws-us-east-1", region="us-east-1", allowed_account_ids=config.aws.allowed_account_ids

@@ -64,6 +64,8 @@ CORS_HEADERS = ["Content-Type", "Content-MD5", "Content-Disposition", "x-amz-*"]
 
 @dataclass(frozen=True)
 class StorageArgs:
+    """What the Storage component needs: the stack, its storage settings, the app's origins, the databases to back
+    up."""
     context: StackContext
     settings: StorageSettings
     cors_origins: list[str]
@@ -89,6 +91,7 @@ def tls_only_statements(arn: str) -> list[dict[str, Any]]:
 
 
 class Storage(pulumi.ComponentResource):
+    """The storage key, the backups/uploads/access-logs buckets, the DR replica and AWS Backup."""
     kms_key_arn: pulumi.Output[str]
     uploads_kms_key_arn: pulumi.Output[str]  # the app's OIDC role needs kms:Decrypt/GenerateDataKey on it
     dr_kms_key_arn: pulumi.Output[str]
@@ -120,7 +123,35 @@ class Storage(pulumi.ComponentResource):
         self.redis_backup_path = f"s3://{self.backups_bucket}/{REDIS_BACKUP_PREFIX}"
         self.backup_vault_name = ctx.name("backup-vault")
 
-        # -- the key ---------------------------------------------------------------------------------
+        key = self._key(name, ctx, backups_arn)
+        self.kms_key_arn = key.arn
+        # One key by design (brief); exposed separately so the app's IAM policy names its own dependency.
+        self.uploads_kms_key_arn = key.arn
+        backups, backups_versioning = self._backups_bucket(name, ctx, s, key, backups_arn)
+        uploads = self._uploads_bucket(name, ctx, s, key, args.cors_origins)
+
+        # -- server access logs, and the disaster-recovery replica of the backups ----------------------
+        self._access_logs(name, ctx, s, sources={ROLE_BACKUPS: backups, ROLE_UPLOADS: uploads})
+        self.dr_kms_key_arn = self._disaster_recovery(name, ctx, s, key, args.dr_provider, backups_versioning)
+        self.backup_plan_id = self._aws_backup(name, ctx, s, key, args.database_arns)
+
+        self.register_outputs({
+            "kms_key_arn": self.kms_key_arn,
+            "uploads_kms_key_arn": self.uploads_kms_key_arn,
+            "dr_kms_key_arn": self.dr_kms_key_arn,
+            "backups_bucket": self.backups_bucket,
+            "uploads_bucket": self.uploads_bucket,
+            "access_logs_bucket": self.access_logs_bucket,
+            "dr_bucket": self.dr_bucket,
+            "dr_region": self.dr_region,
+            "uploads_bucket_arn": self.uploads_bucket_arn,
+            "backup_vault_name": self.backup_vault_name,
+            "backup_plan_id": self.backup_plan_id,
+            "redis_backup_path": self.redis_backup_path,
+        })
+
+    def _key(self, name: str, ctx: StackContext, backups_arn: str) -> aws.kms.Key:
+        """The storage key: backups and uploads buckets and the backup vault."""
         # The account root administers the key and delegates use through IAM (the backup role's managed
         # policy, the app's OIDC role). Redis Cloud remote backups land in the SSE-KMS backups bucket (Redis
         # Cloud docs, "Back up to AWS S3": the key policy must allow its principal): narrowed to data-key
@@ -143,11 +174,11 @@ class Storage(pulumi.ComponentResource):
             description=f"{ctx.prefix} storage: backups and uploads buckets, AWS Backup vault",
             role="storage", statements=(redis_key_statement,),
         )
-        self.kms_key_arn = key.arn
-        # One key by design (brief); exposed separately so the app's IAM policy names its own dependency.
-        self.uploads_kms_key_arn = key.arn
+        return key
 
-        # -- backups bucket ----------------------------------------------------------------------------
+    def _backups_bucket(self, name: str, ctx: StackContext, s: StorageSettings, key: aws.kms.Key,
+                        backups_arn: str) -> tuple[aws.s3.Bucket, aws.s3.BucketVersioning]:
+        """The object-locked backups bucket (Redis Cloud writes under ``redis/``) and its retention."""
         redis_statement = {
             "Sid": "RedisCloudBackupsAccess", "Effect": "Allow",
             "Principal": {"AWS": REDIS_CLOUD_BACKUP_PRINCIPAL},
@@ -157,9 +188,12 @@ class Storage(pulumi.ComponentResource):
         backups, backups_versioning, _ = self._private_bucket(
             f"{name}-backups", ctx, self.backups_bucket, ROLE_BACKUPS, key, [redis_statement], object_lock=True)
         self._backup_retention(f"{name}-backups", self.backups_bucket, s, [backups, backups_versioning])
-        retention = s.backup_retention_days
+        return backups, backups_versioning
 
-        # -- uploads bucket ----------------------------------------------------------------------------
+    def _uploads_bucket(self, name: str, ctx: StackContext, s: StorageSettings, key: aws.kms.Key,
+                        cors_origins: list[str]) -> aws.s3.Bucket:
+        """The uploads bucket (checklist "File Sharing"): noncurrent versions expire, CORS for the app only."""
+        retention = s.backup_retention_days
         uploads, uploads_versioning, _ = self._private_bucket(
             f"{name}-uploads", ctx, self.uploads_bucket, ROLE_UPLOADS, key, [], object_lock=False)
         # Current uploads live as long as the app keeps them; an overwritten or deleted file stays
@@ -173,7 +207,7 @@ class Storage(pulumi.ComponentResource):
             bucket=self.uploads_bucket,
             cors_rules=[{
                 "id": "app-origins",
-                "allowed_origins": list(args.cors_origins),
+                "allowed_origins": list(cors_origins),
                 "allowed_methods": CORS_METHODS,
                 "allowed_headers": CORS_HEADERS,
                 "expose_headers": ["ETag"],
@@ -181,12 +215,12 @@ class Storage(pulumi.ComponentResource):
             }],
             opts=child(self, depends_on=[uploads]),
         )
+        return uploads
 
-        # -- server access logs, and the disaster-recovery replica of the backups ----------------------
-        self._access_logs(name, ctx, s, sources={ROLE_BACKUPS: backups, ROLE_UPLOADS: uploads})
-        self.dr_kms_key_arn = self._disaster_recovery(name, ctx, s, key, args.dr_provider, backups_versioning)
-
-        # -- AWS Backup for the database ---------------------------------------------------------------
+    def _aws_backup(self, name: str, ctx: StackContext, s: StorageSettings, key: aws.kms.Key,
+                    database_arns: list[pulumi.Input[str]]) -> pulumi.Output[str]:
+        """A daily AWS Backup plan that copies the database into the encrypted vault; returns the plan id."""
+        retention = s.backup_retention_days
         vault = aws.backup.Vault(
             f"{name}-backup-vault",
             name=self.backup_vault_name,
@@ -230,25 +264,10 @@ class Storage(pulumi.ComponentResource):
             name=ctx.name("backup-selection"),
             plan_id=plan.id,
             iam_role_arn=role.arn,
-            resources=list(args.database_arns),
+            resources=list(database_arns),
             opts=child(self, depends_on=attachments),
         )
-        self.backup_plan_id = plan.id
-
-        self.register_outputs({
-            "kms_key_arn": self.kms_key_arn,
-            "uploads_kms_key_arn": self.uploads_kms_key_arn,
-            "dr_kms_key_arn": self.dr_kms_key_arn,
-            "backups_bucket": self.backups_bucket,
-            "uploads_bucket": self.uploads_bucket,
-            "access_logs_bucket": self.access_logs_bucket,
-            "dr_bucket": self.dr_bucket,
-            "dr_region": self.dr_region,
-            "uploads_bucket_arn": self.uploads_bucket_arn,
-            "backup_vault_name": self.backup_vault_name,
-            "backup_plan_id": self.backup_plan_id,
-            "redis_backup_path": self.redis_backup_path,
-        })
+        return plan.id
 
     def _service_role(self, name: str, ctx: StackContext, role_name: str, service: str, tag_role: str,
                       description: str) -> aws.iam.Role:
@@ -271,7 +290,7 @@ class Storage(pulumi.ComponentResource):
         """One enabled lifecycle rule over the whole bucket: current objects expire after `expiration_days`
         (never when None), noncurrent versions after `noncurrent_days`, and incomplete multipart uploads --
         invisible, billed storage -- are aborted after ABORT_MULTIPART_DAYS."""
-        rule: dict[str, Any] = {"id": rule_id, "status": "Enabled", "filter": {}}
+        rule: aws.s3.BucketLifecycleConfigurationRuleArgsDict = {"id": rule_id, "status": "Enabled", "filter": {}}
         if expiration_days is not None:
             rule["expiration"] = {"days": expiration_days}
         rule["noncurrent_version_expiration"] = {"noncurrent_days": noncurrent_days}
@@ -343,7 +362,7 @@ class Storage(pulumi.ComponentResource):
         dr_key = customer_managed_key(
             self, f"{name}-dr-kms", ctx, alias=ctx.name("storage-dr"), alias_resource_name=f"{name}-dr-kms-alias",
             description=f"{ctx.prefix} storage: disaster-recovery replica of the backups bucket ({s.dr_region})",
-            role="storage-dr", **dr,
+            role="storage-dr", provider=dr_provider,
         )
         # Same controls as the backups bucket it mirrors: SSE-KMS + Bucket Key, versioning (replication needs it
         # on both sides), public access blocked, TLS only, object lock (required on the destination for locked
@@ -426,7 +445,8 @@ class Storage(pulumi.ComponentResource):
         )
         depends = [bucket]
         if key is None:
-            encryption: dict[str, Any] = {"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}
+            encryption: aws.s3.BucketServerSideEncryptionConfigurationRuleArgsDict = {
+                "apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}
         else:
             encryption = {
                 "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": key.arn},

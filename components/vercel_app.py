@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import cast
 from urllib.parse import urlparse
 
 import pulumi
@@ -46,6 +47,7 @@ APP_METRICS_SERVICE = "chatpdd"
 
 @dataclass(frozen=True)
 class VercelAppArgs:
+    """What the VercelApp component needs: the stack, its app settings and the values its env vars carry."""
     context: StackContext
     settings: AppSettings
     database_url: pulumi.Input[str]
@@ -131,6 +133,7 @@ def security_headers(settings: AppSettings, uploads_origin: str) -> dict[str, st
 
 
 class VercelApp(pulumi.ComponentResource):
+    """The Vercel project: env vars, security headers, firewall, and its OIDC role for the uploads bucket."""
     project_id: pulumi.Output[str]
     base_url: str
     health_urls: list[str]
@@ -364,7 +367,7 @@ class VercelApp(pulumi.ComponentResource):
         ]
 
 
-def owasp_rulesets() -> dict[str, dict[str, object]]:
+def owasp_rulesets() -> vercel.FirewallConfigManagedRulesetsOwaspArgsDict:
     """Vercel WAF managed OWASP rules (checklist "SQL injection prevention tested", "XSS protection verified").
 
     `deny` for the injection families no legitimate request carries (SQLi, XSS, RCE, local/remote file
@@ -374,5 +377,7 @@ def owasp_rulesets() -> dict[str, dict[str, object]]:
     """
     deny = ("xss", "sqli", "rce", "lfi", "rfi")
     log = ("gen", "ma", "sd", "sf", "php", "java")
-    return {**{r: {"action": "deny", "active": True} for r in deny},
-            **{r: {"action": "log", "active": True} for r in log}}
+    # One key per ruleset, built from the two families: the TypedDict's keys are these names.
+    return cast("vercel.FirewallConfigManagedRulesetsOwaspArgsDict",
+                {**{r: {"action": "deny", "active": True} for r in deny},
+                 **{r: {"action": "log", "active": True} for r in log}})

@@ -61,6 +61,7 @@ def _stack_name(text: str) -> str:
 
 
 def parser() -> argparse.ArgumentParser:
+    """The command line of ``python -m gate``."""
     p = _Parser(prog="python -m gate", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
     pre = sub.add_parser("preview", help="config -> program under mocks -> policy pack (+ checkov) -> reports")

@@ -47,6 +47,7 @@ class CheckovError(Exception):
 
 @dataclass(frozen=True)
 class ExportedResource:
+    """One resource of the exported plan: its Terraform address and type, and the Pulumi resource it came from."""
     address: str
     tf_type: str
     name: str
@@ -55,12 +56,14 @@ class ExportedResource:
 
 @dataclass
 class PlanExport:
+    """The Terraform plan JSON checkov scans, what is in it, and the AWS types that had no Terraform type."""
     plan: dict[str, Any]
     resources: list[ExportedResource]
     unmapped: list[tuple[str, str]] = field(default_factory=list)  # (urn, pulumi type): AWS types not in the table
 
     @property
     def by_address(self) -> dict[str, ExportedResource]:
+        """The exported resources by Terraform address."""
         return {r.address: r for r in self.resources}
 
 
@@ -196,10 +199,12 @@ class CheckovSkip(BaseModel):
     expires: dt.date
 
     def covers(self, check_id: str, address: str) -> bool:
+        """Whether this skip applies to ``check_id`` on the resource at ``address``."""
         return check_id == self.check and address in self.resources
 
 
 class CheckovSkipsFile(BaseModel):
+    """The whole gate/checkov-skips.yaml."""
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     max_expiry_days: ExpiryDays = MAX_EXPIRY_DAYS  # lower it to shorten every skip; never above 90
@@ -236,12 +241,14 @@ def load_skips(path: Path, display: str, today: dt.date) -> list[CheckovSkip]:
 
 @dataclass
 class CheckovRun:
+    """checkov's JSON report, how long it took and the command that produced it."""
     report: dict[str, Any]
     seconds: float
     command: list[str]
 
 
 def checkov_binary(repo_root: Path) -> Path:
+    """Where ``make setup`` installs checkov (its own virtualenv)."""
     return repo_root / ".venv-checkov" / "bin" / "checkov"
 
 
@@ -258,7 +265,7 @@ def check_checkov(binary: Path) -> None:
             f"-r gate/requirements-checkov.txt`), or run the gate with --no-checkov.")
 
 
-def start_checkov(binary: Path, plan_path: Path) -> tuple[subprocess.Popen, list[str], float]:
+def start_checkov(binary: Path, plan_path: Path) -> tuple[subprocess.Popen[bytes], list[str], float]:
     """Start checkov on the plan (it takes seconds, mostly start-up: the gate overlaps it with the pack)."""
     check_checkov(binary)
     command = [str(binary), "-f", str(plan_path), "--framework", "terraform_plan", "-o", "json", "--compact",
@@ -279,8 +286,9 @@ def stop_checkov(proc: subprocess.Popen[bytes]) -> None:
     proc.communicate()
 
 
-def finish_checkov(proc: subprocess.Popen, command: list[str], started: float, expected: int,
+def finish_checkov(proc: subprocess.Popen[bytes], command: list[str], started: float, expected: int,
                    timeout: float = 600) -> CheckovRun:
+    """Wait for checkov, parse its report and check it scanned every exported resource."""
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -314,6 +322,7 @@ def finish_checkov(proc: subprocess.Popen, command: list[str], started: float, e
 
 @dataclass
 class CheckovMerge:
+    """checkov's failures as findings, its checks as rules, and the counts the reports show."""
     findings: list[Finding]
     rules: dict[str, PolicyMeta]
     passed: int
@@ -337,7 +346,7 @@ def merge_results(run: CheckovRun, export: PlanExport, skips: list[CheckovSkip],
     checks: dict[str, str] = {}
 
     def rule(check: dict[str, Any]) -> str:
-        name = POLICY_PREFIX + check["check_id"]
+        name: str = POLICY_PREFIX + check["check_id"]
         if name not in rules:
             rules[name] = PolicyMeta(
                 name=name, source="checkov", description=check.get("check_name") or check["check_id"],

@@ -55,6 +55,7 @@ class ExemptionsError(Exception):
 
 
 class Exemption(BaseModel):
+    """One entry of gate/exemptions.yaml: which finding, why, who owns it and until when."""
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     policy: Text  # a pack policy name, or checkov:<check id>
@@ -65,6 +66,7 @@ class Exemption(BaseModel):
     stack: Text | None = None  # only this stack; None = every stack
 
     def covers(self, finding: Finding, stack: str) -> bool:
+        """Whether this exemption applies to ``finding`` on ``stack``."""
         if finding.policy != self.policy or (self.stack is not None and self.stack != stack):
             return False
         return self.names(finding.urn, finding.resource_name)
@@ -77,6 +79,7 @@ class Exemption(BaseModel):
 
 
 class ExemptionsFile(BaseModel):
+    """The whole gate/exemptions.yaml."""
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     max_expiry_days: ExpiryDays = MAX_EXPIRY_DAYS  # lower it to shorten every loan; never above 90
@@ -85,6 +88,7 @@ class ExemptionsFile(BaseModel):
 
 @dataclass(frozen=True)
 class LoadedExemptions:
+    """The validated exemptions, with the file and line of each entry for the reports."""
     path: Path
     display: str  # the path as reports show it
     entries: tuple[Exemption, ...]
@@ -98,6 +102,7 @@ class LoadedExemptions:
 
 @dataclass
 class ExemptionOutcome:
+    """The findings after exemptions, and which entries applied, expired or matched nothing."""
     findings: list[Finding]  # the input findings (statuses updated) + one per expired exemption
     warnings: list[str] = field(default_factory=list)
     applied: dict[int, int] = field(default_factory=dict)  # entry index -> findings it exempted
@@ -182,6 +187,7 @@ def check_exemptions(exemptions: LoadedExemptions, *, stack: str, today: dt.date
 
 def apply_exemptions(findings: list[Finding], exemptions: LoadedExemptions, *, stack: str, today: dt.date,
                      checkov_ran: bool) -> ExemptionOutcome:
+    """Mark exempted findings, add one blocking finding per expired exemption, warn about unmatched ones."""
     outcome = ExemptionOutcome(findings=list(findings))
     # Index by policy: each finding is compared only with the exemptions of its own policy.
     by_policy: dict[str, list[int]] = {}

@@ -47,6 +47,7 @@ class Location:
 
 @dataclass
 class Finding:
+    """One finding of any source (pack, checkov, the gate itself), as every report shows it."""
     policy: str
     source: Source
     enforcement: str  # "mandatory" | "advisory"
@@ -64,10 +65,12 @@ class Finding:
 
     @property
     def blocking(self) -> bool:
+        """Whether this finding fails the gate: open and mandatory."""
         return self.status == "open" and self.enforcement == "mandatory"
 
     @property
     def resource_label(self) -> str:
+        """The resource's name, else its URN, else ``(stack)``."""
         return self.resource_name or self.urn or "(stack)"
 
 

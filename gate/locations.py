@@ -50,6 +50,7 @@ def display_path(path: Path, repo_root: Path) -> str:
 
 
 class Locator:
+    """Finds where in the repository a finding is fixed: the stack file's key or the component's source line."""
     def __init__(self, repo_root: Path, loaded: LoadedStack, resources: list[CapturedResource]):
         self.repo_root = repo_root
         self.loaded = loaded
@@ -118,6 +119,7 @@ class Locator:
         return self._lines[key]
 
     def locate(self, finding: Finding) -> Location:
+        """The file and line a reader should open to fix ``finding``."""
         config = self._config_location(finding.policy)
         if config:
             return config

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -29,119 +31,246 @@ def generated_secret_placeholder(name: str) -> str:
     return "offline-generated-" + _hex(name, 24)
 
 
+@dataclass(frozen=True)
+class _Request:
+    """One ``new_resource`` call as the per-type answers need it; ``rid`` is the default id."""
+
+    typ: str
+    name: str
+    inputs: dict[str, Any]
+    acct: str
+    region: str
+    rid: str
+
+    def named(self, key: str) -> str:
+        """The explicit name under ``key``, or the default id when the program left it to the provider."""
+        return str(self.inputs.get(key) or self.rid)
+
+
+_Answer = tuple[str, dict[str, Any]]  # (id, computed outputs to add to the inputs)
+
+
+def _rds_host(req: _Request, name: str, kind: str = "") -> str:
+    return f"{name}.{kind}c{_hex('cluster' + req.acct, 10)}.{req.region}.rds.amazonaws.com"
+
+
+def _kms_key(req: _Request) -> _Answer:
+    rid = _uuid(req.name)
+    return rid, {"arn": f"arn:aws:kms:{req.region}:{req.acct}:key/{rid}", "keyId": rid}
+
+
+def _kms_alias(req: _Request) -> _Answer:
+    return req.rid, {"arn": f"arn:aws:kms:{req.region}:{req.acct}:{req.inputs.get('name', 'alias/' + req.name)}",
+                     "targetKeyArn": req.inputs.get("targetKeyId")}
+
+
+def _rds_instance(req: _Request) -> _Answer:
+    ident = req.named("identifier")
+    host = _rds_host(req, ident)
+    return ident, {"identifier": ident, "arn": f"arn:aws:rds:{req.region}:{req.acct}:db:{ident}", "address": host,
+                   "endpoint": f"{host}:5432", "port": req.inputs.get("port", 5432),
+                   "resourceId": f"db-{_hex(ident, 20).upper()}", "hostedZoneId": "Z2R2ITUGPM61AM",
+                   "status": "available"}
+
+
+def _rds_proxy(req: _Request) -> _Answer:
+    pname = req.named("name")
+    return pname, {"name": pname, "arn": f"arn:aws:rds:{req.region}:{req.acct}:db-proxy:prx-{_hex(pname, 17)}",
+                   "endpoint": _rds_host(req, pname, "proxy-")}
+
+
+def _rds_proxy_endpoint(req: _Request) -> _Answer:
+    ename = req.named("dbProxyEndpointName")
+    return req.rid, {"arn": f"arn:aws:rds:{req.region}:{req.acct}:db-proxy-endpoint:prx-endpoint-{_hex(ename, 17)}",
+                     "endpoint": _rds_host(req, ename + ".endpoint", "proxy-"), "isDefault": False}
+
+
+def _rds_group(kind: str) -> Callable[[_Request], _Answer]:
+    def answer(req: _Request) -> _Answer:
+        gname = req.named("name")
+        return gname, {"name": gname, "arn": f"arn:aws:rds:{req.region}:{req.acct}:{kind}:{gname}"}
+    return answer
+
+
+def _s3_bucket(req: _Request) -> _Answer:
+    bucket = req.named("bucket")
+    return bucket, {"bucket": bucket, "arn": f"arn:aws:s3:::{bucket}", "bucketDomainName": f"{bucket}.s3.amazonaws.com",
+                    "bucketRegionalDomainName": f"{bucket}.s3.{req.region}.amazonaws.com", "region": req.region}
+
+
+def _sns_topic(req: _Request) -> _Answer:
+    tname = req.named("name")
+    arn = f"arn:aws:sns:{req.region}:{req.acct}:{tname}"
+    return arn, {"name": tname, "arn": arn}
+
+
+def _sns_subscription(req: _Request) -> _Answer:
+    return req.rid, {"arn": f"{req.inputs.get('topic', 'arn:aws:sns:' + req.region)}:{_uuid(req.name)}"}
+
+
+def _iam_role(req: _Request) -> _Answer:
+    rname = req.named("name")
+    return req.rid, {"name": rname, "arn": f"arn:aws:iam::{req.acct}:role/{rname}",
+                     "uniqueId": f"AROA{_hex(rname, 17).upper()}"}
+
+
+def _oidc_provider(req: _Request) -> _Answer:
+    url = req.inputs.get("url", "oidc").removeprefix("https://")
+    return req.rid, {"arn": f"arn:aws:iam::{req.acct}:oidc-provider/{url}"}
+
+
+def _secret(req: _Request) -> _Answer:
+    sname = req.named("name")
+    return req.rid, {"name": sname,
+                     "arn": f"arn:aws:secretsmanager:{req.region}:{req.acct}:secret:{sname}-{_hex(sname, 6)}"}
+
+
+def _backup_vault(req: _Request) -> _Answer:
+    vname = req.named("name")
+    return vname, {"name": vname, "arn": f"arn:aws:backup:{req.region}:{req.acct}:backup-vault:{vname}"}
+
+
+def _backup_plan(req: _Request) -> _Answer:
+    rid = _uuid(req.name)
+    return rid, {"arn": f"arn:aws:backup:{req.region}:{req.acct}:backup-plan:{rid}", "version": _hex(req.name, 32)}
+
+
+def _health_check(req: _Request) -> _Answer:
+    rid = _uuid(req.name)
+    return rid, {"arn": f"arn:aws:route53:::healthcheck/{rid}"}
+
+
+def _metric_alarm(req: _Request) -> _Answer:
+    return req.rid, {"arn": f"arn:aws:cloudwatch:{req.region}:{req.acct}:alarm:{req.inputs.get('name', req.rid)}"}
+
+
+def _dashboard(req: _Request) -> _Answer:
+    return req.rid, {"dashboardArn": f"arn:aws:cloudwatch::{req.acct}:dashboard/"
+                                     f"{req.inputs.get('dashboardName', req.rid)}"}
+
+
+def _log_group(req: _Request) -> _Answer:
+    lname = req.named("name")
+    return req.rid, {"name": lname, "arn": f"arn:aws:logs:{req.region}:{req.acct}:log-group:{lname}"}
+
+
+def _vpc(req: _Request) -> _Answer:
+    rid = "vpc-" + _hex(req.name, 17)
+    return rid, {"arn": f"arn:aws:ec2:{req.region}:{req.acct}:vpc/{rid}",
+                 "defaultSecurityGroupId": "sg-" + _hex("d" + req.name, 17)}
+
+
+def _subnet(req: _Request) -> _Answer:
+    rid = "subnet-" + _hex(req.name, 17)
+    return rid, {"arn": f"arn:aws:ec2:{req.region}:{req.acct}:subnet/{rid}"}
+
+
+def _security_group(req: _Request) -> _Answer:
+    rid = "sg-" + _hex(req.name, 17)
+    return rid, {"arn": f"arn:aws:ec2:{req.region}:{req.acct}:security-group/{rid}"}
+
+
+def _route_table(req: _Request) -> _Answer:
+    return "rtb-" + _hex(req.name, 17), {}
+
+
+def _redis_subscription(req: _Request) -> _Answer:
+    return str(100000 + int(_hex(req.name, 5), 16) % 900000), {}
+
+
+def _redis_database(req: _Request) -> _Answer:
+    db_id = 10000000 + int(_hex(req.name, 6), 16) % 90000000
+    port = 10000 + db_id % 10000
+    host = f"c{_hex(req.name, 4)}.{req.region}-2.ec2.redns.redis-cloud.com:{port}"
+    return f"{req.inputs.get('subscriptionId', '0')}/{db_id}", {
+        "dbId": db_id, "publicEndpoint": f"redis-{port}.{host}", "privateEndpoint": f"redis-{port}.internal.{host}"}
+
+
+def _random_password(req: _Request) -> _Answer:
+    return req.rid, {"result": generated_secret_placeholder(req.name), "bcryptHash": "$2a$10$" + _hex("b" + req.name, 53)}
+
+
+def _vercel_project(req: _Request) -> _Answer:
+    return "prj_" + _hex(req.name, 28), {}
+
+
+def _vercel_other(req: _Request) -> _Answer:
+    return _hex(req.name, 24), {}
+
+
+# The answer per resource type; types not listed keep the default id and their inputs as outputs.
+_BY_TYPE: dict[str, Callable[[_Request], _Answer]] = {
+    "aws:kms/key:Key": _kms_key,
+    "aws:kms/alias:Alias": _kms_alias,
+    "aws:rds/instance:Instance": _rds_instance,
+    "aws:rds/proxy:Proxy": _rds_proxy,
+    "aws:rds/proxyEndpoint:ProxyEndpoint": _rds_proxy_endpoint,
+    "aws:rds/parameterGroup:ParameterGroup": _rds_group("pg"),
+    "aws:rds/subnetGroup:SubnetGroup": _rds_group("subgrp"),
+    "aws:s3/bucket:Bucket": _s3_bucket,
+    "aws:sns/topic:Topic": _sns_topic,
+    "aws:sns/topicSubscription:TopicSubscription": _sns_subscription,
+    "aws:iam/role:Role": _iam_role,
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
+    "aws:secretsmanager/secret:Secret": _secret,
+    "aws:backup/vault:Vault": _backup_vault,
+    "aws:backup/plan:Plan": _backup_plan,
+    "aws:route53/healthCheck:HealthCheck": _health_check,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _metric_alarm,
+    "aws:cloudwatch/dashboard:Dashboard": _dashboard,
+    "aws:cloudwatch/logGroup:LogGroup": _log_group,
+    "aws:ec2/vpc:Vpc": _vpc,
+    "aws:ec2/subnet:Subnet": _subnet,
+    "aws:ec2/securityGroup:SecurityGroup": _security_group,
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": _security_group,
+    "rediscloud:index/subscription:Subscription": _redis_subscription,
+    "rediscloud:index/subscriptionDatabase:SubscriptionDatabase": _redis_database,
+    "random:index/randomPassword:RandomPassword": _random_password,
+    "vercel:index/project:Project": _vercel_project,
+}
+# Then by type prefix, first match wins (route tables and their associations; the other Vercel resources).
+_BY_PREFIX: tuple[tuple[str, Callable[[_Request], _Answer]], ...] = (
+    ("aws:ec2/routeTable", _route_table),
+    ("vercel:", _vercel_other),
+)
+
+
+def _answer_for(typ: str) -> Callable[[_Request], _Answer] | None:
+    if typ in _BY_TYPE:
+        return _BY_TYPE[typ]
+    return next((answer for prefix, answer in _BY_PREFIX if typ.startswith(prefix)), None)
+
+
 class RealisticMocks(pulumi.runtime.Mocks):
-    def __init__(self, account_id: str, region: str):
+    """Per-type answers for resources (``_BY_TYPE``) and the few invokes the program makes."""
+
+    def __init__(self, account_id: str, region: str) -> None:
         self.account_id = account_id
         self.region = region
 
     # -- resources ---------------------------------------------------------------------------------
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        """Answer one registration: the id and the outputs (inputs plus what the provider computes)."""
         typ, name, inputs = args.typ, args.name, dict(args.inputs)
-        acct, region = self.account_id, self.region
         out: dict[str, Any] = dict(inputs)
         rid = f"{name}-{_hex(typ + name, 8)}"
-
         if typ.startswith("pulumi:providers:"):
             return rid, out
-        if typ == "aws:kms/key:Key":
-            rid = _uuid(name)
-            out.update(arn=f"arn:aws:kms:{region}:{acct}:key/{rid}", keyId=rid)
-        elif typ == "aws:kms/alias:Alias":
-            out.update(arn=f"arn:aws:kms:{region}:{acct}:{inputs.get('name', 'alias/' + name)}",
-                       targetKeyArn=inputs.get("targetKeyId"))
-        elif typ == "aws:rds/instance:Instance":
-            ident = inputs.get("identifier") or rid
-            rid = ident
-            host = f"{ident}.c{_hex('cluster' + acct, 10)}.{region}.rds.amazonaws.com"
-            out.update(identifier=ident, arn=f"arn:aws:rds:{region}:{acct}:db:{ident}", address=host,
-                       endpoint=f"{host}:5432", port=inputs.get("port", 5432), resourceId=f"db-{_hex(ident, 20).upper()}",
-                       hostedZoneId="Z2R2ITUGPM61AM", status="available")
-        elif typ == "aws:rds/proxy:Proxy":
-            pname = inputs.get("name") or rid
-            rid = pname
-            out.update(name=pname, arn=f"arn:aws:rds:{region}:{acct}:db-proxy:prx-{_hex(pname, 17)}",
-                       endpoint=f"{pname}.proxy-c{_hex('cluster' + acct, 10)}.{region}.rds.amazonaws.com")
-        elif typ == "aws:rds/proxyEndpoint:ProxyEndpoint":
-            ename = inputs.get("dbProxyEndpointName") or rid
-            out.update(arn=f"arn:aws:rds:{region}:{acct}:db-proxy-endpoint:prx-endpoint-{_hex(ename, 17)}",
-                       endpoint=f"{ename}.endpoint.proxy-c{_hex('cluster' + acct, 10)}.{region}.rds.amazonaws.com",
-                       isDefault=False)
-        elif typ in ("aws:rds/parameterGroup:ParameterGroup", "aws:rds/subnetGroup:SubnetGroup"):
-            gname = inputs.get("name") or rid
-            rid = gname
-            kind = "pg" if "parameter" in typ else "subgrp"
-            out.update(name=gname, arn=f"arn:aws:rds:{region}:{acct}:{kind}:{gname}")
-        elif typ == "aws:s3/bucket:Bucket":
-            bucket = inputs.get("bucket") or rid
-            rid = bucket
-            out.update(bucket=bucket, arn=f"arn:aws:s3:::{bucket}", bucketDomainName=f"{bucket}.s3.amazonaws.com",
-                       bucketRegionalDomainName=f"{bucket}.s3.{region}.amazonaws.com", region=region)
-        elif typ == "aws:sns/topic:Topic":
-            tname = inputs.get("name") or rid
-            out.update(name=tname, arn=f"arn:aws:sns:{region}:{acct}:{tname}")
-            rid = out["arn"]
-        elif typ == "aws:sns/topicSubscription:TopicSubscription":
-            out.update(arn=f"{inputs.get('topic', 'arn:aws:sns:' + region)}:{_uuid(name)}")
-        elif typ == "aws:iam/role:Role":
-            rname = inputs.get("name") or rid
-            out.update(name=rname, arn=f"arn:aws:iam::{acct}:role/{rname}", uniqueId=f"AROA{_hex(rname, 17).upper()}")
-        elif typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
-            out.update(arn=f"arn:aws:iam::{acct}:oidc-provider/{inputs.get('url', 'oidc').removeprefix('https://')}")
-        elif typ == "aws:secretsmanager/secret:Secret":
-            sname = inputs.get("name") or rid
-            out.update(name=sname, arn=f"arn:aws:secretsmanager:{region}:{acct}:secret:{sname}-{_hex(sname, 6)}")
-        elif typ == "aws:backup/vault:Vault":
-            vname = inputs.get("name") or rid
-            rid = vname
-            out.update(name=vname, arn=f"arn:aws:backup:{region}:{acct}:backup-vault:{vname}")
-        elif typ == "aws:backup/plan:Plan":
-            rid = _uuid(name)
-            out.update(arn=f"arn:aws:backup:{region}:{acct}:backup-plan:{rid}", version=_hex(name, 32))
-        elif typ == "aws:route53/healthCheck:HealthCheck":
-            rid = _uuid(name)
-            out.update(arn=f"arn:aws:route53:::healthcheck/{rid}")
-        elif typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
-            out.update(arn=f"arn:aws:cloudwatch:{region}:{acct}:alarm:{inputs.get('name', rid)}")
-        elif typ == "aws:cloudwatch/dashboard:Dashboard":
-            out.update(dashboardArn=f"arn:aws:cloudwatch::{acct}:dashboard/{inputs.get('dashboardName', rid)}")
-        elif typ == "aws:cloudwatch/logGroup:LogGroup":
-            lname = inputs.get("name") or rid
-            out.update(name=lname, arn=f"arn:aws:logs:{region}:{acct}:log-group:{lname}")
-        elif typ == "aws:ec2/vpc:Vpc":
-            rid = "vpc-" + _hex(name, 17)
-            out.update(arn=f"arn:aws:ec2:{region}:{acct}:vpc/{rid}", defaultSecurityGroupId="sg-" + _hex("d" + name, 17))
-        elif typ == "aws:ec2/subnet:Subnet":
-            rid = "subnet-" + _hex(name, 17)
-            out.update(arn=f"arn:aws:ec2:{region}:{acct}:subnet/{rid}")
-        elif typ in ("aws:ec2/securityGroup:SecurityGroup", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"):
-            rid = "sg-" + _hex(name, 17)
-            out.update(arn=f"arn:aws:ec2:{region}:{acct}:security-group/{rid}")
-        elif typ.startswith("aws:ec2/routeTable") or typ == "aws:ec2/routeTable:RouteTable":
-            rid = "rtb-" + _hex(name, 17)
-        elif typ == "rediscloud:index/subscription:Subscription":
-            rid = str(100000 + int(_hex(name, 5), 16) % 900000)
-        elif typ == "rediscloud:index/subscriptionDatabase:SubscriptionDatabase":
-            db_id = 10000000 + int(_hex(name, 6), 16) % 90000000
-            port = 10000 + db_id % 10000
-            rid = f"{inputs.get('subscriptionId', '0')}/{db_id}"
-            out.update(dbId=db_id,
-                       publicEndpoint=f"redis-{port}.c{_hex(name, 4)}.{region}-2.ec2.redns.redis-cloud.com:{port}",
-                       privateEndpoint=f"redis-{port}.internal.c{_hex(name, 4)}.{region}-2.ec2.redns.redis-cloud.com:{port}")
-        elif typ == "random:index/randomPassword:RandomPassword":
-            out.update(result=generated_secret_placeholder(name), bcryptHash="$2a$10$" + _hex("b" + name, 53))
-        elif typ == "vercel:index/project:Project":
-            rid = "prj_" + _hex(name, 28)
-        elif typ.startswith("vercel:"):
-            rid = _hex(name, 24)
+        answer = _answer_for(typ)
+        if answer is not None:
+            rid, computed = answer(_Request(typ, name, inputs, self.account_id, self.region, rid))
+            out.update(computed)
         if "arn" not in out and typ.startswith("aws:"):
             service = typ.split(":")[1].split("/")[0]
-            out["arn"] = f"arn:aws:{service}:{region}:{acct}:{name}"
+            out["arn"] = f"arn:aws:{service}:{self.region}:{self.account_id}:{name}"
         if "tags" in inputs:
             out.setdefault("tagsAll", inputs["tags"])
         return rid, out
 
     # -- invokes -----------------------------------------------------------------------------------
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+    # pulumi's MockMonitor takes a bare dict as well as its declared (dict, failures) tuple.
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
+        """Answer the invokes the program may make offline; anything else is a program error."""
         token = args.token
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": self.account_id, "arn": f"arn:aws:iam::{self.account_id}:user/offline",

@@ -25,6 +25,7 @@ ANALYZE_CONCURRENCY = 8
 
 
 def to_analyzer(r: CapturedResource) -> AnalyzerResource:
+    """A captured resource as the Analyzer client sends it."""
     return AnalyzerResource(urn=r.urn, type=r.type, name=r.name, properties=r.properties, parent=r.parent,
                             dependencies=list(r.dependencies), property_dependencies=dict(r.property_dependencies),
                             protect=r.protect, retain_on_delete=r.retain_on_delete,
@@ -41,9 +42,9 @@ class PackSession:
         self._configure = configure
         self._setup_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pack-setup")
         self._pool = ThreadPoolExecutor(max_workers=ANALYZE_CONCURRENCY, thread_name_prefix="analyze")
-        self._setup: Future | None = None
+        self._setup: Future[tuple[PackInfo, Any]] | None = None
         self._lock = threading.Lock()
-        self._pending: list[tuple[str, Future]] = []
+        self._pending: list[tuple[str, Future[AnalyzeResult | None]]] = []
         self._closed = False
 
     def __enter__(self) -> PackSession:
@@ -93,7 +94,7 @@ class PackSession:
         total = AnalyzeResult()
         with self._lock:
             pending = list(self._pending)
-        stack: Future = self._pool.submit(self.pack.analyze_stack, [to_analyzer(r) for r in resources])
+        stack: Future[AnalyzeResult] = self._pool.submit(self.pack.analyze_stack, [to_analyzer(r) for r in resources])
         for _, future in pending:
             one = future.result()  # PolicyPackProcess.analyze already stamps each diagnostic with its URN
             if one is not None:

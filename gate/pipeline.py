@@ -30,9 +30,7 @@ from typing import Any
 from gate import checkov as ck
 from gate.analyzer import AnalyzeResult, PackConfigError, PackInfo, PackProcessError, PolicyPackProcess
 from gate.exemptions import (
-    ExemptionOutcome,
     ExemptionsError,
-    LoadedExemptions,
     apply_exemptions,
     check_exemptions,
     load_exemptions,
@@ -49,6 +47,8 @@ from gate.outdir import GATE_FILES, OutDirError, prepare_out
 from gate.pack_session import PackSession
 from gate.program import CapturedResource, ProgramRun, run_program
 from gate.redact import Redactor, plain_strings, secret_strings, stack_file_ciphertexts
+from gate.reports import write_reports
+from gate.result import CheckovSummary, GateResult
 from gate.stack_export import build_stack_export
 from gate.today import TodayError, check_today
 from stacks.loader import LoadedStack, StackConfigError, find_stack_file, load_stack_file
@@ -67,6 +67,7 @@ class GateInputError(Exception):
 
 @dataclass
 class GateOptions:
+    """What one gate run reads and writes; every path defaults to the repository's own file."""
     stack: str
     out: Path = REPO_ROOT / "gate-out"
     repo_root: Path = REPO_ROOT
@@ -82,60 +83,10 @@ class GateOptions:
     today_given: bool = False  # --today was passed (the message about its floor says so)
 
 
-@dataclass
-class CheckovSummary:
-    ran: bool
-    reason: str = ""  # why it did not run
-    resource_count: int = 0
-    passed: int = 0
-    failed: int = 0
-    skipped: int = 0
-    seconds: float = 0.0
-    command: list[str] = field(default_factory=list)
-    checks: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class GateResult:
-    stack: str
-    stack_file: str
-    pack_config_file: str
-    exemptions_file: str
-    pack: PackInfo
-    policies: dict[str, PolicyMeta]  # every rule a finding can name: pack, checkov, gate
-    resources: list[CapturedResource]
-    findings: list[Finding]
-    warnings: list[str]
-    not_applicable: dict[str, int]  # policy -> resources it declared itself not applicable to
-    exemptions: LoadedExemptions
-    exemption_outcome: ExemptionOutcome
-    checkov: CheckovSummary
-    exported_count: int
-    timings: dict[str, float]
-    today: dt.date
-    redactor: Redactor = field(repr=False)
-    files: list[Path] = field(default_factory=list)
-    checkov_skips: list[ck.CheckovSkip] = field(default_factory=list)  # the skip list as loaded (reports list it)
-
-    @property
-    def blocking(self) -> list[Finding]:
-        return [f for f in self.findings if f.blocking]
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.blocking else 0
-
-    @property
-    def resource_types(self) -> Counter[str]:
-        return Counter(r.type for r in self.resources)
-
-    def count(self, status: str, enforcement: str | None = None) -> int:
-        return sum(1 for f in self.findings if f.status == status and (enforcement is None or f.enforcement == enforcement))
-
-
 # --- steps -----------------------------------------------------------------------------------------
 
 def load_stack(options: GateOptions) -> LoadedStack:
+    """Step 1: load and validate the stack file; bad config becomes a GateInputError."""
     try:
         path = options.stack_file or find_stack_file(options.repo_root, options.stack)
         return load_stack_file(path)
@@ -241,7 +192,7 @@ def run_gate(options: GateOptions, resources: list[CapturedResource] | None = No
     pack_config_path = options.pack_config or root / "policies" / "config" / f"{loaded.name}.json"
     pack_config_file = display_path(pack_config_path, root)
 
-    def configure(pack: PolicyPackProcess) -> dict[str, tuple[str, dict]]:
+    def configure(pack: PolicyPackProcess) -> dict[str, tuple[str, dict[str, Any]]]:
         try:
             pack.configure_stack(loaded.name, PROJECT, source=pack_config_file)
             return pack.configure(_read_pack_config(pack_config_path, pack_config_file), source=pack_config_file)
@@ -273,21 +224,7 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
     # checkov: export now, scan while the pack finishes.
     t = time.perf_counter()
     export = ck.export_plan(resources, redactor)
-    checkov_proc = None
-    skips: list[ck.CheckovSkip] = []
-    if options.write:  # neither export depends on findings: written while the pack still works
-        out.mkdir(parents=True, exist_ok=True)
-        redactor.write(out / "plan.tf.json", json.dumps(export.plan, indent=2, sort_keys=True))
-        redactor.write(out / "stack-export.json", json.dumps(build_stack_export(run, redactor), indent=2))
-    if options.checkov:
-        skips_path = options.checkov_skips or root / "gate" / "checkov-skips.yaml"
-        try:
-            skips = ck.load_skips(skips_path, display_path(skips_path, root), options.today)
-            if not options.write:
-                raise ck.CheckovError("checkov needs the plan written to --out")
-            checkov_proc = ck.start_checkov(ck.checkov_binary(root), (out / "plan.tf.json").resolve())
-        except ck.CheckovError as err:
-            raise GateInputError(str(err)) from None
+    checkov_proc, skips = _export_and_start_checkov(options, run, export, redactor, out)
     timings["export"] = time.perf_counter() - t
 
     try:
@@ -327,13 +264,7 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
     t = time.perf_counter()
     outcome = apply_exemptions(findings, exemptions, stack=loaded.name, today=options.today,
                                checkov_ran=checkov.ran)
-    findings = outcome.findings
-    locator = Locator(root, loaded, resources)
-    for f in findings:
-        if f.location is None:
-            f.location = locator.locate(f)
-        f.message = redactor.text(f.message)
-    assign_fingerprints(findings)
+    findings = _locate_and_redact(outcome.findings, Locator(root, loaded, resources), redactor)
     warnings = list(outcome.warnings)
     warnings += [f"The program warned: {redactor.text(msg.strip())}" for severity, msg in run.log if severity == "warning"]
     warnings += [f"{urn} ({kind}) is an AWS resource with no Terraform type in gate/terraform_types.py: checkov "
@@ -350,13 +281,44 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
         checkov_skips=skips)
     timings["findings"] = time.perf_counter() - t
     if options.write:
-        from gate.reports import write_reports  # reports import pipeline types; import here keeps the graph acyclic
-
         t = time.perf_counter()
         gate_result.files = write_reports(gate_result, out)
         timings["reports"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     return gate_result
+
+
+def _locate_and_redact(findings: list[Finding], locator: Locator, redactor: Redactor) -> list[Finding]:
+    """Step 5's end: every finding gets a location, a redacted message and a fingerprint (in place)."""
+    for f in findings:
+        if f.location is None:
+            f.location = locator.locate(f)
+        f.message = redactor.text(f.message)
+    assign_fingerprints(findings)
+    return findings
+
+
+def _export_and_start_checkov(options: GateOptions, run: ProgramRun, export: ck.PlanExport, redactor: Redactor,
+                              out: Path) -> tuple[Any, list[ck.CheckovSkip]]:
+    """Write the two exports (neither depends on findings) and start checkov on the plan, if asked to:
+    the running checkov (or None) and its skip list."""
+    root = options.repo_root
+    checkov_proc = None
+    skips: list[ck.CheckovSkip] = []
+    if options.write:  # neither export depends on findings: written while the pack still works
+        out.mkdir(parents=True, exist_ok=True)
+        redactor.write(out / "plan.tf.json", json.dumps(export.plan, indent=2, sort_keys=True))
+        redactor.write(out / "stack-export.json", json.dumps(build_stack_export(run, redactor), indent=2))
+    if options.checkov:
+        skips_path = options.checkov_skips or root / "gate" / "checkov-skips.yaml"
+        try:
+            skips = ck.load_skips(skips_path, display_path(skips_path, root), options.today)
+            if not options.write:
+                raise ck.CheckovError("checkov needs the plan written to --out")
+            checkov_proc = ck.start_checkov(ck.checkov_binary(root), (out / "plan.tf.json").resolve())
+        except ck.CheckovError as err:
+            raise GateInputError(str(err)) from None
+    return checkov_proc, skips
 
 
 def _checkov_stage(options: GateOptions, running: Any, export: Any, skips: list[ck.CheckovSkip],
@@ -386,7 +348,7 @@ def _checkov_stage(options: GateOptions, running: Any, export: Any, skips: list[
                           command=["checkov", *command[1:]], checks=merged.checks)
 
 
-def _policies(info: PackInfo, resolved: dict[str, tuple[str, dict]]) -> dict[str, PolicyMeta]:
+def _policies(info: PackInfo, resolved: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, PolicyMeta]:
     """Every rule a finding can name: the pack's (with the stack's enforcement level) and the gate's own."""
     policies = {p.name: PolicyMeta(
         name=p.name, source="policy-pack", description=p.description,

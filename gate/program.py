@@ -40,6 +40,7 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi.runtime.rpc.UNKNOWN
 
 @dataclass
 class CapturedResource:
+    """One resource as the engine would see it at registration."""
     urn: str
     type: str
     name: str
@@ -63,20 +64,24 @@ class CapturedResource:
     @property
     def inputs(self) -> dict[str, Any]:
         """Plain inputs: secrets unwrapped. For assertions only -- never print this."""
-        return unwrap(self.properties)
+        plain: dict[str, Any] = unwrap(self.properties)
+        return plain
 
 
 @dataclass
 class ProgramRun:
+    """Every resource a program run registered, its outputs and its log."""
     stack: str
     resources: list[CapturedResource]
     outputs: dict[str, Any]  # wire form
     log: list[tuple[str, str]]  # (severity, message) from pulumi.log.*
 
     def by_type(self, type_: str) -> list[CapturedResource]:
+        """The resources of one type, in registration order."""
         return [r for r in self.resources if r.type == type_]
 
     def one(self, type_: str, name: str | None = None) -> CapturedResource:
+        """The one resource of ``type_`` (and ``name``); AssertionError unless there is exactly one."""
         found = [r for r in self.by_type(type_) if name is None or r.name == name]
         if len(found) != 1:
             raise LookupError(f"expected one {type_}{' named ' + name if name else ''}, found {len(found)}: "
@@ -84,14 +89,17 @@ class ProgramRun:
         return found[0]
 
     def by_urn(self) -> dict[str, CapturedResource]:
+        """The resources by URN."""
         return {r.urn: r for r in self.resources}
 
 
 def is_secret(value: Any) -> bool:
+    """Whether ``value`` is a secret-wrapped wire value."""
     return isinstance(value, dict) and value.get(SECRET_SIG) == SECRET_VALUE_SIG
 
 
 def unwrap(value: Any) -> Any:
+    """``value`` with every secret wrapper removed (for assertions; never print the result)."""
     if is_secret(value):
         return unwrap(value.get("value"))
     if isinstance(value, dict):
@@ -111,8 +119,9 @@ class CapturingMonitor(pulumi_mocks.MockMonitor):
         # away, as the engine calls Analyze at registration (must not raise; it runs on the program's path).
         self.on_register = on_register
 
-    def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
-        response = super().RegisterResource(request)
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        """Register as the mock monitor does, and record the request's type, inputs and options."""
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]  # untyped in the SDK
         if request.type == "pulumi:pulumi:Stack":
             return response
         self.captured.append(CapturedResource(
@@ -146,11 +155,11 @@ class _Logger:
         if severity != "debug":  # the runtime's own registration chatter
             self.records.append((severity, msg % args if args else msg))
 
-    def debug(self, msg, *a, **k): self._add("debug", msg, *a, **k)  # noqa: E704
-    def info(self, msg, *a, **k): self._add("info", msg, *a, **k)  # noqa: E704
-    def warning(self, msg, *a, **k): self._add("warning", msg, *a, **k)  # noqa: E704
-    def error(self, msg, *a, **k): self._add("error", msg, *a, **k)  # noqa: E704
-    def exception(self, msg, *a, **k): self._add("error", msg, *a, **k)  # noqa: E704
+    def debug(self, msg: str, *a: Any, **k: Any) -> None: self._add("debug", msg, *a, **k)  # noqa: E704, D102
+    def info(self, msg: str, *a: Any, **k: Any) -> None: self._add("info", msg, *a, **k)  # noqa: E704, D102
+    def warning(self, msg: str, *a: Any, **k: Any) -> None: self._add("warning", msg, *a, **k)  # noqa: E704, D102
+    def error(self, msg: str, *a: Any, **k: Any) -> None: self._add("error", msg, *a, **k)  # noqa: E704, D102
+    def exception(self, msg: str, *a: Any, **k: Any) -> None: self._add("error", msg, *a, **k)  # noqa: E704, D102
 
 
 def _run(loaded: LoadedStack, program: Path | Callable[[], None], preview: bool,

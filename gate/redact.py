@@ -106,6 +106,7 @@ class Redactor:
         return Redactor([*self._exact, *secrets])
 
     def text(self, text: str) -> str:
+        """``text`` with every known secret replaced by the redaction marker."""
         if text in self._exact:
             return REDACTED
         return self._pattern.sub(REDACTED, text)

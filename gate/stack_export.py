@@ -25,6 +25,7 @@ SECRET_OUTPUTS = {"random:index/randomPassword:RandomPassword": ("result", "bcry
 
 
 def stack_urn(stack: str) -> str:
+    """The URN of the stack resource, as the engine names it."""
     return f"urn:pulumi:{stack}::{PROJECT}::pulumi:pulumi:Stack::{PROJECT}-{stack}"
 
 
@@ -72,6 +73,7 @@ def dependency_order(resources: list[CapturedResource]) -> list[CapturedResource
 
 
 def build_stack_export(run: ProgramRun, redactor: Redactor, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The run shaped like ``pulumi stack export`` (secrets stay wrapped, plaintext redacted)."""
     version = "v" + metadata.version("pulumi")
     root = stack_urn(run.stack)
     resources: list[dict[str, Any]] = [{

@@ -12,6 +12,7 @@ resource type cannot silently escape checkov) plus their close relatives.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 PULUMI_TO_TERRAFORM: dict[str, str] = {
     # KMS
@@ -108,6 +109,7 @@ _IDENTIFIER = re.compile(r"^[a-z][A-Za-z0-9]*$")
 
 
 def terraform_type(pulumi_type: str) -> str | None:
+    """The Terraform type of a Pulumi AWS type, or None if the table has none."""
     return PULUMI_TO_TERRAFORM.get(pulumi_type)
 
 
@@ -117,6 +119,7 @@ def is_exportable_candidate(pulumi_type: str) -> bool:
 
 
 def snake(name: str) -> str:
+    """``camelCase`` -> ``snake_case``."""
     return _CAMEL.sub("_", name).lower()
 
 
@@ -142,7 +145,7 @@ def attribute_name(tf_type: str, pulumi_name: str, value: object) -> str:
     return snake(pulumi_name)
 
 
-def is_map(pulumi_name: str, value: dict) -> bool:
+def is_map(pulumi_name: str, value: dict[str, Any]) -> bool:
     """A Terraform map rather than a nested block: a known map attribute, or keys that are not
     camelCase property names (``DBInstanceIdentifier``, ``Content-Type``)."""
     return pulumi_name in MAP_ATTRIBUTES or any(not _IDENTIFIER.match(str(k)) for k in value)

@@ -34,12 +34,14 @@ from stacks.checklist import BACKUP_RETENTION_DAYS, HEALTH_RESPONSE_MS
 
 
 def cmd_snapshot(args: argparse.Namespace, outputs: Outputs) -> int:
+    """``snapshot``: take and wait for the pre-deployment snapshot of the primary."""
     snapshot_id = take_snapshot(Aws(outputs.region()), outputs.database(), args.deployment_id, args.wait_seconds)
     print(f"snapshot_id={snapshot_id}")  # the promote workflow reads this line
     return EXIT_OK
 
 
 def cmd_verify(args: argparse.Namespace, outputs: Outputs) -> int:
+    """``verify``: check the live account against the checklist and print the table."""
     if args.timeout_ms > HEALTH_RESPONSE_MS:
         raise OpsError(f"--timeout-ms {args.timeout_ms} is looser than the checklist's {HEALTH_RESPONSE_MS} ms")
     results = run_verify(Aws(outputs.region()), outputs, tls_context(args.ca_bundle), args.timeout_ms)
@@ -48,6 +50,7 @@ def cmd_verify(args: argparse.Namespace, outputs: Outputs) -> int:
 
 
 def cmd_restore_drill(args: argparse.Namespace, outputs: Outputs) -> int:
+    """``restore-drill``: restore the latest snapshot to a temporary instance, check it, delete it."""
     restore_drill(Aws(outputs.region()), outputs.database(), args.snapshot_id, args.wait_seconds,
                   datetime.now(UTC))
     print("restore drill passed")
@@ -60,6 +63,7 @@ CLOCK_SKEW = timedelta(minutes=5)
 
 
 def cmd_cleanup(args: argparse.Namespace, outputs: Outputs) -> int:
+    """``cleanup-snapshots``: delete this tool's manual snapshots older than the retention."""
     if args.retention_days < BACKUP_RETENTION_DAYS:
         raise OpsError(f"--retention-days {args.retention_days} is below the checklist's {BACKUP_RETENTION_DAYS}")
     if args.retention_days > MAX_RETENTION_DAYS:
@@ -78,6 +82,7 @@ def cmd_cleanup(args: argparse.Namespace, outputs: Outputs) -> int:
 
 
 def timestamp(text: str) -> datetime:
+    """An ISO 8601 timestamp argument, as an aware datetime (UTC if it names no zone)."""
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
@@ -106,6 +111,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``python -m ops``."""
     parser = _Parser(
         prog="python -m ops",
         description="ChatPDD operations: pre-deploy snapshot, live verification, restore drill, snapshot cleanup.",
@@ -145,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def describe_client_error(exc: ClientError) -> str:
+    """One line for an AWS error: the operation, the code and, for throttling, the retries spent."""
     code = error_code(exc)
     message = exc.response.get("Error", {}).get("Message", "")
     if is_throttling(exc):
@@ -163,6 +170,7 @@ def no_region_message() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one ops command; exit 0 ok, 1 a failed check, 2 bad input or an AWS error."""
     try:
         args = build_parser().parse_args(argv)
     except UsageError as exc:

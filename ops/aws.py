@@ -65,6 +65,7 @@ class Aws:
         self._clients: dict[str, Any] = {}
 
     def client(self, service: str) -> Any:
+        """The client for ``service``, created once."""
         if service not in self._clients:
             self._clients[service] = self._session.create_client(service, region_name=self._region,
                                                                  config=self._config)
@@ -72,10 +73,12 @@ class Aws:
 
 
 def error_code(error: ClientError) -> str:
+    """The AWS error code of a ClientError."""
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
 def is_throttling(error: ClientError) -> bool:
+    """Whether a ClientError is AWS throttling (retried by botocore before it reaches us)."""
     return error_code(error) in THROTTLING_CODES
 
 
@@ -87,8 +90,10 @@ def same_kms_key(actual: str | None, expected: str) -> bool:
 
 
 def tag_list(pairs: dict[str, str]) -> list[dict[str, str]]:
+    """A tag dict as AWS's ``[{Key, Value}]`` list."""
     return [{"Key": k, "Value": v} for k, v in pairs.items()]
 
 
 def tags_of(resource: dict[str, Any]) -> dict[str, str]:
+    """A resource's ``TagList`` as a dict."""
     return {t["Key"]: t["Value"] for t in resource.get("TagList", [])}

@@ -23,6 +23,7 @@ from ops.snapshot import MANAGED_BY
 
 @dataclass(frozen=True)
 class Decision:
+    """Whether one snapshot is deleted, and why."""
     snapshot_id: str
     created: datetime
     delete: bool
@@ -56,6 +57,7 @@ def newest_pre_deploy(snapshots: list[dict[str, Any]]) -> str | None:
 
 
 def decide(snapshot: dict[str, Any], cutoff: datetime, rollback_point: str | None = None) -> Decision:
+    """Delete only this tool's available manual snapshots created before ``cutoff``, never a held one or the rollback point."""
     created: datetime = snapshot["SnapshotCreateTime"]
     tags = tags_of(snapshot)
     tagged = _ours(tags)

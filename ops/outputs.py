@@ -22,6 +22,7 @@ MAX_OUTPUTS_BYTES = 8 * 1024 * 1024  # a stack's outputs are kilobytes
 
 @dataclass(frozen=True)
 class Database:
+    """The database outputs ``ops`` reads."""
     primary_identifier: str
     replica_identifiers: tuple[str, ...]
     proxy_name: str
@@ -30,6 +31,7 @@ class Database:
 
 @dataclass(frozen=True)
 class Storage:
+    """The storage outputs ``ops`` reads."""
     backups_bucket: str
     uploads_bucket: str
     backup_vault_name: str
@@ -42,6 +44,7 @@ class Storage:
 
 @dataclass(frozen=True)
 class Monitoring:
+    """The monitoring outputs ``ops`` reads."""
     topic_arns: dict[str, str]  # severity -> topic ARN
     alarms: dict[str, tuple[str, ...]]  # checklist check id -> alarm names
     health_check_ids: dict[str, str]  # health endpoint path -> Route 53 health check id
@@ -49,6 +52,7 @@ class Monitoring:
 
 @dataclass(frozen=True)
 class App:
+    """The app outputs ``ops`` reads."""
     base_url: str
     health_urls: tuple[str, ...]
 
@@ -62,6 +66,7 @@ class Outputs:
 
     @classmethod
     def load(cls, path: str | Path) -> Outputs:
+        """Read and parse an outputs file; OpsError naming the file on any problem."""
         path = Path(path)
         expected = "expected the JSON written by `pulumi stack output --json`"
         try:
@@ -97,24 +102,28 @@ class Outputs:
         return node
 
     def string(self, key: str, expected: str = "a non-empty string") -> str:
+        """The non-empty string at ``key`` (a dotted path); OpsError naming file and key otherwise."""
         value = self._get(key, expected)
         if not isinstance(value, str) or not value:
             raise self._fail(key, f"is {json.dumps(value)}", expected)
         return value
 
     def optional_string(self, key: str) -> str | None:
+        """The string at ``key``, or None when it is absent."""
         try:
             return self.string(key)
         except OpsError:
             return None
 
     def strings(self, key: str, expected: str = "a list of non-empty strings") -> tuple[str, ...]:
+        """The list of non-empty strings at ``key``."""
         value = self._get(key, expected)
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise self._fail(key, f"is {json.dumps(value)}", expected)
         return tuple(value)
 
     def string_map(self, key: str, expected: str) -> dict[str, str]:
+        """The string-to-string map at ``key``."""
         value = self._get(key, expected)
         if not isinstance(value, dict) or not all(isinstance(v, str) and v for v in value.values()):
             raise self._fail(key, f"is {json.dumps(value)}", expected)
@@ -122,9 +131,11 @@ class Outputs:
 
     # -- sections ---------------------------------------------------------------------------------
     def region(self) -> str | None:
+        """The stack's AWS region, if the outputs name one."""
         return self.optional_string("region")
 
     def database(self) -> Database:
+        """The ``database`` outputs."""
         return Database(
             primary_identifier=self.string("database.primary_identifier", "the primary's RDS identifier"),
             replica_identifiers=self.strings("database.replica_identifiers",
@@ -134,6 +145,7 @@ class Outputs:
         )
 
     def storage(self) -> Storage:
+        """The ``storage`` outputs."""
         return Storage(
             backups_bucket=self.string("storage.backups_bucket", "the backups bucket name"),
             uploads_bucket=self.string("storage.uploads_bucket", "the uploads bucket name"),
@@ -146,6 +158,7 @@ class Outputs:
         )
 
     def monitoring(self) -> Monitoring:
+        """The ``monitoring`` outputs, with an alarm list for every checklist check."""
         topics = self.string_map("monitoring.topic_arns", "an object severity -> SNS topic ARN")
         for severity in SEVERITIES:
             if severity not in topics:
@@ -169,6 +182,7 @@ class Outputs:
         )
 
     def app(self) -> App:
+        """The ``app`` outputs."""
         return App(
             base_url=self.string("app.base_url", "the app's https:// base URL"),
             health_urls=self.strings("app.health_urls", "a list of https:// health endpoint URLs"),

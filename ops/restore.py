@@ -26,6 +26,7 @@ def latest_snapshot(rds: Any, primary: str) -> dict[str, Any]:
 
 
 def find_instance(rds: Any, identifier: str) -> dict[str, Any] | None:
+    """The RDS instance ``identifier``, or None if it does not exist."""
     try:
         return rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]
     except ClientError as exc:

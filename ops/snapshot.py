@@ -33,6 +33,7 @@ def poll_config(wait_seconds: int, delay: int) -> dict[str, int]:
 
 
 def describe_snapshot(rds: Any, snapshot_id: str) -> dict[str, Any]:
+    """The RDS snapshot ``snapshot_id`` as AWS describes it."""
     return rds.describe_db_snapshots(DBSnapshotIdentifier=snapshot_id)["DBSnapshots"][0]
 
 

@@ -1,15 +1,9 @@
 """The chatpdd-guardrails policy pack. Run by the Pulumi CLI (``pulumi preview --policy-pack policies``):
 building the PolicyPack starts the Analyzer gRPC server and blocks, so never import this module."""
 
-from chatpdd_policies import ALL_POLICIES, _config_guard, _speedups
+from chatpdd_policies import ALL_POLICIES, _config_guard
 from pulumi_policy import EnforcementLevel, PolicyPack
 
-# pulumi-policy converts a resource's properties (protobuf Struct -> dict) once PER POLICY in Analyze
-# and once per stack policy for every resource in AnalyzeStack: resources x policies conversions of the
-# same messages, the pack's largest cost. This memoises the conversion for the request being served
-# (per gRPC worker thread, dropped when the request returns); the SDK still deserializes and proxies the
-# properties afresh for every policy, so verdicts are unchanged. Why that is safe: _speedups.py.
-_speedups.install()
 # Tighten-only config: for production the pack refuses, at Configure, a config that loosens the checklist
 # (the CLI's --policy-pack-config and the gate send the same file). Why and how: _config_guard.py.
 _config_guard.install(ALL_POLICIES)

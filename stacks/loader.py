@@ -15,7 +15,7 @@ from typing import Any
 
 import jsonschema
 import yaml
-from pydantic import SecretStr, ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 
 from stacks.models import PROJECT, StackConfig
 from stacks.safe_yaml import InputFileError, load_yaml
@@ -136,7 +136,7 @@ def secret_paths() -> set[str]:
     """Dotted key paths (``chatpdd-infra:app.smtp.password``) of every secret field in the model."""
     paths: set[str] = set()
 
-    def walk(model: type, prefix: str) -> None:
+    def walk(model: type[BaseModel], prefix: str) -> None:
         for name, info in model.model_fields.items():
             ann = info.annotation
             path = f"{prefix}.{name}" if prefix else NAMESPACE + name

@@ -136,6 +136,7 @@ class DatabaseSettings(Model):
 
     @property
     def pool_connections(self) -> int:
+        """Connections the app's pool gets through the proxy: ``max_connections x percent / 100``."""
         return self.max_connections * self.proxy_max_connections_percent // 100
 
 
@@ -225,6 +226,7 @@ class StorageSettings(Model):
 
     @property
     def dr_bucket_name(self) -> str:
+        """The DR replica of the backups bucket: ``<backups bucket>-dr``."""
         return self.backups_bucket_name + DR_BUCKET_SUFFIX
 
 
@@ -328,6 +330,7 @@ class MonitoringSettings(Model):
         return v
 
     def threshold(self, check_id: str) -> float:
+        """The threshold of ``check_id`` for this stack: the override, else the checklist's."""
         return self.thresholds.get(check_id, checklist.ALARM_CHECKS[check_id].limit)
 
 

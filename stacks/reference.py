@@ -10,6 +10,7 @@ import typing
 from pathlib import Path
 
 from pydantic import BaseModel, SecretStr
+from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from stacks.models import PROJECT, StackConfig
@@ -38,7 +39,7 @@ def _type_name(annotation: typing.Any) -> str:
     return getattr(annotation, "__name__", str(annotation))
 
 
-def _constraints(info) -> str:
+def _constraints(info: FieldInfo) -> str:
     bits = []
     for meta in info.metadata:
         for attr, sym in (("ge", "≥"), ("le", "≤"), ("gt", ">"), ("lt", "<"), ("min_length", "min items/length"),
@@ -49,13 +50,10 @@ def _constraints(info) -> str:
     return ", ".join(bits)
 
 
-def _default(info) -> str:
+def _default(info: FieldInfo) -> str:
     if info.is_required():
         return "**required**"
-    if info.default_factory is not None:
-        value = info.default_factory()
-    else:
-        value = info.default
+    value = info.get_default(call_default_factory=True)
     if value is PydanticUndefined:
         return "**required**"
     if isinstance(value, BaseModel):
@@ -64,6 +62,7 @@ def _default(info) -> str:
 
 
 def render() -> str:
+    """docs/config-reference.md, generated from the models."""
     lines = [
         "# Stack config reference",
         "",
@@ -96,6 +95,7 @@ def render() -> str:
 
 
 def main(argv: list[str]) -> int:
+    """Write docs/config-reference.md."""
     REFERENCE_PATH.write_text(render(), encoding="utf-8")
     print(f"wrote {REFERENCE_PATH}")
     return 0

@@ -39,6 +39,7 @@ def _parse(value: Any) -> Any:
 
 
 def load() -> StackConfig:
+    """The stack's config from the Pulumi runtime, validated; ``pulumi.RunError`` listing every problem."""
     stack = pulumi.get_stack()
     source = f"Pulumi.{stack}.yaml"
     values = {k[len(NAMESPACE):]: _parse(v) for k, v in _all_config().items() if k.startswith(NAMESPACE)}

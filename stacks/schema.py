@@ -18,6 +18,7 @@ SCHEMA_PATH = Path(__file__).with_name("stack-config.schema.json")
 
 
 def generate() -> dict[str, Any]:
+    """The JSON Schema of a stack file, generated from the models."""
     from stacks.models import PROJECT, StackConfig  # local: the loader imports this module early
 
     model = StackConfig.model_json_schema(mode="validation", ref_template="#/$defs/{model}")
@@ -53,15 +54,19 @@ def generate() -> dict[str, Any]:
 
 
 def render() -> str:
+    """The schema as the committed file's text."""
     return json.dumps(generate(), indent=2, sort_keys=True) + "\n"
 
 
 @lru_cache(maxsize=1)
 def load_committed_schema() -> dict[str, Any]:
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    """The committed stacks/stack-config.schema.json."""
+    committed: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return committed
 
 
 def main(argv: list[str]) -> int:
+    """Write the committed schema, or with ``--check`` exit 1 if it is stale."""
     if argv[1:] == ["--check"]:
         if SCHEMA_PATH.read_text(encoding="utf-8") != render():
             print(f"{SCHEMA_PATH} is stale: run `python -m stacks.schema`", file=sys.stderr)

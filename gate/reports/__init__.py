@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from gate.reports import json_report, junit, markdown, sarif
 
 if TYPE_CHECKING:
-    from gate.pipeline import GateResult
+    from gate.result import GateResult
 
 
 def write_reports(result: GateResult, out: Path) -> list[Path]:

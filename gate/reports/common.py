@@ -7,16 +7,18 @@ from typing import TYPE_CHECKING
 from gate.findings import Finding
 
 if TYPE_CHECKING:
-    from gate.pipeline import GateResult
+    from gate.result import GateResult
 
 
 def plural(n: int, word: str) -> str:
+    """``n word`` with the word pluralised (``1 advisory``, ``2 advisories``)."""
     if n == 1:
         return f"1 {word}"
     return f"{n} {word[:-1]}ies" if word.endswith("y") and word[-2:-1] not in "aeiou" else f"{n} {word}s"
 
 
 def verdict(result: GateResult) -> str:
+    """The one-line verdict: PASS or FAIL, the counts, the stack and the exit code."""
     blocking = len(result.blocking)
     advisories = result.count("open", "advisory")
     exempted = result.count("exempted")
@@ -30,6 +32,7 @@ def verdict(result: GateResult) -> str:
 
 
 def waiver(f: Finding) -> str:
+    """Why a finding does not block (its exemption or checkov skip), or an empty string."""
     if f.waiver.get("kind") == "exemption":
         return (f"exempted until {f.waiver['expires']} (owner {f.waiver['owner']}, {f.waiver['where']}): "
                 f"{f.waiver['reason']}")
@@ -64,6 +67,7 @@ def active_waivers(result: GateResult) -> list[tuple[str, str, str, str, str, st
 
 
 def where(f: Finding) -> str:
+    """``path:line`` of a finding's location, or an empty string."""
     return f"{f.location.path}:{f.location.line}" if f.location else ""
 
 

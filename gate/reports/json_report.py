@@ -6,12 +6,13 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from gate.pipeline import GateResult
+    from gate.result import GateResult
 
 SCHEMA = "chatpdd-gate-report/1"
 
 
 def build(result: GateResult) -> dict[str, Any]:
+    """report.json: the verdict, every finding and the run's facts, as data."""
     outcome = result.exemption_outcome
     entries = []
     for i, e in enumerate(result.exemptions.entries):

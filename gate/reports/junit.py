@@ -16,7 +16,7 @@ from gate.findings import EXPIRED_EXEMPTION_POLICY, Finding
 from gate.reports.common import waiver, where
 
 if TYPE_CHECKING:
-    from gate.pipeline import GateResult
+    from gate.result import GateResult
 
 
 def _describe(f: Finding) -> str:
@@ -53,6 +53,7 @@ def _suite(parent: ET.Element, name: str, cases: list[tuple[str, str, list[Findi
 
 
 def render(result: GateResult) -> str:
+    """junit.xml: one test case per rule and resource, failures for blocking findings."""
     by_policy: dict[str, list[Finding]] = {}
     for f in result.findings:
         by_policy.setdefault(f.policy, []).append(f)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from gate.reports.common import active_waivers, plural, sections, verdict, waiver, where
 
 if TYPE_CHECKING:
-    from gate.pipeline import GateResult
+    from gate.result import GateResult
 
 
 def cell(text: str) -> str:
@@ -17,6 +17,7 @@ def cell(text: str) -> str:
 
 
 def render(result: GateResult) -> str:
+    """report.md: the verdict and findings as a pull-request comment."""
     icon = ":x:" if result.blocking else ":white_check_mark:"
     out = [f"<!-- chatpdd-gate:{result.stack} -->",
            f"## {icon} Offline policy gate: `{result.stack}`", "",

@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Any
 from gate.findings import SECURITY_SEVERITY, Finding, PolicyMeta
 
 if TYPE_CHECKING:
-    from gate.pipeline import GateResult
+    from gate.result import GateResult
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "chatpddFinding/v1"
 
 
 def level(enforcement: str, severity: str) -> str:
+    """The SARIF level of a finding (error, warning or note)."""
     if enforcement == "mandatory":
         return "error"
     return "note" if severity == "low" else "warning"
@@ -61,6 +62,7 @@ def _location(f: Finding) -> dict[str, Any]:
 
 
 def build(result: GateResult) -> dict[str, Any]:
+    """report.sarif: SARIF 2.1.0 for code scanning, one result per finding."""
     used = {f.policy for f in result.findings}
     metas = [m for m in sorted(result.policies.values(), key=lambda m: m.name)
              if m.source == "policy-pack" or m.name in used]

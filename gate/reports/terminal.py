@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gate.findings import SEVERITIES
+from gate.findings import SEVERITIES, Finding
 from gate.reports.common import active_waivers, plural, sections, verdict, waiver, where
 
 if TYPE_CHECKING:
-    from gate.pipeline import GateResult
+    from gate.result import GateResult
 
 
 _BRIEF_LIMIT = 20
@@ -22,6 +22,7 @@ def _brief(text: str, width: int = 110) -> str:
 
 
 def render(result: GateResult, verbose: bool = False) -> str:
+    """The terminal summary; non-blocking findings one line each unless ``verbose``."""
     lines = [f"Offline policy gate -- stack {result.stack} ({result.stack_file})", ""]
     types = result.resource_types
     custom = sum(1 for r in result.resources if r.custom)
@@ -45,28 +46,7 @@ def render(result: GateResult, verbose: bool = False) -> str:
         if not findings:
             continue
         lines += ["", f"{title} ({len(findings)})"]
-        if title.startswith("Blocking") or verbose:
-            for severity in SEVERITIES:
-                group = [f for f in findings if f.severity == severity]
-                if not group:
-                    continue
-                lines.append(f"  {severity.upper()}")
-                for f in group:
-                    marker = "x" if f.blocking else "!" if f.status == "open" else "-"
-                    lines.append(f"    {marker} {f.policy} -- {f.resource_label}")
-                    lines.append(f"      {f.message}")
-                    if f.remediation:
-                        lines.append(f"      fix: {f.remediation}")
-                    if f.status != "open":
-                        lines.append(f"      {waiver(f)}")
-                    lines.append(f"      at {where(f)}")
-        else:
-            # What does not block gets one line each; --verbose (or report.md) has the full text.
-            for f in findings[:_BRIEF_LIMIT]:
-                marker = "!" if f.status == "open" else "-"
-                lines.append(f"  {marker} {f.policy} -- {f.resource_label}: {_brief(waiver(f) if f.status != 'open' else f.message)}")
-            if len(findings) > _BRIEF_LIMIT:
-                lines.append(f"  ... {len(findings) - _BRIEF_LIMIT} more: see report.md / report.json")
+        lines += _detailed(findings) if title.startswith("Blocking") or verbose else _one_line_each(findings)
     waivers = active_waivers(result)
     if waivers:
         lines += ["", f"Active exemptions and checkov skips ({len(waivers)})"]
@@ -78,3 +58,34 @@ def render(result: GateResult, verbose: bool = False) -> str:
         lines += [f"  ! {w}" for w in result.warnings]
     lines += ["", verdict(result)]
     return "\n".join(lines) + "\n"
+
+
+def _detailed(findings: list[Finding]) -> list[str]:
+    """Findings grouped by severity, each with its message, fix, waiver and location."""
+    lines = []
+    for severity in SEVERITIES:
+        group = [f for f in findings if f.severity == severity]
+        if not group:
+            continue
+        lines.append(f"  {severity.upper()}")
+        for f in group:
+            marker = "x" if f.blocking else "!" if f.status == "open" else "-"
+            lines.append(f"    {marker} {f.policy} -- {f.resource_label}")
+            lines.append(f"      {f.message}")
+            if f.remediation:
+                lines.append(f"      fix: {f.remediation}")
+            if f.status != "open":
+                lines.append(f"      {waiver(f)}")
+            lines.append(f"      at {where(f)}")
+    return lines
+
+
+def _one_line_each(findings: list[Finding]) -> list[str]:
+    """What does not block gets one line each; --verbose (or report.md) has the full text."""
+    lines = []
+    for f in findings[:_BRIEF_LIMIT]:
+        marker = "!" if f.status == "open" else "-"
+        lines.append(f"  {marker} {f.policy} -- {f.resource_label}: {_brief(waiver(f) if f.status != 'open' else f.message)}")
+    if len(findings) > _BRIEF_LIMIT:
+        lines.append(f"  ... {len(findings) - _BRIEF_LIMIT} more: see report.md / report.json")
+    return lines

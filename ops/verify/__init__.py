@@ -16,6 +16,7 @@ __all__ = ["Result", "run_verify", "table", "tls_context"]
 
 
 def run_verify(aws: Aws, outputs: Outputs, tls: ssl.SSLContext, budget_ms: int) -> list[Result]:
+    """Every verify check against the live account, in table order."""
     # Read every section first: a bad outputs file stops before any AWS call.
     database, storage, monitoring, app = outputs.database(), outputs.storage(), outputs.monitoring(), outputs.app()
     results = check_database(aws.client("rds"), database)

@@ -24,6 +24,7 @@ def describe(call: Any, key: str, not_found: str, **kwargs: Any) -> dict[str, An
 
 
 def check_primary(primary: dict[str, Any], db: Database) -> list[Result]:
+    """The primary's encryption, Multi-AZ, retention and deletion protection."""
     name = db.primary_identifier
     key = primary.get("KmsKeyId")
     if not primary.get("StorageEncrypted"):
@@ -46,6 +47,7 @@ def check_primary(primary: dict[str, Any], db: Database) -> list[Result]:
 
 
 def check_replica(rds: Any, identifier: str, primary: str) -> Result:
+    """One replica exists and replicates from the primary."""
     replica = describe(rds.describe_db_instances, "DBInstances", "DBInstanceNotFound",
                        DBInstanceIdentifier=identifier)
     if replica is None:
@@ -73,6 +75,7 @@ def max_connections(rds: Any, primary: dict[str, Any]) -> int | None:
 
 
 def check_proxy(rds: Any, db: Database, primary: dict[str, Any] | None) -> list[Result]:
+    """The RDS Proxy requires TLS and its pool meets the checklist's minimum."""
     name = db.proxy_name
     proxy = describe(rds.describe_db_proxies, "DBProxies", "DBProxyNotFoundFault", DBProxyName=name)
     if proxy is None:
@@ -95,6 +98,7 @@ def check_proxy(rds: Any, db: Database, primary: dict[str, Any] | None) -> list[
 
 
 def check_database(rds: Any, db: Database) -> list[Result]:
+    """Every database check: primary, replicas, proxy."""
     primary = describe(rds.describe_db_instances, "DBInstances", "DBInstanceNotFound",
                        DBInstanceIdentifier=db.primary_identifier)
     results = (check_primary(primary, db) if primary

@@ -53,6 +53,7 @@ def tls_context(ca_bundle: str | None) -> ssl.SSLContext:
 
 
 def check_health(app: App, context: ssl.SSLContext, budget_ms: int) -> list[Result]:
+    """Every health URL answers 200 over HTTPS within the budget."""
     paths = {urlsplit(u).path for u in app.health_urls}
     missing = [p for p in HEALTH_ENDPOINTS if p not in paths]
     results = [expect("health-coverage", "app.health_urls", [f"no URL for {p}" for p in missing],

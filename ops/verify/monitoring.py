@@ -20,6 +20,7 @@ from stacks.checklist import (
 
 
 def check_topic(sns: Any, severity: str, arn: str) -> list[Result]:
+    """One SNS topic is encrypted and has a confirmed subscription."""
     try:
         attributes = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
     except ClientError as exc:
@@ -42,11 +43,13 @@ def check_topic(sns: Any, severity: str, arn: str) -> list[Result]:
 
 
 def required_checks(has_replicas: bool) -> set[str]:
+    """The checklist alarm checks that must exist (the replica-lag one only with replicas)."""
     roles = [ROLE_RDS_PRIMARY, ROLE_RDS_PROXY, "stack"] + ([ROLE_RDS_REPLICA] if has_replicas else [])
     return {check for role in roles for check in REQUIRED_CHECKS_BY_ROLE[role]}
 
 
 def alarm_problems(alarm: dict[str, Any], check: AlarmCheck, topic_arn: str) -> list[str]:
+    """What is wrong with one alarm against its checklist check (empty when nothing is)."""
     problems = []
     if not alarm.get("ActionsEnabled"):
         problems.append("actions disabled")
@@ -67,6 +70,7 @@ def alarm_problems(alarm: dict[str, Any], check: AlarmCheck, topic_arn: str) -> 
 
 
 def check_alarms(cloudwatch: Any, monitoring: Monitoring, has_replicas: bool) -> list[Result]:
+    """Every alarm present, enabled, wired to its topic and no looser than the checklist."""
     missing = sorted(required_checks(has_replicas) - {c for c, names in monitoring.alarms.items() if names})
     results = [expect("alarm-coverage", "monitoring.alarms",
                       [f"no alarm for checklist check {c}" for c in missing],
@@ -91,6 +95,7 @@ def check_alarms(cloudwatch: Any, monitoring: Monitoring, has_replicas: bool) ->
 
 
 def check_health_checks(route53: Any, monitoring: Monitoring) -> list[Result]:
+    """Every health endpoint has its Route 53 health check."""
     results = []
     for path, health_check_id in monitoring.health_check_ids.items():
         try:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Result:
+    """One verify check: its name, whether it passed, and what was found."""
     check: str
     resource: str
     ok: bool
@@ -19,6 +20,7 @@ def expect(check: str, resource: str, problems: list[str], ok_detail: str) -> Re
 
 
 def table(results: list[Result]) -> str:
+    """The results as the aligned table ``verify`` prints."""
     headers = ("CHECK", "RESOURCE", "RESULT", "DETAIL")
     rows = [(r.check, r.resource, "PASS" if r.ok else "FAIL", r.detail) for r in results]
     widths = [max(len(row[i]) for row in [headers, *rows]) for i in range(3)]

@@ -72,6 +72,7 @@ def sse_s3() -> tuple[Callable[[dict[str, Any]], list[str]], str]:
 
 def check_bucket(s3: Any, bucket: str,
                  encryption: tuple[Callable[[dict[str, Any]], list[str]], str]) -> list[Result]:
+    """One bucket is encrypted as expected, versioned and private."""
     try:
         s3.head_bucket(Bucket=bucket)
     except ClientError as exc:
@@ -137,6 +138,7 @@ def check_replication(s3: Any, bucket: str, dr_bucket: str) -> Result:
 
 
 def check_backup(backup: Any, storage: Storage) -> list[Result]:
+    """The backup vault exists and the plan keeps backups for the checklist's retention."""
     try:
         vault = backup.describe_backup_vault(BackupVaultName=storage.backup_vault_name)
         vault_problems = ([] if same_kms_key(vault.get("EncryptionKeyArn"), storage.kms_key_arn)

@@ -8,6 +8,8 @@ disaster-recovery replica (``Role=backups-dr``) each have a lifecycle configurat
 Every expiry of every enabled rule counts: one short-lived rule deletes backups early whatever the
 others say."""
 
+from typing import Optional
+
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
 from chatpdd_policies._checklist import BACKUP_RETENTION_DAYS
@@ -43,14 +45,12 @@ def _rule_name(rule, index: int) -> str:
     return f"rule '{rule_id}'" if isinstance(rule_id, str) else f"rule {index}"
 
 
-def _check(config, minimum, report_violation) -> None:
-    def report(message: str) -> None:
-        report_violation(message, config.urn)
-
+def _enabled_rules(config, report) -> Optional[list]:
+    """(index, rule) of each enabled lifecycle rule; None when the rules are unknown (reported)."""
     rules = lookup_list(config.props, "rules")
     if rules is UNKNOWN:
         report(unknown_message(label(config), "rules", RULE))
-        return
+        return None
     enabled = []
     for index, rule in enumerate([] if rules is MISSING else rules):
         status = lookup(rule, "status")
@@ -58,6 +58,16 @@ def _check(config, minimum, report_violation) -> None:
             report(unknown_message(label(config), f"rules[{index}].status", RULE))
         elif status == "Enabled":
             enabled.append((index, rule))
+    return enabled
+
+
+def _check(config, minimum, report_violation) -> None:
+    def report(message: str) -> None:
+        report_violation(message, config.urn)
+
+    enabled = _enabled_rules(config, report)
+    if enabled is None:
+        return
     if not enabled:
         report(f"{label(config)} has no enabled lifecycle rule. Fix: add a rule with status='Enabled', "
                f"expiration={{'days': {fmt(minimum)}}} and abort_incomplete_multipart_upload.")

@@ -1,5 +1,5 @@
-"""The pack's per-request conversion memo (chatpdd_policies/_speedups.py, installed by policies/__main__.py)
-changes no verdict and never lets two messages share a result -- also under concurrent requests -- and the
+"""The gate's per-request conversion memo (gate/pack_memo.py, the launcher the offline gate starts the pack
+through; the pack itself runs pulumi-policy as shipped) changes no verdict and never lets two messages share a result -- also under concurrent requests -- and the
 per-call type index of the stack helpers (_util.resources_by_type) returns what a scan returns.
 
 The servicer runs in-process behind :class:`gate.analyzer.PolicyPackProcess` (its gRPC stub replaced by
@@ -9,19 +9,21 @@ built by the gate's own client code; one test drives the real pack process as we
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from chatpdd_policies import ALL_POLICIES, _speedups
+from chatpdd_policies import ALL_POLICIES
 from chatpdd_policies._util import resources_by_type, resources_of_type
 from google.protobuf import json_format, struct_pb2
 from pulumi_policy import EnforcementLevel, StackValidationArgs
 from pulumi_policy import policy as sdk
 
-from gate.analyzer import AnalyzeResult, AnalyzerResource, PolicyPackProcess
+from gate import pack_memo
+from gate.analyzer import PACK_LAUNCHER, AnalyzeResult, AnalyzerResource, PolicyPackProcess
 from gate.pack_session import to_analyzer
 from tests.policies import fixtures as f
 from tests.policies.harness import POLICIES_DIR, UNKNOWN_BOOL, _policy_resources, secret, with_props
@@ -68,24 +70,24 @@ def _per_resource(pack: PolicyPackProcess, resources: list[AnalyzerResource], th
 
 @pytest.fixture
 def without_memo():
-    _speedups.uninstall()
+    pack_memo.uninstall()
     yield
-    _speedups.uninstall()
+    pack_memo.uninstall()
 
 
 @pytest.fixture
 def with_memo():
-    _speedups.install()
+    pack_memo.install()
     yield
-    _speedups.uninstall()
+    pack_memo.uninstall()
 
 
 def _run(resources: list[AnalyzerResource], memo: bool, threads: int = 0) -> list:
-    (_speedups.install if memo else _speedups.uninstall)()
+    (pack_memo.install if memo else pack_memo.uninstall)()
     try:
         return _per_resource(_in_process_pack(), resources, threads)
     finally:
-        _speedups.uninstall()
+        pack_memo.uninstall()
 
 
 @pytest.fixture(scope="module")
@@ -131,17 +133,40 @@ def test_concurrent_analyze_same_diagnostics(production_resources):
 
 
 def test_real_pack_process_matches_the_sdk_without_memo(production_resources):
-    """The pack as the CLI starts it (policies/__main__.py installs the memo), over gRPC, concurrently."""
+    """The pack as the gate starts it (through the launcher, with the memo), over gRPC, concurrently; and
+    as the CLI starts it (``python -m pulumi.policy``, pulumi-policy as shipped)."""
     plain = _run(production_resources, memo=False)
-    with PolicyPackProcess(POLICIES_DIR) as pack:
-        pack.configure(PRODUCTION_CONFIG, source="production.json")
-        assert _per_resource(pack, production_resources, threads=8) == plain
+    for memo in (True, False):
+        with PolicyPackProcess(POLICIES_DIR, memo=memo) as pack:
+            pack.configure(PRODUCTION_CONFIG, source="production.json")
+            assert _per_resource(pack, production_resources, threads=8) == plain
+            assert "internals changed" not in pack.stderr_text()
 
 
-def test_main_installs_the_memo_before_building_the_pack():
-    source = (POLICIES_DIR / "__main__.py").read_text()
-    assert "_speedups.install()" in source
-    assert source.index("_speedups.install()") < source.index("PolicyPack(\n")
+def test_the_pack_runs_the_sdk_as_shipped():
+    """``pulumi preview/up --policy-pack policies`` patches nothing: the pack neither imports nor installs
+    the memo; only the gate's launcher does."""
+    assert not any("pack_memo" in p.read_text() or "_speedups" in p.read_text() for p in POLICIES_DIR.rglob("*.py"))
+    assert PolicyPackProcess(POLICIES_DIR).command()[-1] == str(PACK_LAUNCHER)
+    assert PolicyPackProcess(POLICIES_DIR, memo=False).command()[-2:] == ["-m", "pulumi.policy"]
+
+
+def test_launcher_installs_the_memo_then_runs_the_pack_as_the_cli_would(tmp_path):
+    """The launcher runs ``pulumi.policy`` with the CLI's arguments after installing the memo, and the pack
+    sees the import path the CLI gives it (the launcher's own directory, gate/, is not on it)."""
+    (tmp_path / "__main__.py").write_text(
+        "import json, sys\n"
+        "from pulumi_policy import policy\n"
+        "print(json.dumps({'memo': getattr(policy._PolicyAnalyzerServicer.Analyze, '__chatpdd_memo__', False),\n"
+        "                  'argv': sys.argv, 'path': sys.path}))\n")
+    pack = PolicyPackProcess(tmp_path)
+    proc = subprocess.run([*pack.command(), "127.0.0.1:0", str(tmp_path)], cwd=tmp_path, env=pack._child_env(),
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    seen = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert seen["memo"] is True
+    assert str(PACK_LAUNCHER.parent) not in seen["path"]
+    assert str(Path(__file__).resolve().parents[2]) not in seen["path"]  # nor the repository root
 
 
 # --- the memo's scope ----------------------------------------------------------------------------------
@@ -170,7 +195,7 @@ def test_sdk_converts_per_policy_without_the_memo(monkeypatch, without_memo):
 def test_each_message_is_converted_once_per_request(monkeypatch, with_memo):
     converted: list = []
     pack = _in_process_pack()
-    monkeypatch.setattr(_speedups, "json_format", _counting(converted))
+    monkeypatch.setattr(pack_memo, "json_format", _counting(converted))
     pack.analyze(f.PRIMARY)
     assert len(converted) == 1 + (f.PRIMARY.provider is not None)  # properties (+ provider properties)
     converted.clear()
@@ -184,22 +209,22 @@ def test_each_message_is_converted_once_per_request(monkeypatch, with_memo):
 
 def test_no_memo_outside_a_request(with_memo):
     message = _struct({"a": 1})
-    first = _speedups.message_to_dict(message)
-    assert _speedups.message_to_dict(message) is not first
-    assert _speedups.message_to_dict(message) == first
+    first = pack_memo.message_to_dict(message)
+    assert pack_memo.message_to_dict(message) is not first
+    assert pack_memo.message_to_dict(message) == first
 
 
 def test_memo_is_per_message_and_per_request(with_memo):
     a, b, same_as_a = _struct({"a": 1}), _struct({"b": [1, 2]}), _struct({"a": 1})
-    with _speedups.request_scope():
-        ra = _speedups.message_to_dict(a)
-        assert _speedups.message_to_dict(a) is ra
-        rb = _speedups.message_to_dict(b)
+    with pack_memo.request_scope():
+        ra = pack_memo.message_to_dict(a)
+        assert pack_memo.message_to_dict(a) is ra
+        rb = pack_memo.message_to_dict(b)
         assert rb == {"b": [1, 2]} and rb is not ra
-        other = _speedups.message_to_dict(same_as_a)  # equal content, another message: its own result
+        other = pack_memo.message_to_dict(same_as_a)  # equal content, another message: its own result
         assert other == ra and other is not ra
-    with _speedups.request_scope():  # the next request starts empty
-        assert _speedups.message_to_dict(a) is not ra
+    with pack_memo.request_scope():  # the next request starts empty
+        assert pack_memo.message_to_dict(a) is not ra
 
 
 def test_memo_is_per_thread():
@@ -208,12 +233,12 @@ def test_memo_is_per_thread():
     seen: dict[str, tuple] = {}
 
     def serve(name: str, message: struct_pb2.Struct) -> None:
-        with _speedups.request_scope():
-            first = _speedups.message_to_dict(message)
+        with pack_memo.request_scope():
+            first = pack_memo.message_to_dict(message)
             barrier.wait()  # both scopes open now
-            shared = _speedups.message_to_dict(SHARED)
+            shared = pack_memo.message_to_dict(SHARED)
             barrier.wait()
-            seen[name] = (first, _speedups.message_to_dict(message), shared, _speedups.message_to_dict(SHARED))
+            seen[name] = (first, pack_memo.message_to_dict(message), shared, pack_memo.message_to_dict(SHARED))
 
     SHARED = _struct({"shared": True})
     threads = [threading.Thread(target=serve, args=(n, _struct({"n": n}))) for n in ("x", "y")]
@@ -229,7 +254,7 @@ def test_memo_is_per_thread():
 def test_memo_result_is_never_handed_to_a_policy(with_memo):
     """deserialize_properties copies every container: mutating what a policy gets leaves the memo intact."""
     message = _struct({"tags": {"Role": "x"}, "list": [{"a": 1}]})
-    with _speedups.request_scope():
+    with pack_memo.request_scope():
         from pulumi_policy.deserialize import deserialize_properties
 
         given = deserialize_properties(sdk.json_format.MessageToDict(message))
@@ -240,16 +265,16 @@ def test_memo_result_is_never_handed_to_a_policy(with_memo):
 
 
 def test_install_is_idempotent_and_uninstall_restores():
-    _speedups.uninstall()
+    pack_memo.uninstall()
     assert not getattr(sdk._PolicyAnalyzerServicer.Analyze, "__chatpdd_memo__", False)
     assert sdk.json_format is json_format
-    _speedups.install()
+    pack_memo.install()
     wrapped = sdk._PolicyAnalyzerServicer.Analyze, sdk._PolicyAnalyzerServicer.AnalyzeStack, sdk.json_format
-    _speedups.install()
+    pack_memo.install()
     assert (sdk._PolicyAnalyzerServicer.Analyze, sdk._PolicyAnalyzerServicer.AnalyzeStack, sdk.json_format) == wrapped
-    assert sdk.json_format.MessageToDict is _speedups.message_to_dict
+    assert sdk.json_format.MessageToDict is pack_memo.message_to_dict
     assert sdk.json_format.ParseDict is json_format.ParseDict  # everything else is the real module's
-    _speedups.uninstall()
+    pack_memo.uninstall()
     assert not getattr(sdk._PolicyAnalyzerServicer.Analyze, "__chatpdd_memo__", False)
     assert not getattr(sdk._PolicyAnalyzerServicer.AnalyzeStack, "__chatpdd_memo__", False)
     assert sdk.json_format is json_format
@@ -259,7 +284,7 @@ def test_sdk_is_left_as_found():
     """Runs after the tests above (file order): none of them leaked the memo or a patched module."""
     assert not getattr(sdk._PolicyAnalyzerServicer.Analyze, "__chatpdd_memo__", False)
     assert not getattr(sdk._PolicyAnalyzerServicer.AnalyzeStack, "__chatpdd_memo__", False)
-    assert sdk.json_format is json_format and _speedups.json_format is json_format
+    assert sdk.json_format is json_format and pack_memo.json_format is json_format
 
 
 # --- the stack helpers' type index ---------------------------------------------------------------------
@@ -283,20 +308,15 @@ def test_resources_by_type_is_per_call_and_follows_changes():
     assert sum(map(len, resources_by_type(args).values())) == 1
 
 
-def test_speedups_module_is_not_a_policy():
-    assert all(not p.name.startswith("_") for p in ALL_POLICIES)
-    assert Path(_speedups.__file__).name.startswith("_")
-
-
 def test_install_falls_back_to_the_sdk_as_shipped_when_its_internals_moved(monkeypatch, capsys):
     # A future pulumi-policy without the servicer class must still run the pack (slower, same verdicts),
     # not refuse to start and block every preview.
-    _speedups.uninstall()
+    pack_memo.uninstall()
     try:
         monkeypatch.delattr(sdk, "_PolicyAnalyzerServicer")
-        _speedups.install()
+        pack_memo.install()
         assert "running without the conversion memo" in capsys.readouterr().err
         assert not getattr(sdk.json_format, "_chatpdd_original", None)
     finally:
         monkeypatch.undo()
-        _speedups.uninstall()
+        pack_memo.uninstall()

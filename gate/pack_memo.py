@@ -1,16 +1,26 @@
-"""Per-request memo of the SDK's protobuf -> dict conversion (installed by ``policies/__main__.py``).
+"""The offline gate's launcher of the policy pack, with a per-request memo of pulumi-policy's protobuf ->
+dict conversion. The rationale is written here and only here (docs/benchmarks.md refers to it).
+
+How it runs: :class:`gate.analyzer.PolicyPackProcess` starts the pack as ``python -u gate/pack_memo.py
+127.0.0.1:0 <pack dir>`` instead of ``python -u -m pulumi.policy 127.0.0.1:0 <pack dir>``. As a script this
+module installs the memo, then runs ``pulumi.policy`` exactly as the CLI would, with the same arguments. The
+pack itself (``policies/``) knows nothing of it: ``pulumi preview/up --policy-pack policies`` runs
+pulumi-policy as shipped, so the deploy path patches no private internals; only the offline gate, which runs
+the pack many times on laptops and in PR checks, takes the shortcut -- and its tests prove the verdicts equal.
 
 Why: pulumi-policy's ``_PolicyAnalyzerServicer`` converts a resource's properties again for EVERY
 policy. ``Analyze`` runs ``json_format.MessageToDict(request.properties)`` (and, for the provider,
 ``MessageToDict(request.provider.properties)``) inside its loop over the pack's policies;
 ``AnalyzeStack`` converts every resource of the stack inside its loop over the stack policies. With
 42 policies that is resources x policies conversions of the same messages, and it was the largest
-single cost of the pack (see docs/benchmarks.md, "Where the time goes").
+single cost of the pack (41-43% of the servicer's time in a cProfile on the production resources; the
+benchmark's ``pack_servicer`` figures compare the pack with and without it).
 
 What: while the servicer handles one ``Analyze`` or ``AnalyzeStack`` request, ``MessageToDict`` of a
 message it has already converted during THAT request returns the first result instead of converting
 again. Nothing else changes: the SDK still deserializes and wraps the properties freshly for every
-policy, so each policy keeps getting its own objects.
+policy, so each policy keeps getting its own objects (the proxies are mutable, so sharing them would let
+one policy change what the next one sees).
 
 Why it is safe:
 - The memoised dict is only ever read: ``deserialize_properties`` builds new dicts and lists for every
@@ -24,11 +34,17 @@ Why it is safe:
   scope an id can never be reused by another message; a hit also checks ``is``.
 - Only ``pulumi_policy.policy``'s reference to ``json_format`` is replaced (by a view of the module
   whose ``MessageToDict`` is memoised); no other module of the process is affected.
+- If pulumi-policy's internals move, :func:`install` warns on stderr and the pack runs as shipped.
+
+It runs in the pack's interpreter (not the gate's), so like the pack it keeps to ``typing.Optional``
+spellings and imports only pulumi_policy and the standard library.
 """
 
 from __future__ import annotations
 
 import functools
+import os
+import runpy
 import sys
 import threading
 import types
@@ -36,10 +52,9 @@ from typing import Any, Callable, Optional
 
 from pulumi_policy import policy as _sdk
 
-# The module the SDK converts with (google.protobuf.json_format), taken from the SDK itself: the pack
-# imports only pulumi_policy and pulumi (tests/policies/test_meta.py). If install() already ran, the
-# SDK's name points at our view; the view keeps the real module.
-json_format = getattr(_sdk.json_format, "_chatpdd_original", _sdk.json_format)
+# The module the SDK converts with (google.protobuf.json_format), taken from the SDK itself. If install()
+# already ran, the SDK's name points at our view; the view keeps the real module.
+json_format = getattr(_sdk.json_format, "_chatpdd_original", _sdk.json_format)  # type: ignore[attr-defined]  # private to the SDK
 _local = threading.local()
 _installed = False
 
@@ -99,7 +114,7 @@ def install() -> None:
             callable(getattr(servicer, n, None)) for n in ("Analyze", "AnalyzeStack")):
         # A pulumi-policy whose internals moved: run it as shipped (slower, same verdicts) rather than
         # fail to start and block every preview over an optimisation. stdout carries the port: warn on stderr.
-        print("chatpdd-guardrails: pulumi-policy internals changed; running without the conversion memo",
+        print("gate pack launcher: pulumi-policy internals changed; running without the conversion memo",
               file=sys.stderr)
         return
     for name in ("Analyze", "AnalyzeStack"):
@@ -118,5 +133,19 @@ def uninstall() -> None:
         method = getattr(servicer, name)
         if getattr(method, "__chatpdd_memo__", False):
             setattr(servicer, name, method.__wrapped__)
-    _sdk.json_format = getattr(_sdk.json_format, "_chatpdd_original", _sdk.json_format)
+    _sdk.json_format = getattr(_sdk.json_format, "_chatpdd_original", _sdk.json_format)  # type: ignore[attr-defined]
     _installed = False
+
+
+def launch(argv: list[str]) -> None:
+    """Install the memo, then run ``python -m pulumi.policy <argv>`` in this process, as the CLI would."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    # A script's directory is sys.path[0]: drop gate/ so the pack sees the import path the CLI gives it.
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
+    install()
+    sys.argv = ["pulumi.policy", *argv]
+    runpy.run_module("pulumi.policy", run_name="__main__", alter_sys=True)
+
+
+if __name__ == "__main__":
+    launch(sys.argv[1:])
