@@ -4,17 +4,26 @@
 PYTHON ?= python3
 VENV := .venv
 CHECKOV_VENV := .venv-checkov
+# The pack's own interpreter, named in policies/PulumiPolicy.yaml (runtime.options.virtualenv): the CLI
+# runs the pack with it and installs nothing into it for a local --policy-pack.
+PACK_VENV := policies/.venv
 STACK ?= production
 OUT ?= gate-out
 
 .PHONY: setup gate test lint schema bench clean
 
-setup: $(VENV)/.installed $(CHECKOV_VENV)/.installed
+setup: $(VENV)/.installed $(PACK_VENV)/.installed $(CHECKOV_VENV)/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt policies/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(VENV)/bin/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+$(PACK_VENV)/.installed: policies/requirements.txt
+	$(PYTHON) -m venv $(PACK_VENV)
+	$(PACK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PACK_VENV)/bin/python -m pip install --quiet -r policies/requirements.txt
 	touch $@
 
 $(CHECKOV_VENV)/.installed: gate/requirements-checkov.txt

@@ -9,8 +9,9 @@ Shared by ``tests/policies/test_protocol.py`` and the offline gate (``python -m 
         result = pack.analyze_stack(resources)      # list[AnalyzerResource]
         blocking = result.mandatory                 # diagnostics with enforcement_level "mandatory"
 
-The pack runs as its own process, started as the CLI starts it (``python -u -m pulumi.policy
-127.0.0.1:0 <pack dir>`` with the pack directory as working directory) and WITHOUT the repository
+The pack runs as its own process, started as the CLI starts it (``<pack virtualenv>/bin/python -u -m
+pulumi.policy 127.0.0.1:0 <pack dir>`` with the pack directory as working directory, the virtualenv named
+in ``PulumiPolicy.yaml``: ``pack_interpreter``) and WITHOUT the repository
 root on PYTHONPATH, so a pack that imports program packages fails here as it would under the CLI.
 ``configure`` does what the CLI does with ``--policy-pack-config`` (schema defaults, "all",
 per-policy levels, JSON-Schema validation) and is stricter: unknown policies and properties are
@@ -21,8 +22,8 @@ from __future__ import annotations
 
 import os
 import selectors
+import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from typing import Any
 
 import grpc
 import jsonschema
+import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2 as pb
 from pulumi.runtime.proto import analyzer_pb2_grpc as pb_grpc
@@ -182,10 +184,38 @@ def _result(response: pb.AnalyzeResponse) -> AnalyzeResult:
         not_applicable=[(n.policy_name, n.reason) for n in response.not_applicable])
 
 
+def pack_interpreter(pack_dir: Path) -> str:
+    """The interpreter the Pulumi CLI runs this pack with: the Python language host reads
+    ``runtime.options.virtualenv`` from ``PulumiPolicy.yaml``, resolves a relative one against the pack
+    directory and runs ``<virtualenv>/bin/python`` (with no virtualenv, ``python3`` from PATH). The CLI
+    installs nothing for a local ``--policy-pack`` (docs/policy-pack-runtime.md), so neither do we: a
+    missing virtualenv is an error that says how to create it, not a silent fall-back to our own Python."""
+    path = Path(pack_dir) / "PulumiPolicy.yaml"
+    try:
+        runtime = (yaml.safe_load(path.read_text()) or {}).get("runtime")
+    except (OSError, yaml.YAMLError) as err:
+        raise PackProcessError(f"{path}: cannot read the pack's runtime: {err}") from None
+    options = runtime.get("options") if isinstance(runtime, dict) else None
+    venv = (options or {}).get("virtualenv") if isinstance(options, dict) else None
+    if venv is None:
+        python = shutil.which(os.environ.get("PULUMI_PYTHON_CMD") or "python3")
+        if python is None:
+            raise PackProcessError(f"{path}: runtime.options.virtualenv is not set and python3 is not on PATH")
+        return python
+    if not isinstance(venv, str) or not venv:
+        raise PackProcessError(f"{path}: runtime.options.virtualenv: expected a directory name, got {venv!r}")
+    python = (Path(pack_dir) / venv / "bin" / "python").absolute()
+    if not python.is_file():
+        raise PackProcessError(f"{path}: runtime.options.virtualenv {venv!r}: {python} does not exist "
+                               "(run `make setup`, which creates it from the pack's hash-locked requirements)")
+    # absolute() keeps the venv's bin/python symlink: resolving it would leave the virtualenv.
+    return str(python)
+
+
 class PolicyPackProcess:
     """The pack as a running Analyzer. Use as a context manager; it stops the process on exit."""
 
-    def __init__(self, pack_dir: Path, python: str = sys.executable, *, startup_timeout: float = 60.0,
+    def __init__(self, pack_dir: Path, python: str | None = None, *, startup_timeout: float = 60.0,
                  env: dict[str, str] | None = None) -> None:
         self.pack_dir = Path(pack_dir).resolve()
         self.python = python
@@ -228,6 +258,8 @@ class PolicyPackProcess:
     def start(self) -> PolicyPackProcess:
         if not (self.pack_dir / "PulumiPolicy.yaml").is_file():
             raise PackProcessError(f"{self.pack_dir} is not a policy pack (no PulumiPolicy.yaml)")
+        if self.python is None:
+            self.python = pack_interpreter(self.pack_dir)
         self._stderr = tempfile.TemporaryFile()
         self._proc = subprocess.Popen(
             [self.python, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(self.pack_dir)],
@@ -433,5 +465,5 @@ def resolve_pack_config(info: PackInfo, pack_config: dict[str, Any],
 __all__ = [
     "AnalyzeResult", "AnalyzerResource", "Diagnostic", "PackConfigError", "PackInfo", "PackProcessError",
     "PolicyInfo", "PolicyPackProcess", "analyze_request", "analyze_stack_request", "configure_request",
-    "resolve_pack_config",
+    "pack_interpreter", "resolve_pack_config",
 ]
