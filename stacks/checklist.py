@@ -1,6 +1,6 @@
 """The production deployment checklist's numbers, in one place.
 
-Every number here is quoted from ``../shared/production-deployment-checklist.md`` (the line is in the
+Every number here is quoted from ``docs/production-deployment-checklist.md`` (the line is in the
 comment). The stack-config models use them as defaults and bounds, the monitoring component as alarm
 thresholds, the operations tool (`ops verify`) as the live-account expectation. The policy pack cannot
 import this module (it runs in its own process and virtualenv), so it carries the same numbers as its
