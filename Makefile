@@ -10,26 +10,27 @@ PACK_VENV := policies/.venv
 STACK ?= production
 OUT ?= gate-out
 
-.PHONY: setup gate test lint schema bench clean
+.PHONY: setup gate test lint schema bench clean lock
 
 setup: $(VENV)/.installed $(PACK_VENV)/.installed $(CHECKOV_VENV)/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt policies/requirements.txt
+# Every environment installs from its hash-locked file (`make lock` writes them from the *.in ranges);
+# pip checks every distribution against its hash and refuses anything unpinned.
+PIP_LOCKED := -m pip install --quiet --require-hashes -r
+
+$(VENV)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV)/bin/python -m pip install --quiet -r requirements-dev.txt
+	$(VENV)/bin/python $(PIP_LOCKED) requirements-dev.txt
 	touch $@
 
 $(PACK_VENV)/.installed: policies/requirements.txt
 	$(PYTHON) -m venv $(PACK_VENV)
-	$(PACK_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(PACK_VENV)/bin/python -m pip install --quiet -r policies/requirements.txt
+	$(PACK_VENV)/bin/python $(PIP_LOCKED) policies/requirements.txt
 	touch $@
 
 $(CHECKOV_VENV)/.installed: gate/requirements-checkov.txt
 	$(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r gate/requirements-checkov.txt
+	$(CHECKOV_VENV)/bin/python $(PIP_LOCKED) gate/requirements-checkov.txt
 	touch $@
 
 gate: setup
@@ -50,3 +51,16 @@ bench: setup
 
 clean:
 	rm -rf $(OUT) .pytest_cache
+
+# Regenerate the hash-locked requirements from the ranges (*.in), one lock per environment. The dev/test lock
+# resolves everything together (program + pack + tools), so the program's lock (requirements.txt, what the
+# Pulumi language host installs) and the pack's lock are constrained to it and agree with each other and with
+# what the tests run; checkov resolves alone. Universal (any OS), Python 3.11+, hashes of
+# every published file.
+UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 \
+	--generate-hashes --custom-compile-command "make lock"
+lock:  # needs uv from .venv: run `make setup` once first
+	$(UV_COMPILE) --output-file requirements-dev.txt requirements-dev.in
+	$(UV_COMPILE) --output-file requirements.txt --constraint requirements-dev.txt requirements.in
+	$(UV_COMPILE) --output-file policies/requirements.txt --constraint requirements-dev.txt policies/requirements.in
+	$(UV_COMPILE) --output-file gate/requirements-checkov.txt gate/requirements-checkov.in
