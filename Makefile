@@ -10,9 +10,13 @@ PACK_VENV := policies/.venv
 STACK ?= production
 OUT ?= gate-out
 
-.PHONY: setup gate test lint schema bench clean lock
+.PHONY: setup deploy-setup gate test lint schema bench clean lock
 
 setup: $(VENV)/.installed $(PACK_VENV)/.installed $(CHECKOV_VENV)/.installed
+
+# What `pulumi preview/up --policy-pack policies` needs (the workflows' deploy jobs): the program's .venv
+# (Pulumi.yaml) and the pack's policies/.venv (PulumiPolicy.yaml); no checkov.
+deploy-setup: $(VENV)/.installed $(PACK_VENV)/.installed
 
 # Every environment installs from its hash-locked file (`make lock` writes them from the *.in ranges);
 # pip checks every distribution against its hash and refuses anything unpinned.
@@ -39,8 +43,10 @@ gate: setup
 test: setup
 	$(VENV)/bin/python -m pytest
 
-lint: setup
+# zizmor audits the GitHub workflows and Dependabot config offline (no GitHub API), default persona.
+lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/zizmor --offline --no-progress --strict-collection .github
 
 schema: $(VENV)/.installed
 	$(VENV)/bin/python -m stacks.schema
