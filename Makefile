@@ -10,7 +10,7 @@ PACK_VENV := policies/.venv
 STACK ?= production
 OUT ?= gate-out
 
-.PHONY: setup deploy-setup gate test lint schema bench clean lock
+.PHONY: setup deploy-setup gate test lint actionlint schema bench clean lock
 
 setup: $(VENV)/.installed $(PACK_VENV)/.installed $(CHECKOV_VENV)/.installed
 
@@ -47,6 +47,12 @@ test: setup
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/zizmor --offline --no-progress --strict-collection .github
+
+# actionlint (built by Go from the module proxy, checksum-verified), with shellcheck on the run: scripts when
+# it is installed (GitHub's ubuntu runners have both; elsewhere: apt-get install shellcheck).
+ACTIONLINT_VERSION := v1.7.12
+actionlint:
+	go run github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION) -shellcheck="$$(command -v shellcheck)" .github/workflows/*.yml
 
 schema: $(VENV)/.installed
 	$(VENV)/bin/python -m stacks.schema

@@ -112,7 +112,8 @@ def test_nothing_installs_outside_the_hash_locks():
     for path in FILES:
         assert "pip install" not in path.read_text()
     runs = [s.get("run", "") for _, _, job in jobs() for s in job["steps"]]
-    assert {r for r in runs if r.startswith("make ")} == {"make lint", "make test", "make setup", "make deploy-setup"}
+    assert {r for r in runs if r.startswith("make ")} == {"make lint", "make actionlint", "make test", "make setup",
+                                                              "make deploy-setup"}
 
 
 def test_ops_commands_in_workflows_parse_with_the_real_cli():
@@ -138,7 +139,7 @@ def test_pr_runs_gate_uploads_sarif_and_comments():
     comment = by_name["marocchino/sticky-pull-request-comment"]
     assert comment["with"]["path"] == "gate-out/report.md" and "github.event_name == 'pull_request'" in comment["if"]
     assert [s["run"] for s in doc["jobs"]["test"]["steps"] if "run" in s] == ["make test"]
-    assert [s["run"] for s in doc["jobs"]["lint"]["steps"] if "run" in s] == ["make lint"]
+    assert [s["run"] for s in doc["jobs"]["lint"]["steps"] if "run" in s] == ["make lint", "make actionlint"]
 
 
 def test_pr_preview_runs_for_this_repository_only_with_the_preview_environment():
