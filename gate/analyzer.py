@@ -192,9 +192,12 @@ def pack_interpreter(pack_dir: Path) -> str:
     missing virtualenv is an error that says how to create it, not a silent fall-back to our own Python."""
     path = Path(pack_dir) / "PulumiPolicy.yaml"
     try:
-        runtime = (yaml.safe_load(path.read_text()) or {}).get("runtime")
+        spec = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as err:
         raise PackProcessError(f"{path}: cannot read the pack's runtime: {err}") from None
+    if not isinstance(spec, dict) or "runtime" not in spec:
+        raise PackProcessError(f"{path}: expected a mapping with a `runtime` key (python, or name + options)")
+    runtime = spec["runtime"]
     options = runtime.get("options") if isinstance(runtime, dict) else None
     venv = (options or {}).get("virtualenv") if isinstance(options, dict) else None
     if venv is None:

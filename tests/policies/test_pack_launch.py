@@ -126,3 +126,11 @@ def test_no_virtualenv_means_python3_from_path(tmp_path, monkeypatch):
     assert pack_interpreter(tmp_path) == str(bin_dir / "python3")
     monkeypatch.setenv("PULUMI_PYTHON_CMD", "mypython")
     assert pack_interpreter(tmp_path) == str(bin_dir / "mypython")
+
+
+def test_policy_yaml_without_a_runtime_is_refused(tmp_path):
+    (tmp_path / "PulumiPolicy.yaml").write_text("- python\n")
+    with pytest.raises(PackProcessError) as error:
+        pack_interpreter(tmp_path)
+    assert str(error.value) == (
+        f"{tmp_path}/PulumiPolicy.yaml: expected a mapping with a `runtime` key (python, or name + options)")
