@@ -4,23 +4,37 @@
 PYTHON ?= python3
 VENV := .venv
 CHECKOV_VENV := .venv-checkov
+# The pack's own interpreter, named in policies/PulumiPolicy.yaml (runtime.options.virtualenv): the CLI
+# runs the pack with it and installs nothing into it for a local --policy-pack.
+PACK_VENV := policies/.venv
 STACK ?= production
 OUT ?= gate-out
 
-.PHONY: setup gate test lint schema bench clean
+.PHONY: setup deploy-setup gate test lint actionlint schema bench clean lock
 
-setup: $(VENV)/.installed $(CHECKOV_VENV)/.installed
+setup: $(VENV)/.installed $(PACK_VENV)/.installed $(CHECKOV_VENV)/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt policies/requirements.txt
+# What `pulumi preview/up --policy-pack policies` needs (the workflows' deploy jobs): the program's .venv
+# (Pulumi.yaml) and the pack's policies/.venv (PulumiPolicy.yaml); no checkov.
+deploy-setup: $(VENV)/.installed $(PACK_VENV)/.installed
+
+# Every environment installs from its hash-locked file (`make lock` writes them from the *.in ranges);
+# pip checks every distribution against its hash and refuses anything unpinned.
+PIP_LOCKED := -m pip install --quiet --require-hashes -r
+
+$(VENV)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV)/bin/python -m pip install --quiet -r requirements-dev.txt
+	$(VENV)/bin/python $(PIP_LOCKED) requirements-dev.txt
+	touch $@
+
+$(PACK_VENV)/.installed: policies/requirements.txt
+	$(PYTHON) -m venv $(PACK_VENV)
+	$(PACK_VENV)/bin/python $(PIP_LOCKED) policies/requirements.txt
 	touch $@
 
 $(CHECKOV_VENV)/.installed: gate/requirements-checkov.txt
 	$(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r gate/requirements-checkov.txt
+	$(CHECKOV_VENV)/bin/python $(PIP_LOCKED) gate/requirements-checkov.txt
 	touch $@
 
 gate: setup
@@ -29,9 +43,17 @@ gate: setup
 test: setup
 	$(VENV)/bin/python -m pytest
 
-lint: setup
+# zizmor audits the GitHub workflows and Dependabot config offline (no GitHub API), default persona.
+lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/zizmor --offline --no-progress --strict-collection .github
+
+# actionlint (built by Go from the module proxy, checksum-verified), with shellcheck on the run: scripts when
+# it is installed (GitHub's ubuntu runners have both; elsewhere: apt-get install shellcheck).
+ACTIONLINT_VERSION := v1.7.12
+actionlint:
+	go run github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION) -shellcheck="$$(command -v shellcheck)" .github/workflows/*.yml
 
 schema: $(VENV)/.installed
 	$(VENV)/bin/python -m stacks.schema
@@ -43,3 +65,16 @@ bench: setup
 
 clean:
 	rm -rf $(OUT) .pytest_cache
+
+# Regenerate the hash-locked requirements from the ranges (*.in), one lock per environment. The dev/test lock
+# resolves everything together (program + pack + tools), so the program's lock (requirements.txt, what the
+# Pulumi language host installs) and the pack's lock are constrained to it and agree with each other and with
+# what the tests run; checkov resolves alone. Universal (any OS), Python 3.11+, hashes of
+# every published file.
+UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 \
+	--generate-hashes --custom-compile-command "make lock"
+lock:  # needs uv from .venv: run `make setup` once first
+	$(UV_COMPILE) --output-file requirements-dev.txt requirements-dev.in
+	$(UV_COMPILE) --output-file requirements.txt --constraint requirements-dev.txt requirements.in
+	$(UV_COMPILE) --output-file policies/requirements.txt --constraint requirements-dev.txt policies/requirements.in
+	$(UV_COMPILE) --output-file gate/requirements-checkov.txt gate/requirements-checkov.in

@@ -1,6 +1,6 @@
 """Alerting: SNS topics per severity, CloudWatch alarms, Route 53 health checks and a dashboard.
 
-Checklist sections this component carries (../shared/production-deployment-checklist.md):
+Checklist sections this component carries (docs/production-deployment-checklist.md):
 "Monitoring and Alerting Setup" -> "Health Check Endpoints", "Alert Configuration" (critical and
 warning alerts), "Database Monitoring" ("Connection pool utilization", "Replication lag") and
 "Database monitoring alerts configured". Every alarm carries the tags `Check=<check id>` and

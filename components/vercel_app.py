@@ -1,6 +1,6 @@
 """The Next.js app on Vercel: project, environment variables, security headers, firewall, S3 access by OIDC.
 
-Checklist lines this component carries (../shared/production-deployment-checklist.md):
+Checklist lines this component carries (docs/production-deployment-checklist.md):
 - "All production environment variables set in Vercel dashboard", "JWT and authentication secrets
   rotated", "API keys for external services configured", "File storage credentials configured",
   "Email/SMTP configuration tested", "Monitoring and error tracking tokens configured";

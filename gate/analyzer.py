@@ -9,9 +9,10 @@ Shared by ``tests/policies/test_protocol.py`` and the offline gate (``python -m 
         result = pack.analyze_stack(resources)      # list[AnalyzerResource]
         blocking = result.mandatory                 # diagnostics with enforcement_level "mandatory"
 
-The pack runs as its own process, started as the CLI starts it (``python -u -m pulumi.policy
-127.0.0.1:0 <pack dir>`` with the pack directory as working directory; by default through the gate's
-launcher, gate/pack_memo.py, which runs exactly that after installing a conversion memo) and WITHOUT the repository
+The pack runs as its own process, started as the CLI starts it (``<pack virtualenv>/bin/python -u -m
+pulumi.policy 127.0.0.1:0 <pack dir>`` with the pack directory as working directory, the virtualenv named
+in ``PulumiPolicy.yaml``: ``pack_interpreter``; by default through the gate's launcher, gate/pack_memo.py,
+which runs exactly that after installing a conversion memo) and WITHOUT the repository
 root on PYTHONPATH, so a pack that imports program packages fails here as it would under the CLI.
 ``configure`` does what the CLI does with ``--policy-pack-config`` (schema defaults, "all",
 per-policy levels, JSON-Schema validation) and is stricter: unknown policies and properties are
@@ -23,9 +24,9 @@ from __future__ import annotations
 import os
 import re
 import selectors
+import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -35,6 +36,7 @@ from typing import IO, Any
 
 import grpc
 import jsonschema
+import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2 as pb
 from pulumi.runtime.proto import analyzer_pb2_grpc as pb_grpc
@@ -216,10 +218,41 @@ def _result(response: pb.AnalyzeResponse) -> AnalyzeResult:
         not_applicable=[(n.policy_name, n.reason) for n in response.not_applicable])
 
 
+def pack_interpreter(pack_dir: Path) -> str:
+    """The interpreter the Pulumi CLI runs this pack with: the Python language host reads
+    ``runtime.options.virtualenv`` from ``PulumiPolicy.yaml``, resolves a relative one against the pack
+    directory and runs ``<virtualenv>/bin/python`` (with no virtualenv, ``python3`` from PATH). The CLI
+    installs nothing for a local ``--policy-pack`` (docs/policy-pack-runtime.md), so neither do we: a
+    missing virtualenv is an error that says how to create it, not a silent fall-back to our own Python."""
+    path = Path(pack_dir) / "PulumiPolicy.yaml"
+    try:
+        spec = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as err:
+        raise PackProcessError(f"{path}: cannot read the pack's runtime: {err}") from None
+    if not isinstance(spec, dict) or "runtime" not in spec:
+        raise PackProcessError(f"{path}: expected a mapping with a `runtime` key (python, or name + options)")
+    runtime = spec["runtime"]
+    options = runtime.get("options") if isinstance(runtime, dict) else None
+    venv = (options or {}).get("virtualenv") if isinstance(options, dict) else None
+    if venv is None:
+        python = shutil.which(os.environ.get("PULUMI_PYTHON_CMD") or "python3")
+        if python is None:
+            raise PackProcessError(f"{path}: runtime.options.virtualenv is not set and python3 is not on PATH")
+        return python
+    if not isinstance(venv, str) or not venv:
+        raise PackProcessError(f"{path}: runtime.options.virtualenv: expected a directory name, got {venv!r}")
+    python = (Path(pack_dir) / venv / "bin" / "python").absolute()
+    if not python.is_file():
+        raise PackProcessError(f"{path}: runtime.options.virtualenv {venv!r}: {python} does not exist "
+                               "(run `make setup`, which creates it from the pack's hash-locked requirements)")
+    # absolute() keeps the venv's bin/python symlink: resolving it would leave the virtualenv.
+    return str(python)
+
+
 class PolicyPackProcess:
     """The pack as a running Analyzer. Use as a context manager; it stops the process on exit."""
 
-    def __init__(self, pack_dir: Path, python: str = sys.executable, *, startup_timeout: float = 60.0,
+    def __init__(self, pack_dir: Path, python: str | None = None, *, startup_timeout: float = 60.0,
                  env: dict[str, str] | None = None, memo: bool = True) -> None:
         self.pack_dir = Path(pack_dir).resolve()
         self.python = python
@@ -279,6 +312,8 @@ class PolicyPackProcess:
         with self._lock:
             if self._stopped:
                 raise PackProcessError("the policy pack was stopped before it started")
+            if self.python is None:
+                self.python = pack_interpreter(self.pack_dir)
             self._stderr = tempfile.TemporaryFile()
             # Its own process group: a terminal's Ctrl-C reaches the gate only, and stop() ends the pack
             # with anything it started, whatever interrupted the gate.
@@ -531,5 +566,5 @@ __all__ = [
     "crash_summary", "stop_process_group",
     "AnalyzeResult", "AnalyzerResource", "Diagnostic", "PackConfigError", "PackInfo", "PackProcessError",
     "PolicyInfo", "PolicyPackProcess", "analyze_request", "analyze_stack_request", "configure_request",
-    "resolve_pack_config",
+    "pack_interpreter", "resolve_pack_config",
 ]

@@ -1,7 +1,7 @@
 """Pulumi mocks that answer like the providers would: realistic ids, ARNs and endpoints.
 
 Dependants read computed outputs (a key's ``arn``, an instance's ``endpoint``); a mock that does not
-return them silently drops or un-knows those inputs (FIELD-NOTES). Generated secrets
+return them silently drops or un-knows those inputs. Generated secrets
 (``RandomPassword.result``) are opaque placeholders derived from the resource name, never real values.
 """
 

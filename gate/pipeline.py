@@ -135,7 +135,7 @@ def pack_findings(result: AnalyzeResult, policies: dict[str, PolicyMeta],
                   by_urn: dict[str, CapturedResource]) -> list[Finding]:
     """Diagnostics -> findings. One deliberate difference from the CLI: when a policy cannot read a value
     unknown at preview, the SDK reports an ADVISORY "can't run policy" even if the policy is mandatory
-    (FIELD-NOTES) -- a mandatory rule that silently did not run. The gate keeps the stack's enforcement
+    -- a mandatory rule that silently did not run. The gate keeps the stack's enforcement
     level for it, so it blocks and says why."""
     findings = []
     for d in result.diagnostics:

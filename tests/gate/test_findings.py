@@ -53,7 +53,7 @@ def test_other_findings_point_at_the_component_that_creates_the_resource(misconf
 
 
 def test_no_advisory_hides_a_mandatory_policy(production_gate, misconfigured_gate):
-    """A policy that cannot read a value reports ADVISORY "can't run policy" (FIELD-NOTES): none may appear."""
+    """A policy that cannot read a value reports ADVISORY "can't run policy": none may appear."""
     for run in (production_gate, misconfigured_gate):
         assert not [f for f in run.report()["findings"] if "can't run policy" in f["message"]]
 

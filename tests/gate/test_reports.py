@@ -16,7 +16,7 @@ import pytest
 from gate.findings import Finding, assign_fingerprints
 from tests.gate.conftest import REPO
 
-SARIF_SCHEMA = REPO.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA = REPO / "tests" / "gate" / "schemas" / "sarif-schema-2.1.0.json"  # source and licence: README.md there
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 RUNS = ["production_gate", "misconfigured_gate", "exemptions_gate", "checkov_gate"]
 

@@ -1,6 +1,10 @@
 """The GitHub Actions workflows: valid against GitHub's workflow schema (the copy check-jsonschema
-vendors, used offline), and wired as promised: the PR runs the gate and uploads its SARIF; promotion
-snapshots before `pulumi up` and verifies after; drift runs on a schedule for both stacks."""
+vendors, used offline), and wired as promised (docs/promotion.md): the PR runs the gate and uploads its
+SARIF, and previews production only from this repository's branches with the `preview` environment's
+credentials; promotion moves one commit through staging (up, verify, restore drill), a production plan the
+reviewers approve, then production (snapshot, up --plan, verify); drift runs per stack in that stack's
+account and opens an issue only for real drift. Supply chain: actions pinned to full commit SHAs, no
+persisted git credentials, the Pulumi CLI pinned to the SDK's version."""
 
 from __future__ import annotations
 
@@ -46,27 +50,83 @@ def test_workflows_match_the_github_workflow_schema():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+SHA_PIN = re.compile(r"^\s*(?:- )?uses: ([\w.-]+/[\w./-]+)@([0-9a-f]{40}) # (v\d+\.\d+\.\d+)$")
+REPO = WORKFLOWS.parents[1]
+
+
+def jobs() -> list[tuple[str, str, dict[str, Any]]]:
+    return [(path.name, name, spec) for path in FILES for name, spec in load(path.name)["jobs"].items()]
+
+
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
-def test_actions_pinned_permissions_minimal_and_no_static_keys(path):
+def test_actions_pinned_to_commit_shas_permissions_minimal_and_no_static_keys(path):
     doc, text = load(path.name), path.read_text()
-    for _, step in steps(doc):
-        if "uses" in step:
-            assert re.fullmatch(r"[\w.-]+/[\w./-]+@v\d+", step["uses"]), step["uses"]
-    assert doc["permissions"] == {"contents": "read"}
-    assert "concurrency" in doc
+    uses = [line for line in text.splitlines() if re.match(r"^\s*(- )?uses:", line)]
+    assert uses and all(SHA_PIN.match(line) for line in uses), [u for u in uses if not SHA_PIN.match(u)]
+    assert doc["permissions"] == {}  # every job grants what it needs, nothing more
+    for job in doc["jobs"].values():
+        assert "permissions" in job and job["permissions"].get("contents") == "read"
+        for step in job["steps"]:
+            if step.get("uses", "").startswith("actions/checkout@"):
+                assert step["with"]["persist-credentials"] is False
     assert "aws-access-key-id" not in text and "AWS_SECRET_ACCESS_KEY" not in text
+    # provider credentials come from stack secrets (components/providers.py): no env var reads them
+    assert "REDISCLOUD_" not in text and "VERCEL_" not in text
+
+
+def test_one_version_per_action_across_workflows():
+    pins: dict[str, set[tuple[str, str]]] = {}
+    for path in FILES:
+        for line in path.read_text().splitlines():
+            if m := SHA_PIN.match(line):
+                pins.setdefault(m.group(1).split("/")[0] + "/" + m.group(1).split("/")[1], set()).add(m.group(2, 3))
+    assert {action: len(v) for action, v in pins.items() if len(v) > 1} == {}
+
+
+def test_secrets_only_in_jobs_with_an_environment():
+    """Repository-level secrets would reach any collaborator's PR: every secret lives in an environment."""
+    for workflow, name, job in jobs():
+        if "secrets." in yaml.safe_dump(job):
+            assert job.get("environment"), f"{workflow}:{name} reads secrets outside an environment"
+
+
+def test_credentials_outlive_the_job_and_a_missing_one_fails():
+    for workflow, name, job in jobs():
+        oidc = [s for s in job["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@")]
+        if not oidc:
+            continue
+        assert job["permissions"]["id-token"] == "write"
+        assert int(oidc[0]["with"].get("role-duration-seconds", 3600)) > job["timeout-minutes"] * 60, (workflow, name)
+        first = job["steps"][0]["run"]
+        assert "PULUMI_ACCESS_TOKEN" in first and "AWS_ROLE_ARN" in first and "exit 1" in first, (workflow, name)
+
+
+def test_pulumi_cli_pinned_to_the_sdk_version():
+    pin = (REPO / ".pulumi-version").read_text().strip()
+    assert re.search(rf"^pulumi=={re.escape(pin)} ", (REPO / "requirements.txt").read_text(), re.M)
+    installs = [s for _, _, job in jobs() for s in job["steps"] if s.get("uses", "").startswith("pulumi/actions@")]
+    assert installs and all(s["with"] == {"pulumi-version-file": ".pulumi-version"} for s in installs)
+
+
+def test_nothing_installs_outside_the_hash_locks():
+    for path in FILES:
+        assert "pip install" not in path.read_text()
+    runs = [s.get("run", "") for _, _, job in jobs() for s in job["steps"]]
+    assert {r for r in runs if r.startswith("make ")} == {"make lint", "make actionlint", "make test", "make setup",
+                                                              "make deploy-setup"}
 
 
 def test_ops_commands_in_workflows_parse_with_the_real_cli():
     commands = [line.split("python -m ops", 1)[1].split("|")[0] for path in FILES
                 for line in path.read_text().splitlines() if "python -m ops" in line and "echo" not in line]
     parsed = [build_parser().parse_args(shlex.split(re.sub(r"\$\{\{[^}]*\}\}|\$\w+", "X", c))) for c in commands]
-    assert sorted(a.command for a in parsed) == ["snapshot", "verify"]  # SystemExit above on an unknown option
+    assert sorted({a.command for a in parsed}) == ["restore-drill", "snapshot", "verify"]  # SystemExit on a bad option
 
 
 def test_pr_runs_gate_uploads_sarif_and_comments():
     doc = load("pr.yml")
-    assert "pull_request" in doc["on"]
+    assert doc["on"]["pull_request"] == {"branches": ["main"]}
+    assert doc["on"]["push"] == {"branches": ["main"]}  # the SARIF baseline code scanning compares PRs with
     gate = doc["jobs"]["gate"]
     assert {"security-events": "write", "pull-requests": "write"}.items() <= gate["permissions"].items()
     by_name = {s.get("uses", "").split("@")[0] or s.get("id", s.get("name")): s for s in gate["steps"]}
@@ -75,51 +135,90 @@ def test_pr_runs_gate_uploads_sarif_and_comments():
     assert "continue-on-error" not in run  # exit 1 (mandatory violation) fails the job: merge blocked
     sarif = by_name["github/codeql-action/upload-sarif"]
     assert sarif["if"].startswith("always()") and sarif["with"]["sarif_file"] == "gate-out/report.sarif"
-    assert by_name["marocchino/sticky-pull-request-comment"]["with"]["path"] == "gate-out/report.md"
+    assert sarif["continue-on-error"] is True  # code scanning off must not fail the check
+    comment = by_name["marocchino/sticky-pull-request-comment"]
+    assert comment["with"]["path"] == "gate-out/report.md" and "github.event_name == 'pull_request'" in comment["if"]
     assert [s["run"] for s in doc["jobs"]["test"]["steps"] if "run" in s] == ["make test"]
-    assert [s["run"] for s in doc["jobs"]["lint"]["steps"] if "run" in s] == ["make lint"]
+    assert [s["run"] for s in doc["jobs"]["lint"]["steps"] if "run" in s] == ["make lint", "make actionlint"]
 
 
-def test_pr_preview_uses_the_policy_pack_only_with_credentials():
+def test_pr_preview_runs_for_this_repository_only_with_the_preview_environment():
     preview = load("pr.yml")["jobs"]["preview"]
-    [pulumi] = [s for s in preview["steps"] if s.get("uses", "").startswith("pulumi/actions@")]
-    assert pulumi["with"]["command"] == "preview" and pulumi["with"]["stack-name"] == "production"
-    assert (pulumi["with"]["policyPacks"], pulumi["with"]["policyPackConfigs"]) == (
-        "policies", "policies/config/production.json")
-    assert all(s["if"] == "steps.creds.outputs.available == 'true'" for s in preview["steps"][1:])
-    assert "PULUMI_ACCESS_TOKEN" in preview["steps"][0]["run"]
+    assert preview["if"] == ("github.event_name == 'pull_request' && "
+                             "github.event.pull_request.head.repo.full_name == github.repository")
+    assert preview["environment"] == "preview"
+    command = " ".join(preview["steps"][index_of(preview["steps"], "pulumi preview")]["run"].split())
+    assert command == f"pulumi preview --stack production --non-interactive --diff {POLICY_ARGS}"
+    assert not [s for s in preview["steps"] if "if" in s]  # no step is silently skipped: the check means it ran
 
 
-def test_promote_snapshots_before_up_and_verifies_after():
+def test_branch_protection_list_matches_the_job_names():
+    """The README and docs/promotion.md tell branch protection to require exactly the PR jobs' check names."""
+    names = sorted(job.get("name", job_id) for job_id, job in load("pr.yml")["jobs"].items())
+    for doc in ("README.md", "docs/promotion.md"):
+        [line] = [ln for ln in (REPO / doc).read_text().splitlines() if "Required status checks" in ln and "`" in ln]
+        assert sorted(re.findall(r"`([^`]+)`", line.split("Required status checks", 1)[1])) == names, doc
+
+
+def test_promotion_moves_one_commit_through_staging_then_production():
     doc = load("promote.yml")
-    assert doc["on"]["push"] == {"branches": ["main"], "tags": ["v*"]}
-    job = doc["jobs"]["promote"]
-    assert job["environment"] == "production" and job["permissions"]["id-token"] == "write"
-    [oidc] = [s for s in job["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@")]
-    assert oidc["with"]["role-to-assume"].startswith("${{ vars.")
+    assert doc["on"]["push"] == {"branches": ["main"]}  # no tags: no double or stale deployment
+    staging, plan, production = (doc["jobs"][j] for j in ("staging", "production-plan", "production"))
+    assert plan["needs"] == "staging" and production["needs"] == ["staging", "production-plan"]
+    assert (staging["environment"], plan["environment"], production["environment"]) == (
+        "staging", "preview", "production")
+    up = index_of(staging["steps"], "pulumi up --yes --stack staging")
+    outputs = index_of(staging["steps"], "pulumi stack output --stack staging")
+    verify = index_of(staging["steps"], "python -m ops verify")
+    drill = index_of(staging["steps"], "python -m ops restore-drill")
+    assert up < outputs < verify < drill
+    assert "--policy-pack-config policies/config/staging.json" in staging["steps"][up]["run"]
+    preview = " ".join(plan["steps"][index_of(plan["steps"], "pulumi preview")]["run"].split())
+    assert preview.startswith(f"pulumi preview --stack production --non-interactive --diff {POLICY_ARGS} "
+                              "--save-plan plan.json")
+    assert "GITHUB_STEP_SUMMARY" in plan["steps"][index_of(plan["steps"], "cat preview.txt")]["run"]
+
+
+def test_production_snapshots_before_up_with_the_plan_and_verifies_after():
+    job = load("promote.yml")["jobs"]["production"]
+    head = index_of(job["steps"], "commits/main")
     outputs = index_of(job["steps"], "pulumi stack output")
     snapshot = index_of(job["steps"], "python -m ops snapshot")
     up = index_of(job["steps"], "pulumi up --yes")
     verify = index_of(job["steps"], "python -m ops verify")
-    assert outputs < snapshot < up < verify
-    assert POLICY_ARGS in " ".join(job["steps"][up]["run"].split())
+    assert head < outputs < snapshot < up < verify
+    command = " ".join(job["steps"][up]["run"].split())
+    assert f"{POLICY_ARGS} --plan plan.json" in command
     assert "stack output" in job["steps"][up + 1]["run"]  # verify reads the outputs after the update
 
 
-def test_promote_failure_prints_rollback_instructions():
-    job = load("promote.yml")["jobs"]["promote"]
+def test_promote_failure_timeout_or_cancel_prints_rollback_instructions():
+    job = load("promote.yml")["jobs"]["production"]
     rollback = job["steps"][-1]
-    assert rollback["if"] == "failure()"
+    assert rollback["if"] == "failure() || cancelled()"
     assert rollback["env"]["SNAPSHOT_ID"] == "${{ steps.snapshot.outputs.snapshot_id }}"
+    assert rollback["run"].startswith("APP_URL=$(jq -r '.app.base_url // empty' outputs.json")
     for text in ("vercel rollback", "$SNAPSHOT_ID", "pulumi stack export", "pulumi stack history",
-                 "GITHUB_STEP_SUMMARY", "database.restore_snapshot_id"):
+                 "GITHUB_STEP_SUMMARY", "database.restore_snapshot_id", "docs/production-deployment-checklist.md"):
         assert text in rollback["run"]
 
 
-def test_drift_checks_both_stacks_on_a_schedule():
+def test_drift_one_role_per_stack_issue_only_on_real_drift_serialized_with_promotion():
     doc = load("drift.yml")
     assert {"schedule", "workflow_dispatch"} <= doc["on"].keys()
     job = doc["jobs"]["drift"]
     assert job["strategy"]["matrix"]["stack"] == ["production", "staging"]
-    runs = " ".join(s.get("run", "") for s in job["steps"])
-    assert "pulumi refresh --preview-only" in runs and "pulumi preview --refresh --expect-no-changes" in runs
+    assert job["environment"] == "drift-${{ matrix.stack }}"  # its own role in that stack's account
+    assert job["concurrency"]["group"] == "pulumi-${{ matrix.stack }}"
+    promote = load("promote.yml")["jobs"]
+    assert {promote[s]["concurrency"]["group"] for s in ("staging", "production")} == {
+        "pulumi-staging", "pulumi-production"}
+    preview = job["steps"][index_of(job["steps"], "pulumi preview --refresh")]
+    assert "--json" in preview["run"] and "changes=" in preview["run"]
+    issue = [s for s in job["steps"] if s.get("uses", "").startswith("actions/github-script@")][0]
+    assert issue["if"] == "steps.preview.outcome == 'success' && steps.preview.outputs.changes != '0'"
+
+
+def test_dependabot_keeps_actions_and_pip_current():
+    config = yaml.safe_load((REPO / ".github" / "dependabot.yml").read_text())
+    assert {u["package-ecosystem"] for u in config["updates"]} == {"github-actions", "pip"}

@@ -18,7 +18,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "checklist.md"
-CHECKLIST = REPO.parent / "shared" / "production-deployment-checklist.md"
+CHECKLIST = REPO / "docs" / "production-deployment-checklist.md"
 COLUMNS = ["Section", "Subsection", "Checklist line", "Component", "Policies", "Test or reason"]
 COMPONENTS = {"Network", "Database", "Storage", "Cache", "VercelApp", "Monitoring", "—"}
 

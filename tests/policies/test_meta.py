@@ -14,7 +14,7 @@ from chatpdd_policies import ALL_POLICIES
 from chatpdd_policies._util import FRAMEWORK_NAME, FRAMEWORK_VERSION
 from pulumi_policy import EnforcementLevel, Policy, Severity
 
-from tests.policies.checklist_doc import CHECKLIST, COMPONENTS, parse_checklist, parse_doc
+from tests.policies.checklist_doc import COMPONENTS, parse_checklist, parse_doc
 from tests.policies.harness import POLICIES_DIR
 
 TESTS_DIR = Path(__file__).resolve().parent
@@ -86,7 +86,6 @@ def test_doc_rows_are_well_formed():
             assert row.rationale.startswith(("application-level: ", "operational: ")), row.reference
 
 
-@pytest.mark.skipif(not CHECKLIST.is_file(), reason="the shared checklist is not on this machine")
 def test_doc_has_every_checklist_line():
     documented = {(r.section, r.subsection, r.line) for r in ROWS}
     expected = set(parse_checklist())
@@ -116,4 +115,6 @@ def test_pack_imports_only_the_policy_sdk():
     """The pack runs in its own virtualenv: pulumi_policy (and pulumi), the standard library and itself."""
     allowed = {"pulumi_policy", "pulumi", "chatpdd_policies", *sys.stdlib_module_names}
     for path in sorted(POLICIES_DIR.rglob("*.py")):
+        if ".venv" in path.relative_to(POLICIES_DIR).parts:  # the pack's virtualenv (make setup), not the pack
+            continue
         assert _imports(path) <= allowed, f"{path.relative_to(POLICIES_DIR)} imports {_imports(path) - allowed}"

@@ -171,7 +171,9 @@ def test_config_files_resolve_with_defaults(pack):
 
 
 def test_a_pack_that_dies_reports_its_stderr(tmp_path):
-    (tmp_path / "PulumiPolicy.yaml").write_text("runtime: python\nversion: 0.0.1\n")
+    # the real pack's interpreter (absolute virtualenv, as the language host allows): pulumi_policy is there
+    (tmp_path / "PulumiPolicy.yaml").write_text(
+        f"runtime:\n  name: python\n  options:\n    virtualenv: {POLICIES_DIR / '.venv'}\nversion: 0.0.1\n")
     (tmp_path / "__main__.py").write_text("import stacks  # a program package: not importable here\n")
     with pytest.raises(PackProcessError) as error:
         with PolicyPackProcess(tmp_path, startup_timeout=30):
