@@ -174,6 +174,7 @@ def _debug_details(err: BaseException) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the gate; the exit code is 0 clean, 1 blocking findings, 2 bad input, 130/143 interrupted."""
     argv = sys.argv[1:] if argv is None else list(argv)
     out: Path | None = None
     with _signals():

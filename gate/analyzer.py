@@ -241,12 +241,12 @@ def pack_interpreter(pack_dir: Path) -> str:
         return python
     if not isinstance(venv, str) or not venv:
         raise PackProcessError(f"{path}: runtime.options.virtualenv: expected a directory name, got {venv!r}")
-    python = (Path(pack_dir) / venv / "bin" / "python").absolute()
-    if not python.is_file():
-        raise PackProcessError(f"{path}: runtime.options.virtualenv {venv!r}: {python} does not exist "
+    interpreter = (Path(pack_dir) / venv / "bin" / "python").absolute()
+    if not interpreter.is_file():
+        raise PackProcessError(f"{path}: runtime.options.virtualenv {venv!r}: {interpreter} does not exist "
                                "(run `make setup`, which creates it from the pack's hash-locked requirements)")
     # absolute() keeps the venv's bin/python symlink: resolving it would leave the virtualenv.
-    return str(python)
+    return str(interpreter)
 
 
 class PolicyPackProcess:
@@ -284,6 +284,8 @@ class PolicyPackProcess:
     def command(self) -> list[str]:
         """How the pack starts, before its two arguments. ``memo``: through the gate's launcher
         (gate/pack_memo.py, which says why); otherwise exactly as the CLI starts it."""
+        if self.python is None:
+            self.python = pack_interpreter(self.pack_dir)
         if self.memo:
             return [self.python, "-u", str(PACK_LAUNCHER)]
         return [self.python, "-u", "-m", "pulumi.policy"]
@@ -312,8 +314,6 @@ class PolicyPackProcess:
         with self._lock:
             if self._stopped:
                 raise PackProcessError("the policy pack was stopped before it started")
-            if self.python is None:
-                self.python = pack_interpreter(self.pack_dir)
             self._stderr = tempfile.TemporaryFile()
             # Its own process group: a terminal's Ctrl-C reaches the gate only, and stop() ends the pack
             # with anything it started, whatever interrupted the gate.

@@ -72,9 +72,11 @@ class Exemption(BaseModel):
         return self.names(finding.urn, finding.resource_name)
 
     def names(self, urn: str | None, name: str | None) -> bool:
+        """Whether this entry names the resource with that URN or Pulumi name."""
         return (urn or "") == self.resource if self.resource.startswith("urn:") else (name or "") == self.resource
 
     def applies_to(self, stack: str) -> bool:
+        """Whether this entry applies to ``stack`` (no stack: every stack)."""
         return self.stack is None or self.stack == stack
 
 

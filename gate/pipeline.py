@@ -161,7 +161,8 @@ def _read_pack_config(path: Path, display: str) -> dict[str, Any]:
     try:  # bounded, duplicate keys and NaN refused (stacks/safe_yaml.py)
         if not os.path.lexists(path):
             raise FileNotFoundError(path)
-        return load_json(path, display)
+        config: dict[str, Any] = load_json(path, display)
+        return config
     except FileNotFoundError:
         raise GateInputError(f"No policy pack config for this stack: {display} does not exist. Every stack has "
                              f"one (policies/config/<stack>.json, the file `pulumi preview --policy-pack-config` "

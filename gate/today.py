@@ -37,6 +37,7 @@ def newest_commit(repo_root: Path) -> tuple[dt.date, str]:
 
 
 def check_today(today: dt.date, repo_root: Path, *, explicit: bool) -> None:
+    """TodayError if ``today`` is earlier than the newest commit's date (nobody un-expires a waiver)."""
     floor, commit = newest_commit(repo_root)
     if today < floor:
         what = f"--today {today.isoformat()}" if explicit else f"the system date ({today.isoformat()})"

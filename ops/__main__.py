@@ -163,6 +163,7 @@ def describe_client_error(exc: ClientError) -> str:
 
 
 def no_region_message() -> str:
+    """The one line for a missing region, naming the variable botocore really reads."""
     # botocore reads AWS_DEFAULT_REGION; AWS_REGION is what other SDKs (and the GitHub action) set.
     hint = ("; AWS_REGION is set, but botocore (which ops uses) does not read it"
             if os.environ.get("AWS_REGION") and not os.environ.get("AWS_DEFAULT_REGION") else "")

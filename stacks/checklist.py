@@ -14,7 +14,7 @@ that generated module is stale. Only plain data here (numbers, strings, tuples, 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Final, Literal
 
 # Role tags (`Role=<role>`): the components set them, the policies select resources by them.
 ROLE_RDS_PRIMARY = "rds-primary"
@@ -49,7 +49,7 @@ BACKUP_RETENTION_DAYS = 30
 # "Query performance analyzed", "Database query performance": Performance Insights keeps at least a week of
 # query history -- the post-deployment "Generate performance baseline" is compared against the week after
 # a deployment, not only the last hour (a week is also the shortest retention RDS offers, free of charge)
-MIN_PERFORMANCE_INSIGHTS_RETENTION_DAYS = 7
+MIN_PERFORMANCE_INSIGHTS_RETENTION_DAYS: Final = 7  # Final: the model's Literal[7, 731] field takes it as Literal[7]
 # "Read replicas configured (if applicable)": production needs one (staging's pack config allows 0)
 MIN_READ_REPLICAS = 1
 # "SSL/TLS certificates verified" -> the RDS certificate authorities that are current (not rds-ca-2019)

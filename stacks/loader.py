@@ -177,8 +177,10 @@ def _replace_secure(value: Any, path: str, found: list[str]) -> Any:
 
 def _expectation(err: jsonschema.ValidationError) -> str:
     """What the schema expected, in words that never quote the instance."""
-    kind, expected = err.validator, err.validator_value
-    if isinstance(err.instance, dict) and "secure" in err.instance:
+    kind: Any = err.validator
+    expected: Any = err.validator_value
+    instance: Any = err.instance
+    if isinstance(instance, dict) and "secure" in instance:
         return ("a `secure:` value where the model expects plaintext: this key is not a secret; write the "
                 "value itself (secret keys are listed in docs/config-reference.md)")
     if kind == "type":

@@ -95,6 +95,7 @@ def render() -> str:
 
 
 def main(argv: list[str]) -> int:
+    """Write the generated module, or with ``--check`` exit 1 when it is stale."""
     if argv[1:] == ["--check"]:
         if not TARGET.is_file() or TARGET.read_text(encoding="utf-8") != render():
             print(f"{TARGET} is stale: run `python -m stacks.pack_defaults` (make schema)", file=sys.stderr)

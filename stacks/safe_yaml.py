@@ -126,6 +126,7 @@ class HardenedLoader(yaml.SafeLoader):
     (escaped ones, such as ``"\\x1b"``, which the raw-text check cannot see)."""
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
+        """A mapping; a key that repeats at this level is refused, naming both lines."""
         if isinstance(node, MappingNode):
             seen: dict[Any, int] = {}
             for key_node, _ in node.value:
@@ -145,12 +146,14 @@ class HardenedLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
     def construct_yaml_float(self, node: ScalarNode) -> float:
+        """A float; NaN and infinities are refused."""
         value = super().construct_yaml_float(node)
         if math.isnan(value) or math.isinf(value):
             raise _Refused(node, "not a finite number (NaN and infinities are refused; expected a number)")
         return value
 
     def construct_yaml_str(self, node: ScalarNode) -> str:
+        """A string; control and bidirectional characters (also escaped ones) are refused."""
         value = super().construct_yaml_str(node)
         found = bad_character(value)
         if found is not None:
@@ -158,6 +161,7 @@ class HardenedLoader(yaml.SafeLoader):
         return value
 
     def construct_object(self, node: Node, deep: bool = False) -> Any:
+        """Any value; a value Python cannot hold (a 5000-digit integer, a 13th month) is one refusal line."""
         try:
             return super().construct_object(node, deep=deep)
         except (ValueError, OverflowError) as exc:  # e.g. a 5000-digit integer, a 13th month in a date
@@ -179,21 +183,43 @@ def _line(event: yaml.Event) -> int:
     return event.start_mark.line + 1 if event.start_mark is not None else 0
 
 
+class _Expansion:
+    """The size a document expands to, counted per open collection so an anchor knows its subtree's size."""
+
+    def __init__(self, display: str) -> None:
+        self.display = display
+        self.frames: list[list[Any]] = []  # [anchor, expanded size] per open collection
+        self.sizes: dict[str, int] = {}
+        self.total = 0
+
+    def grow(self, event: yaml.Event, n: int) -> None:
+        """Count ``n`` more nodes; refuse past MAX_NODES."""
+        self.total += n
+        if self.total > MAX_NODES:
+            raise InputFileError(self.display, f"line {_line(event)}: the document expands to more than "
+                                               f"{MAX_NODES} nodes (nested aliases?); refused")
+        if self.frames:
+            self.frames[-1][1] += n
+
+    def open(self, event: yaml.Event, anchor: str | None) -> None:
+        """A mapping or sequence starts; refuse past MAX_DEPTH."""
+        if len(self.frames) >= MAX_DEPTH:
+            raise InputFileError(self.display, f"line {_line(event)}: nested deeper than {MAX_DEPTH} levels; refused")
+        self.grow(event, 1)
+        self.frames.append([anchor, 1])
+
+    def close(self) -> None:
+        """A mapping or sequence ends: its anchor (if any) now knows its size."""
+        name, size = self.frames.pop()
+        if name:
+            self.sizes[name] = size
+        if self.frames:
+            self.frames[-1][1] += size - 1  # the start already counted 1 into the parent
+
+
 def _check_structure(text: str, display: str, loader: type[yaml.SafeLoader], aliases: bool) -> None:
     """One pass over the parser's events (iterative, no recursion): depth, anchors/aliases, expanded size."""
-    frames: list[list[Any]] = []  # [anchor, expanded size] per open collection
-    sizes: dict[str, int] = {}
-    total = 0
-
-    def grow(event: yaml.Event, n: int) -> None:
-        nonlocal total
-        total += n
-        if total > MAX_NODES:
-            raise InputFileError(display, f"line {_line(event)}: the document expands to more than "
-                                          f"{MAX_NODES} nodes (nested aliases?); refused")
-        if frames:
-            frames[-1][1] += n
-
+    expansion = _Expansion(display)
     for event in yaml.parse(text, Loader=loader):
         anchor = getattr(event, "anchor", None)
         if (anchor is not None or isinstance(event, yaml.AliasEvent)) and not aliases:
@@ -201,23 +227,15 @@ def _check_structure(text: str, display: str, loader: type[yaml.SafeLoader], ali
                                           f"*name) are not allowed here (Pulumi never writes them); write the "
                                           f"value out")
         if isinstance(event, yaml.AliasEvent):
-            grow(event, sizes.get(event.anchor or "", 1))
+            expansion.grow(event, expansion.sizes.get(event.anchor or "", 1))
         elif isinstance(event, yaml.ScalarEvent):
-            grow(event, 1)
+            expansion.grow(event, 1)
             if anchor:
-                sizes[anchor] = 1
+                expansion.sizes[anchor] = 1
         elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            if len(frames) >= MAX_DEPTH:
-                raise InputFileError(display, f"line {_line(event)}: nested deeper than {MAX_DEPTH} "
-                                              f"levels; refused")
-            grow(event, 1)
-            frames.append([anchor, 1])
+            expansion.open(event, anchor)
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            name, size = frames.pop()
-            if name:
-                sizes[name] = size
-            if frames:
-                frames[-1][1] += size - 1  # the start already counted 1 into the parent
+            expansion.close()
 
 
 def loads_yaml(text: str, display: str, *, aliases: bool = False,
