@@ -108,3 +108,10 @@ REQUIRED_CHECKS_BY_ROLE: dict[str, tuple[str, ...]] = {
 
 # Redis Cloud alerts required on every database ("Redis monitoring alerts configured").
 REDIS_REQUIRED_ALERTS = ("dataset-size", "latency")
+
+# "Network security groups configured" (and the Redis allowlist, the app ingress): allowlists name the app's
+# declared egress networks, never the internet -- whole or in pieces. All entries of one allowlist together
+# may open at most as many PUBLIC addresses as one /24 of IPv4 and one /64 of IPv6 (private and reserved
+# ranges are free). Rule and reasons: stacks/netspace.py, policies/chatpdd_policies/_net.py, docs/gate-rules.md.
+MIN_PUBLIC_PREFIX_V4 = 24
+MIN_PUBLIC_PREFIX_V6 = 64

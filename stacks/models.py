@@ -25,7 +25,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from stacks import checklist
+from stacks import checklist, netspace
 
 PROJECT = "chatpdd-infra"
 
@@ -63,6 +63,17 @@ def _private_cidr(value: str) -> str:
 Cidr = Annotated[str, AfterValidator(_private_cidr), Field(description="A CIDR block other than 0.0.0.0/0 or ::/0.")]
 
 
+def _few_public_networks(value: list[str]) -> list[str]:
+    # The union, not each entry: 0.0.0.0/1 + 128.0.0.0/1 is the internet without a /0 (stacks/netspace.py).
+    problem = netspace.too_public(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+Allowlist = Annotated[list[Cidr], AfterValidator(_few_public_networks)]
+
+
 class AwsSettings(Model):
     """The explicit AWS provider (no default providers: see ``pulumi:disable-default-providers``)."""
 
@@ -75,7 +86,7 @@ class AwsSettings(Model):
 class NetworkSettings(Model):
     vpc_cidr: Cidr = "10.40.0.0/16"
     availability_zones: list[str] = Field(min_length=2, max_length=6)
-    app_ingress_cidrs: list[Cidr] = Field(
+    app_ingress_cidrs: Allowlist = Field(
         min_length=1,
         description=(
             "Networks allowed to reach PostgreSQL through the RDS Proxy: the app's declared egress path "
@@ -162,7 +173,7 @@ class CacheSettings(Model):
     eviction_policy: Literal[
         "volatile-lru", "volatile-lfu", "volatile-ttl", "volatile-random", "allkeys-lru", "allkeys-lfu", "noeviction"
     ] = "volatile-lru"
-    source_ips: list[Cidr] = Field(
+    source_ips: Allowlist = Field(
         min_length=1,
         description="Who may reach the database's public TLS endpoint: the app's fixed egress IPs. Never 0.0.0.0/0.",
     )

@@ -265,3 +265,23 @@ def test_bucket_names_must_differ_and_leave_room_for_the_replica_suffix(repo_roo
         "backups_bucket_name: chatpdd-production-backups-111122223333", f"backups_bucket_name: {long_name}")
     (problem,) = _error(_write(tmp_path, too_long)).problems
     assert "must leave room for the '-dr' suffix of its disaster-recovery replica" in problem
+
+
+@pytest.mark.parametrize("old, new, key", [
+    ("app_ingress_cidrs: [10.60.0.0/20]", "app_ingress_cidrs: [0.0.0.0/1, 128.0.0.0/1]", "network.app_ingress_cidrs"),
+    ("source_ips: [203.0.113.10/32, 203.0.113.11/32]", "source_ips: [203.0.113.10/32, 8.0.0.0/7]", "cache.source_ips"),
+])
+def test_an_allowlist_that_opens_the_internet_in_pieces_is_rejected(repo_root, tmp_path, old, new, key):
+    """No single /0, still (almost) the whole internet: the union of the entries is judged (stacks/netspace.py)."""
+    err = _error(_write(tmp_path, _production_text(repo_root).replace(old, new)))
+    assert len(err.problems) == 1
+    assert err.problems[0].startswith(f"chatpdd-infra:{key} = ")
+    assert "public IPv4 addresses, more than one /24 of the internet (private ranges do not count)" in err.problems[0]
+
+
+def test_a_new_slash_32_and_a_private_network_are_accepted(repo_root, tmp_path):
+    text = (_production_text(repo_root)
+            .replace("source_ips: [203.0.113.10/32, 203.0.113.11/32]", "source_ips: [203.0.113.10/32, 203.0.113.11/32, "
+                     "8.8.4.4/32]")
+            .replace("app_ingress_cidrs: [10.60.0.0/20]", "app_ingress_cidrs: [10.60.0.0/20, 172.16.0.0/12]"))
+    assert load_stack_file(_write(tmp_path, text)).config.cache.source_ips[-1] == "8.8.4.4/32"
