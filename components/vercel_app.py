@@ -17,6 +17,7 @@ Resource contract: docs/architecture.md, "Vercel". Every secret-bearing value is
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -42,6 +43,7 @@ VERCEL_OIDC_HOST = "oidc.vercel.com"
 # the Monitoring component's alarms read exactly these.
 APP_METRICS_NAMESPACE = "ChatPDD/App"
 APP_METRICS_SERVICE = "chatpdd"
+_HOST = re.compile(r"([a-z0-9-]{1,63}\.)+[a-z]{2,63}")
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,9 @@ def error_tracking_origin(dsn: str) -> str | None:
     Only the host goes into the CSP header; the DSN's key part stays inside the secret.
     """
     parsed = urlparse(dsn)
-    if parsed.scheme != "https" or not parsed.hostname:
+    # Only a plain host name reaches the header: a DSN host such as `*.example.com` would put a wildcard into
+    # connect-src (the pack refuses that CSP; the config value is secret, so the model cannot see it first).
+    if parsed.scheme != "https" or not parsed.hostname or not _HOST.fullmatch(parsed.hostname):
         return None
     return f"https://{parsed.hostname}"
 

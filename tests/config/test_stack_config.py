@@ -285,3 +285,24 @@ def test_a_new_slash_32_and_a_private_network_are_accepted(repo_root, tmp_path):
                      "8.8.4.4/32]")
             .replace("app_ingress_cidrs: [10.60.0.0/20]", "app_ingress_cidrs: [10.60.0.0/20, 172.16.0.0/12]"))
     assert load_stack_file(_write(tmp_path, text)).config.cache.source_ips[-1] == "8.8.4.4/32"
+
+
+@pytest.mark.parametrize("source", ["'https://x.example.com; script-src *'", "https://*.example.com", "https:",
+                                    "'*'", "http://api.example.com", "\"'unsafe-inline'\""])
+def test_a_csp_source_that_would_weaken_the_header_is_rejected(repo_root, tmp_path, source):
+    """Whatever the config can inject into the CSP is a plain secure host: no wildcard, bare scheme, keyword or
+    a `;` that would start a new directive."""
+    text = _production_text(repo_root).replace('    cors_origins: ["https://app.chatpdd.com"]\n',
+                                               f'    cors_origins: ["https://app.chatpdd.com"]\n'
+                                               f'    extra_csp_connect_src: [{source}]\n')
+    err = _error(_write(tmp_path, text))
+    assert len(err.problems) == 1 and err.problems[0].startswith("chatpdd-infra:app.extra_csp_connect_src[0] = ")
+
+
+def test_a_specific_csp_host_and_a_second_cors_origin_are_accepted(repo_root, tmp_path):
+    text = _production_text(repo_root).replace(
+        '    cors_origins: ["https://app.chatpdd.com"]\n',
+        '    cors_origins: ["https://app.chatpdd.com", "https://admin.chatpdd.com"]\n'
+        '    extra_csp_connect_src: ["https://api.openai.com", "wss://realtime.chatpdd.com/socket"]\n')
+    app = load_stack_file(_write(tmp_path, text)).config.app
+    assert app.extra_csp_connect_src == ["https://api.openai.com", "wss://realtime.chatpdd.com/socket"]
