@@ -236,18 +236,22 @@ class VercelApp(pulumi.ComponentResource):
             tags=ctx.tags(role="app"),
             opts=child(self),
         )
-        trust = oidc.arn.apply(lambda arn: json.dumps({
+        # The provider's ARN is built from known strings (IAM names OIDC providers by their issuer), not taken from
+        # `oidc.arn`: an output would make the whole trust policy unknown at preview, and the pack could not see
+        # that it pins the team, the project and the production environment (aws-iam-role-restrict-oidc-trust).
+        provider_arn = f"arn:{ctx.partition}:iam::{ctx.account_id}:oidc-provider/{issuer}"
+        trust = json.dumps({
             "Version": "2012-10-17",
             "Statement": [{
                 "Effect": "Allow",
-                "Principal": {"Federated": arn},
+                "Principal": {"Federated": provider_arn},
                 "Action": "sts:AssumeRoleWithWebIdentity",
                 "Condition": {"StringEquals": {
                     f"{issuer}:aud": audience,
                     f"{issuer}:sub": f"owner:{team}:project:{s.vercel_project_name}:environment:production",
                 }},
             }],
-        }))
+        })
         role = aws.iam.Role(
             f"{name}-uploads-role",
             name=ctx.name("app-uploads"),
@@ -255,7 +259,7 @@ class VercelApp(pulumi.ComponentResource):
             assume_role_policy=trust,
             max_session_duration=3600,
             tags=ctx.tags(role="app"),
-            opts=child(self),
+            opts=child(self, depends_on=[oidc]),
         )
         policy = pulumi.Output.json_dumps({
             "Version": "2012-10-17",

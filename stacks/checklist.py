@@ -115,3 +115,9 @@ REDIS_REQUIRED_ALERTS = ("dataset-size", "latency")
 # ranges are free). Rule and reasons: stacks/netspace.py, policies/chatpdd_policies/_net.py, docs/gate-rules.md.
 MIN_PUBLIC_PREFIX_V4 = 24
 MIN_PUBLIC_PREFIX_V6 = 64
+# "JWT and authentication secrets rotated": a generated secret (JWT/session secrets, database and Redis
+# passwords) has at least 32 characters and 128 bits of entropy (length x log2 of its alphabet).
+GENERATED_SECRET_MIN_LENGTH = 32
+GENERATED_SECRET_MIN_ENTROPY_BITS = 128
+# "Data in transit encryption verified": bucket policies deny TLS below 1.2 (RFC 8996 deprecates 1.0/1.1).
+MIN_TLS_VERSION = 1.2
