@@ -121,3 +121,10 @@ GENERATED_SECRET_MIN_LENGTH = 32
 GENERATED_SECRET_MIN_ENTROPY_BITS = 128
 # "Data in transit encryption verified": bucket policies deny TLS below 1.2 (RFC 8996 deprecates 1.0/1.1).
 MIN_TLS_VERSION = 1.2
+# "Rate limiting enabled and configured" / "API rate limiting configured": the edge limit of /api per client
+# is at most 600 requests a minute (10/s sustained: well above what one interactive client sends, far below
+# what credential stuffing or scraping needs), with no window holding more than that at once; and it must
+# match every API route -- these paths stand for them (the health endpoints, /api itself, deep and odd paths).
+API_RATE_LIMIT_MAX_PER_MINUTE = 600
+API_PROBE_PATHS = ("/api", "/api/", *HEALTH_ENDPOINTS, "/api/auth/session", "/api/teams/t1/members/m1",
+                   "/api/workspaces/w1/files/upload", "/api/v2/x-y_z.json")

@@ -213,7 +213,8 @@ class StorageSettings(Model):
     # Checklist "cleanup-old-backups.ts --retention-days=30".
     backup_retention_days: int = Field(default=checklist.BACKUP_RETENTION_DAYS, ge=checklist.BACKUP_RETENTION_DAYS)
     object_lock_mode: Literal["GOVERNANCE", "COMPLIANCE"] = "GOVERNANCE"
-    object_lock_days: int = Field(default=checklist.BACKUP_RETENTION_DAYS, ge=1)
+    # A lock shorter than the retention leaves the rest of the retention deletable (checklist: 30 days).
+    object_lock_days: int = Field(default=checklist.BACKUP_RETENTION_DAYS, ge=checklist.BACKUP_RETENTION_DAYS)
     max_upload_size_mb: int = Field(default=50, ge=1, le=5000, description="Checklist: file size limits enforced.")
     backup_schedule: str = Field(default="cron(0 3 * * ? *)", pattern=r"^cron\(.+\)$")
 
@@ -251,8 +252,16 @@ class CacheTtls(Model):
 class RateLimit(Model):
     """Checklist "Rate limiting enabled and configured" / "API rate limiting configured"."""
 
-    requests: int = Field(default=100, ge=1, le=100000)
+    requests: int = Field(default=100, ge=1, le=checklist.API_RATE_LIMIT_MAX_PER_MINUTE)
     window_seconds: int = Field(default=60, ge=10, le=3600)
+
+    @model_validator(mode="after")
+    def _within_ceiling(self) -> RateLimit:
+        per_minute = self.requests * 60 / self.window_seconds
+        if per_minute > checklist.API_RATE_LIMIT_MAX_PER_MINUTE:
+            raise ValueError(f"{self.requests} requests per {self.window_seconds} s is {per_minute:g} a minute; the "
+                             f"ceiling is {checklist.API_RATE_LIMIT_MAX_PER_MINUTE} a minute per client")
+        return self
 
 
 class FeatureFlags(Model):

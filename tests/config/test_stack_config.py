@@ -306,3 +306,18 @@ def test_a_specific_csp_host_and_a_second_cors_origin_are_accepted(repo_root, tm
         '    extra_csp_connect_src: ["https://api.openai.com", "wss://realtime.chatpdd.com/socket"]\n')
     app = load_stack_file(_write(tmp_path, text)).config.app
     assert app.extra_csp_connect_src == ["https://api.openai.com", "wss://realtime.chatpdd.com/socket"]
+
+
+@pytest.mark.parametrize("old, new, key", [
+    ("    rate_limit:\n      requests: 100\n      window_seconds: 60\n",
+     "    rate_limit:\n      requests: 600\n      window_seconds: 30\n", "app.rate_limit"),
+    ("    object_lock_days: 30\n", "    object_lock_days: 1\n", "storage.object_lock_days"),
+])
+def test_controls_that_would_not_cover_are_rejected(repo_root, tmp_path, old, new, key):
+    err = _error(_write(tmp_path, _production_text(repo_root).replace(old, new)))
+    assert len(err.problems) == 1 and err.problems[0].startswith(f"chatpdd-infra:{key} = "), err.problems
+
+
+def test_a_tighter_rate_limit_is_accepted(repo_root, tmp_path):
+    text = _production_text(repo_root).replace("      requests: 100\n", "      requests: 50\n")
+    assert load_stack_file(_write(tmp_path, text)).config.app.rate_limit.requests == 50
