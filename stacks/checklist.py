@@ -128,3 +128,28 @@ MIN_TLS_VERSION = 1.2
 API_RATE_LIMIT_MAX_PER_MINUTE = 600
 API_PROBE_PATHS = ("/api", "/api/", *HEALTH_ENDPOINTS, "/api/auth/session", "/api/teams/t1/members/m1",
                    "/api/workspaces/w1/files/upload", "/api/v2/x-y_z.json")
+
+# "Alert Configuration": an alarm is only as strict as its timing and statistic. Critical alerts ("Immediate
+# Response") fire within 5 minutes and after at most 3 breaching datapoints; warnings ("Monitor Closely") within
+# 15 minutes and 5 datapoints. The window is evaluation_periods x period. Each check's statistic is fixed by what
+# it measures (a percentile may only go higher for response time). Health and connectivity checks treat missing
+# data as breaching: a health check that stops reporting is no evidence of health.
+ALARM_MAX_DATAPOINTS: dict[str, int] = {"critical": 3, "warning": 5}
+ALARM_MAX_WINDOW_SECONDS: dict[str, int] = {"critical": 300, "warning": 900}
+ALARM_STATISTICS: dict[str, tuple[str, ...]] = {
+    "app-health": ("Minimum",), "database-connectivity": ("Minimum",), "collaboration-health": ("Minimum",),
+    "redis-connectivity": ("Minimum",), "error-rate-critical": ("Sum",), "response-time-critical": ("p95", "Maximum"),
+    "memory-critical": ("Maximum",), "error-rate-warning": ("Sum",), "response-time-warning": ("p95", "Maximum"),
+    "websocket-drops-warning": ("Sum",), "db-pool-warning": ("Sum",), "db-connections-warning": ("Maximum",),
+    "disk-warning": ("Minimum",), "replica-lag-warning": ("Maximum",),
+}
+MISSING_DATA_BREACHING_CHECKS = ("app-health", "database-connectivity", "collaboration-health", "redis-connectivity")
+
+
+def alarm_timing() -> dict[str, dict[str, object]]:
+    """Per check: the loosest timing and the statistics the checklist allows (the pack's `alarmTiming`)."""
+    return {c.check_id: {"maxDatapoints": ALARM_MAX_DATAPOINTS[c.severity],
+                         "maxWindowSeconds": ALARM_MAX_WINDOW_SECONDS[c.severity],
+                         "statistics": list(ALARM_STATISTICS[c.check_id]),
+                         "missingDataBreaching": c.check_id in MISSING_DATA_BREACHING_CHECKS}
+            for c in ALARM_CHECKS.values()}

@@ -36,6 +36,7 @@ ROWS = [
     ("vercel-firewall-configure-api-rate-limit", "maxRequestsPerMinute", checklist.API_RATE_LIMIT_MAX_PER_MINUTE),
     ("vercel-firewall-configure-api-rate-limit", "apiPaths", list(checklist.API_PROBE_PATHS)),
     ("aws-s3-backups-bucket-enable-object-lock", "minRetentionDays", checklist.BACKUP_RETENTION_DAYS),
+    ("monitoring-configure-required-alarms", "alarmTiming", checklist.alarm_timing()),
     ("monitoring-configure-health-checks", "endpoints", list(checklist.HEALTH_ENDPOINTS)),
     ("monitoring-configure-required-alarms", "requiredChecksByRole",
      {role: list(checks) for role, checks in checklist.REQUIRED_CHECKS_BY_ROLE.items()}),
