@@ -26,6 +26,7 @@ from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
+    as_list,
     checklist_reference,
     label,
     lookup,
@@ -53,14 +54,10 @@ FIX = ("Fix: name the principals (account root, role ARN or service) and actions
        "condition on aws:SourceArn/aws:SourceAccount/aws:PrincipalOrgID.")
 
 
-def _as_list(value: Any) -> list:
-    return list(value) if isinstance(value, (list, tuple)) else [value]
-
-
 def _wildcard_principal(principal: Any) -> bool:
     if principal == "*":
         return True
-    return isinstance(principal, Mapping) and any("*" in _as_list(v) for v in principal.values())
+    return isinstance(principal, Mapping) and any("*" in as_list(v) for v in principal.values())
 
 
 def _restricted(condition: Any) -> bool:
@@ -72,7 +69,7 @@ def _restricted(condition: Any) -> bool:
             continue
         for key, values in entries.items():
             if str(key).lower() in RESTRICTING_KEYS and values not in (None, [], "") and \
-                    not any("*" in str(v) for v in _as_list(values)):
+                    not any("*" in str(v) for v in as_list(values)):
                 return True
     return False
 
@@ -83,9 +80,9 @@ def _statement_problems(statement: Any) -> list[str]:
     problems = []
     if _wildcard_principal(statement.get("Principal")) and not _restricted(statement.get("Condition")):
         problems.append("allows any principal ('*') without a condition that restricts the caller")
-    resources = _as_list(statement.get("Resource", []))
+    resources = as_list(statement.get("Resource", []))
     if "*" in resources:
-        if {"*", "*:*"} & {str(a) for a in _as_list(statement.get("Action", []))}:
+        if {"*", "*:*"} & {str(a) for a in as_list(statement.get("Action", []))}:
             problems.append("allows every action ('*') on every resource ('*')")
         elif "NotAction" in statement:
             problems.append("allows every action but its NotAction list on every resource ('*')")
@@ -101,7 +98,7 @@ def _document_problems(document: Any) -> list[str]:
     if not isinstance(parsed, Mapping):
         return ["is not a policy document"]
     problems = []
-    for i, statement in enumerate(_as_list(parsed.get("Statement", []))):
+    for i, statement in enumerate(as_list(parsed.get("Statement", []))):
         sid = statement.get("Sid") if isinstance(statement, Mapping) else None
         where = f"statement {i}" + (f" ({sid})" if sid else "")
         problems += [f"{where} {p}" for p in _statement_problems(statement)]

@@ -21,6 +21,7 @@ from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
 from chatpdd_policies._util import (
     UNKNOWN,
+    as_list,
     checklist_reference,
     label,
     lookup,
@@ -38,24 +39,20 @@ VERCEL_ENVIRONMENT = "production"
 RULE = "who may assume the role"
 
 
-def _as_list(value: Any) -> list:
-    return list(value) if isinstance(value, (list, tuple)) else [value]
-
-
 def _string_equals(condition: Any) -> dict[str, list[str]]:
     """Lower-cased condition key -> values of the StringEquals operator (operators are case-insensitive)."""
     found: dict[str, list[str]] = {}
     for operator, entries in (condition.items() if isinstance(condition, Mapping) else []):
         if str(operator).lower() == "stringequals" and isinstance(entries, Mapping):
             for key, values in entries.items():
-                found[str(key).lower()] = [str(v) for v in _as_list(values)]
+                found[str(key).lower()] = [str(v) for v in as_list(values)]
     return found
 
 
 def _issuer(statement: Mapping) -> str:
     federated = statement.get("Principal", {}).get("Federated") if isinstance(statement.get("Principal"), Mapping) \
         else None
-    for arn in _as_list(federated):
+    for arn in as_list(federated):
         if isinstance(arn, str) and ":oidc-provider/" in arn:
             return arn.split(":oidc-provider/", 1)[1]
     return str(federated) if federated else "the identity provider"
@@ -83,7 +80,7 @@ def _statement_problems(statement: Any, projects: list[str]) -> list[str]:
     if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
         return []
     principal = statement.get("Principal")
-    actions = {str(a).lower() for a in _as_list(statement.get("Action", []))}
+    actions = {str(a).lower() for a in as_list(statement.get("Action", []))}
     if not (WEB_IDENTITY in actions or (isinstance(principal, Mapping) and "Federated" in principal)):
         return []
     issuer = _issuer(statement)
@@ -112,7 +109,7 @@ def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> N
             document = json.loads(trust) if isinstance(trust, str) else trust
         except ValueError:
             continue  # not JSON: aws-iam-policy-disallow-wildcard-grants reports it
-        statements = _as_list(document.get("Statement", [])) if isinstance(document, Mapping) else []
+        statements = as_list(document.get("Statement", [])) if isinstance(document, Mapping) else []
         for i, statement in enumerate(statements):
             for problem in _statement_problems(statement, projects):
                 report_violation(f"{label(role)} trust policy statement {i} {problem}. Fix: add Condition "
