@@ -188,3 +188,41 @@ def test_the_harmless_edits_reached_the_resources(harmless_gate):
     assert "8.8.4.4/32" in inputs["cache-database"]["sourceIps"]
     assert inputs["app-firewall"]["rules"]["rules"][0]["action"]["rateLimit"]["limit"] == 60
     assert "default-src 'none'" in inputs["app-security-headers"]["route"]["headers"]["Content-Security-Policy"]
+
+
+# Weakening edits of the stack file: the config model refuses them before the program runs (exit 2, one
+# paragraph naming file, key and expectation) -- the same rules as the pack's, so neither path lets them through.
+STACK_FILE_WEAKENINGS = {
+    "Redis allowlist in two halves": (
+        {"source_ips: [203.0.113.10/32, 203.0.113.11/32]": "source_ips: [0.0.0.0/1, 128.0.0.0/1]"},
+        ["chatpdd-infra:cache.source_ips", "more than one /24 of the internet"]),
+    "app ingress of a /8 of public space": (
+        {"app_ingress_cidrs: [10.60.0.0/20]": "app_ingress_cidrs: [10.60.0.0/20, 11.0.0.0/8]"},
+        ["chatpdd-infra:network.app_ingress_cidrs", "more than one /24 of the internet"]),
+    "a bare scheme injected into the CSP": (
+        {'cors_origins: ["https://app.chatpdd.com"]':
+         'cors_origins: ["https://app.chatpdd.com"]\n    extra_csp_connect_src: ["https:"]'},
+        ["chatpdd-infra:app.extra_csp_connect_src[0]"]),
+    "a directive injected into the CSP": (
+        {'cors_origins: ["https://app.chatpdd.com"]':
+         'cors_origins: ["https://app.chatpdd.com"]\n    extra_csp_connect_src: ["https://x.example.com; script-src *"]'},
+        ["chatpdd-infra:app.extra_csp_connect_src[0]"]),
+    "a rate limit above the ceiling": (
+        {"rate_limit:\n      requests: 100\n      window_seconds: 60":
+         "rate_limit:\n      requests: 500\n      window_seconds: 10"},
+        ["chatpdd-infra:app.rate_limit", "the ceiling is 600 a minute per client"]),
+    "a one-day object lock": (
+        {"object_lock_days: 30": "object_lock_days: 1"},
+        ["chatpdd-infra:storage.object_lock_days = 1", "greater than or equal to 30"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(STACK_FILE_WEAKENINGS))
+def test_stack_file_weakening_exits_2(case, tmp_path):
+    from tests.gate.test_bad_input import assert_bad_input
+
+    replacements, expected = STACK_FILE_WEAKENINGS[case]
+    stack_file = tmp_path / "Pulumi.production.yaml"
+    stack_file.write_text(stack_text(replacements))
+    run = run_gate_cli(tmp_path / "out", "--stack", "production", "--no-checkov", "--stack-file", str(stack_file))
+    assert_bad_input(run, "Invalid stack config in Pulumi.production.yaml", *expected)
