@@ -153,3 +153,6 @@ def alarm_timing() -> dict[str, dict[str, object]]:
                          "statistics": list(ALARM_STATISTICS[c.check_id]),
                          "missingDataBreaching": c.check_id in MISSING_DATA_BREACHING_CHECKS}
             for c in ALARM_CHECKS.values()}
+# "Application down (health check fails)": a Route 53 health check turns unhealthy within 90 s of the first
+# failure (failure_threshold x request_interval: 3 x 30 s, Route 53's defaults), before its alarm's window.
+HEALTH_CHECK_MAX_SECONDS_TO_UNHEALTHY = 90

@@ -322,7 +322,10 @@ class MonitoringSettings(Model):
 
     alert_emails: AlertSubscriptions
     health_check_interval_seconds: Literal[10, 30] = 30
-    health_check_failure_threshold: int = Field(default=3, ge=1, le=10)
+    health_check_failure_threshold: int = Field(
+        default=3, ge=1, le=10,
+        description="Consecutive failures before a health check is unhealthy; x health_check_interval_seconds "
+                    f"at most {checklist.HEALTH_CHECK_MAX_SECONDS_TO_UNHEALTHY} s.")
     replica_lag_seconds: int = Field(default=int(checklist.ALARM_CHECKS["replica-lag-warning"].limit), ge=1,
                                      le=int(checklist.ALARM_CHECKS["replica-lag-warning"].limit))
     thresholds: dict[str, float] = Field(
@@ -330,6 +333,14 @@ class MonitoringSettings(Model):
         description="Per-check overrides (check id -> threshold), stricter than the checklist only.",
     )
     log_retention_days: int = Field(default=90, ge=30)
+
+    @model_validator(mode="after")
+    def _health_checks_fail_fast(self) -> MonitoringSettings:
+        seconds = self.health_check_failure_threshold * self.health_check_interval_seconds
+        if seconds > checklist.HEALTH_CHECK_MAX_SECONDS_TO_UNHEALTHY:
+            raise ValueError(f"health_check_failure_threshold x health_check_interval_seconds = {seconds} s before a "
+                             f"failing endpoint counts as down; at most {checklist.HEALTH_CHECK_MAX_SECONDS_TO_UNHEALTHY} s")
+        return self
 
     @field_validator("thresholds")
     @classmethod

@@ -10,6 +10,11 @@ of this stack has an ``Allow`` statement that
   ``Resource`` ``*``; checkov CKV_AWS_1/62/63 for IAM, CKV_AWS_109/111 for what ``kms:*``-style grants may not do
   is left to checkov).
 
+- attaches an AWS-managed policy that is itself a wildcard grant (``AdministratorAccess``, ``PowerUserAccess``,
+  ``IAMFullAccess`` -- ``*`` or ``iam:*`` on ``*``) through ``aws:iam/rolePolicyAttachment``,
+  ``userPolicyAttachment``, ``groupPolicyAttachment``, ``policyAttachment`` (``policyArn``) or a role's
+  ``managedPolicyArns``: the same grant without a ``*`` in this stack's text.
+
 Documents: ``policy`` of ``aws:iam/rolePolicy``, ``aws:iam/policy``, ``aws:iam/userPolicy``,
 ``aws:iam/groupPolicy``, ``aws:kms/key``, ``aws:s3/bucketPolicy``; ``assumeRolePolicy`` and
 ``inlinePolicies[].policy`` of ``aws:iam/role``. ``Deny`` statements may name ``*`` (the TLS-only bucket
@@ -46,6 +51,10 @@ DOCUMENTS = {
     "aws:iam/role:Role": "assumeRolePolicy",
 }
 ROLE = "aws:iam/role:Role"
+ATTACHMENTS = ("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+               "aws:iam/groupPolicyAttachment:GroupPolicyAttachment", "aws:iam/policyAttachment:PolicyAttachment")
+# AWS-managed policies that grant '*' (or all of IAM, i.e. any permission) on '*'.
+WILDCARD_MANAGED_POLICIES = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess")
 RESTRICTING_KEYS = frozenset(k.lower() for k in (
     "aws:SourceArn", "aws:SourceAccount", "aws:SourceOwner", "aws:PrincipalAccount", "aws:PrincipalOrgID",
     "aws:PrincipalArn", "aws:SourceVpc", "aws:SourceVpce", "aws:SourceIp", "kms:CallerAccount"))
@@ -117,8 +126,28 @@ def _check(resource, prop: str, document: Any, report_violation: ReportViolation
         report_violation(f"{label(resource)} {prop} {problem}. {FIX}", resource.urn)
 
 
+def _managed(resource, prop: str, arn: Any, report_violation: ReportViolation) -> None:
+    if arn is UNKNOWN:
+        if not resource.property_dependencies.get(prop.split("[", 1)[0]):
+            report_violation(unknown_message(label(resource), prop, RULE), resource.urn)
+        return
+    name = str(arn).rsplit("/", 1)[-1]
+    if ":iam::aws:policy/" in str(arn) and name in WILDCARD_MANAGED_POLICIES:
+        report_violation(f"{label(resource)} attaches the AWS-managed policy {name}, which allows every action on "
+                         f"every resource. {FIX}", resource.urn)
+
+
 def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     index = resources_by_type(args)
+    for resource_type in ATTACHMENTS:
+        for resource in index.get(resource_type, ()):
+            _managed(resource, "policyArn", lookup(resource.props, "policyArn"), report_violation)
+    for role in index.get(ROLE, ()):
+        arns = lookup_list(role.props, "managedPolicyArns")
+        if arns is UNKNOWN:
+            _managed(role, "managedPolicyArns", UNKNOWN, report_violation)
+        for i, arn in enumerate(arns if isinstance(arns, list) else []):
+            _managed(role, f"managedPolicyArns[{i}]", arn, report_violation)
     for resource_type, prop in DOCUMENTS.items():
         for resource in index.get(resource_type, ()):
             _check(resource, prop, lookup(resource.props, prop), report_violation)

@@ -23,7 +23,10 @@ or its metric queries) -- critical 3 in 5 minutes, warning 5 in 15 minutes; ever
 (``statistic``, ``extendedStatistic``, ``metricQueries[].metric.stat``) is one of ``statistics`` (a higher
 percentile than a listed one is stricter and allowed); and the health and connectivity checks
 (``missingDataBreaching``) set ``treatMissingData: breaching`` -- absent is the provider default, ``missing``,
-which turns a health check that stops reporting into silence.
+which turns a health check that stops reporting into silence. Two more ways to silence an alarm are refused:
+a ``unit`` filter (on the alarm or a metric query: CloudWatch then ignores datapoints published with another
+unit, silently) and ``evaluateLowSampleCountPercentile: ignore`` (a percentile alarm that stops evaluating when
+traffic is low).
 
 Redis Cloud alerts are ``rediscloud-subscription-database-configure-alerts``. The defaults are
 stacks/checklist.py ``REQUIRED_CHECKS_BY_ROLE`` and ``ALARM_CHECKS`` (test_checklist_sync.py).
@@ -208,6 +211,21 @@ def _timing_problems(alarm, check: str, timing: dict) -> list[str]:
             shown = f"statistic {wrong[0]}" if wrong else "no statistic"
             problems.append(f"{name} uses {shown}; check {check} reads {' or '.join(allowed)}. "
                             f"Fix: use {allowed[0]}.")
+    queries = lookup_list(alarm.props, "metricQueries")
+    units = [lookup(alarm.props, "unit")] + [lookup(q, "metric", "unit") for q in
+                                              (queries if isinstance(queries, list) else [])]
+    if UNKNOWN in units:
+        problems.append(unknown_message(name, "unit", f"the datapoints of check {check}"))
+    elif any(u is not MISSING for u in units):
+        unit = next(u for u in units if u is not MISSING)
+        problems.append(f"{name} only counts datapoints published with unit '{unit}'; any other unit silences it. "
+                        f"Fix: remove unit.")
+    low_samples = lookup(alarm.props, "evaluateLowSampleCountPercentile")
+    if low_samples is UNKNOWN:
+        problems.append(unknown_message(name, "evaluateLowSampleCountPercentile", f"the timing of check {check}"))
+    elif low_samples == "ignore":
+        problems.append(f"{name} stops evaluating when samples are few (evaluateLowSampleCountPercentile 'ignore'). "
+                        f"Fix: remove it (the default evaluates).")
     if timing.get("missingDataBreaching"):
         treat = lookup(alarm.props, "treatMissingData")
         if treat is UNKNOWN:

@@ -226,3 +226,13 @@ def test_stack_file_weakening_exits_2(case, tmp_path):
     stack_file.write_text(stack_text(replacements))
     run = run_gate_cli(tmp_path / "out", "--stack", "production", "--no-checkov", "--stack-file", str(stack_file))
     assert_bad_input(run, "Invalid stack config in Pulumi.production.yaml", *expected)
+
+
+def test_slow_health_checks_in_the_stack_file_exit_2(tmp_path):
+    from tests.gate.test_bad_input import assert_bad_input
+
+    stack_file = tmp_path / "Pulumi.production.yaml"
+    stack_file.write_text(stack_text({"health_check_interval_seconds: 30":
+                                      "health_check_interval_seconds: 30\n    health_check_failure_threshold: 10"}))
+    run = run_gate_cli(tmp_path / "out", "--stack", "production", "--no-checkov", "--stack-file", str(stack_file))
+    assert_bad_input(run, "chatpdd-infra:monitoring", "= 300 s before a failing endpoint counts as down; at most 90 s")

@@ -134,3 +134,22 @@ def test_unknown_document_fails_closed_unless_computed_from_this_stack():
     computed = with_props(unknown)
     computed.property_dependencies = {"policy": [KEY.urn]}
     assert run(POLICY, [KEY, computed]).messages == []
+
+
+@pytest.mark.parametrize("policy", ["AdministratorAccess", "PowerUserAccess", "IAMFullAccess"])
+def test_attaching_an_aws_managed_admin_policy(policy):
+    attachment = resource("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "admin-attachment", {
+        "role": "r", "policyArn": f"arn:aws:iam::aws:policy/{policy}"})
+    assert run(POLICY, [*STACK, attachment]).messages == [
+        f"IAM role policy attachment 'admin-attachment' attaches the AWS-managed policy "
+        f"{policy}, which allows every action on every resource. {FIX}"]
+    role = with_props(ROLE, managedPolicyArns=[f"arn:aws:iam::aws:policy/{policy}"])
+    assert run(POLICY, [role]).messages == [
+        f"IAM role 'database-monitoring' attaches the AWS-managed policy {policy}, which allows every action on every "
+        f"resource. {FIX}"]
+
+
+def test_narrow_managed_policies_pass():
+    attachment = resource("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "monitoring-attachment", {
+        "role": "r", "policyArn": "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"})
+    assert run(POLICY, [*STACK, attachment]).messages == []

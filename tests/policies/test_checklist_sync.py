@@ -37,6 +37,7 @@ ROWS = [
     ("vercel-firewall-configure-api-rate-limit", "apiPaths", list(checklist.API_PROBE_PATHS)),
     ("aws-s3-backups-bucket-enable-object-lock", "minRetentionDays", checklist.BACKUP_RETENTION_DAYS),
     ("monitoring-configure-required-alarms", "alarmTiming", checklist.alarm_timing()),
+    ("monitoring-configure-health-checks", "maxSecondsToUnhealthy", checklist.HEALTH_CHECK_MAX_SECONDS_TO_UNHEALTHY),
     ("monitoring-configure-health-checks", "endpoints", list(checklist.HEALTH_ENDPOINTS)),
     ("monitoring-configure-required-alarms", "requiredChecksByRole",
      {role: list(checks) for role, checks in checklist.REQUIRED_CHECKS_BY_ROLE.items()}),

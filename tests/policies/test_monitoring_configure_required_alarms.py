@@ -308,3 +308,19 @@ def test_timing_from_config():
         "Fix: set datapoints_to_alarm=1 or fewer.",
         f"{HEALTH_NAME} evaluates 3 periods of 60 s; check app-health must alarm within 60 s. "
         "Fix: shorten period or evaluation_periods."]
+
+
+def test_a_unit_filter_silences_an_alarm():
+    assert _run(with_props(HEALTH, unit="Seconds")).messages == [
+        f"{HEALTH_NAME} only counts datapoints published with unit 'Seconds'; any other unit silences it. "
+        "Fix: remove unit."]
+    queries = [dict(q) for q in ERRORS.properties["metricQueries"]]
+    queries[0] = {**queries[0], "metric": {**queries[0]["metric"], "unit": "Count"}}
+    assert len(_run(with_props(ERRORS, metricQueries=queries)).messages) == 1
+
+
+def test_ignoring_low_sample_percentiles():
+    alarm = with_props(ALARMS[("stack", "response-time-critical")], evaluateLowSampleCountPercentile="ignore")
+    assert _run(alarm).messages == [
+        "CloudWatch alarm 'chatpdd-production-response-time-critical' stops evaluating when samples are few "
+        "(evaluateLowSampleCountPercentile 'ignore'). Fix: remove it (the default evaluates)."]

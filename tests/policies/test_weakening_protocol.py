@@ -35,7 +35,9 @@ APP_ROLE = resource("aws:iam/role:Role", "app-uploads-role", {
 METRICS_POLICY = resource("aws:iam/rolePolicy:RolePolicy", "app-metrics-role-policy", {"role": "r", "policy": json.dumps(
     {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "cloudwatch:PutMetricData",
                                              "Resource": "*"}]})})
-BASE += [APP_ROLE, METRICS_POLICY]
+MONITORING_ATTACHMENT = resource("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "database-monitoring-policy", {
+    "role": "r", "policyArn": "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"})
+BASE += [APP_ROLE, METRICS_POLICY, MONITORING_ATTACHMENT]
 
 
 def _headers(**changes):
@@ -94,6 +96,16 @@ CASES = {
     "4: health alarm silent on missing data": (
         "monitoring-configure-required-alarms", with_props(HEALTH, treatMissingData="notBreaching"),
         "must treat it as breaching", with_props(HEALTH, evaluationPeriods=1, datapointsToAlarm=1)),
+    "4: health check needing 10 failures": (
+        "monitoring-configure-health-checks", with_props(fm.HEALTH_CHECKS["/api/health"], failureThreshold=10),
+        "counts as down (300 s); at most 90 s", with_props(fm.HEALTH_CHECKS["/api/health"], requestInterval=10)),
+    "4: alarm silenced by a unit filter": (
+        "monitoring-configure-required-alarms", with_props(HEALTH, unit="Seconds"), "only counts datapoints published",
+        with_props(HEALTH, threshold=1)),
+    "5: AdministratorAccess attached": (
+        "aws-iam-policy-disallow-wildcard-grants",
+        with_props(MONITORING_ATTACHMENT, policyArn="arn:aws:iam::aws:policy/AdministratorAccess"),
+        "attaches the AWS-managed policy AdministratorAccess", MONITORING_ATTACHMENT),
     "5: secret env var reaching preview": (
         "vercel-env-var-require-sensitive-secrets", with_props(fv.ENV_VARS["JWT_SECRET"],
                                                                targets=["production", "preview"]),
