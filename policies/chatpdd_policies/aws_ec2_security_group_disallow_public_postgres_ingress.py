@@ -137,11 +137,12 @@ def _judge(sources: list[_Source], group: Optional[tuple[str, str]], bounds: tup
         report_violation(f"{subject} opens {', '.join(reaches)} to too much of the internet: its CIDRs open "
                          f"{problem}. {FIX}", urn)
         return
-    # Unknown protocol/ports on a source whose CIDRs are public beyond the bounds: fail closed.
-    for source in relevant:
-        if source.reach is UNKNOWN and public_space([v for _, v in source.values if v is not UNKNOWN]).problem(*bounds):
-            report_violation(unknown_message(source.subject, "the protocol or port range", RULE), source.urn)
-            return
+    # Sources whose protocol or ports are unknown may reach a data port: if counting them would exceed the
+    # bounds, fail closed on the first one that opens public space.
+    doubtful = [s for s in relevant if s.reach is UNKNOWN and _public(s)]
+    everything = [v for s in known + doubtful for _, v in s.values if v is not UNKNOWN]
+    if doubtful and public_space(everything).problem(*bounds):
+        report_violation(unknown_message(doubtful[0].subject, "the protocol or port range", RULE), doubtful[0].urn)
 
 
 def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:

@@ -164,3 +164,13 @@ def test_default_security_group_inline_ingress():
         _open("Default security group 'chatpdd-production-default-sg' ingress[0]", "all traffic", WHOLE_V4,
               "0.0.0.0/0")]
     assert run(POLICY, [with_props(default_sg, ingress=[])]).messages == []
+
+
+def test_unknown_ports_that_would_tip_the_union_fail_closed():
+    """A /24 on 5432 and a /25 on unknown ports: together over the /24 bound if the second reaches 5432."""
+    known = with_props(PROXY_FROM_APP, cidrIpv4="8.8.8.0/24")
+    doubtful = second_app_rule("8.8.9.0/25", fromPort=UNKNOWN_NUMBER)
+    assert run(POLICY, [*STACK[:3], known, doubtful]).messages == [
+        "Security group ingress rule 'chatpdd-production-proxy-from-app-1': the protocol or port range is unknown at "
+        "preview, so the PostgreSQL exposure cannot be verified. Fix: set it from a literal or stack config."]
+    assert run(POLICY, [*STACK[:3], known]).messages == []
