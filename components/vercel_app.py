@@ -17,6 +17,7 @@ Resource contract: docs/architecture.md, "Vercel". Every secret-bearing value is
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import cast
 from urllib.parse import urlparse
@@ -43,6 +44,7 @@ VERCEL_OIDC_HOST = "oidc.vercel.com"
 # the Monitoring component's alarms read exactly these.
 APP_METRICS_NAMESPACE = "ChatPDD/App"
 APP_METRICS_SERVICE = "chatpdd"
+_HOST = re.compile(r"([a-z0-9-]{1,63}\.)+[a-z]{2,63}")
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,9 @@ def error_tracking_origin(dsn: str) -> str | None:
     Only the host goes into the CSP header; the DSN's key part stays inside the secret.
     """
     parsed = urlparse(dsn)
-    if parsed.scheme != "https" or not parsed.hostname:
+    # Only a plain host name reaches the header: a DSN host such as `*.example.com` would put a wildcard into
+    # connect-src (the pack refuses that CSP; the config value is secret, so the model cannot see it first).
+    if parsed.scheme != "https" or not parsed.hostname or not _HOST.fullmatch(parsed.hostname):
         return None
     return f"https://{parsed.hostname}"
 
@@ -235,18 +239,22 @@ class VercelApp(pulumi.ComponentResource):
             tags=ctx.tags(role="app"),
             opts=child(self),
         )
-        trust = oidc.arn.apply(lambda arn: json.dumps({
+        # The provider's ARN is built from known strings (IAM names OIDC providers by their issuer), not taken from
+        # `oidc.arn`: an output would make the whole trust policy unknown at preview, and the pack could not see
+        # that it pins the team, the project and the production environment (aws-iam-role-restrict-oidc-trust).
+        provider_arn = f"arn:{ctx.partition}:iam::{ctx.account_id}:oidc-provider/{issuer}"
+        trust = json.dumps({
             "Version": "2012-10-17",
             "Statement": [{
                 "Effect": "Allow",
-                "Principal": {"Federated": arn},
+                "Principal": {"Federated": provider_arn},
                 "Action": "sts:AssumeRoleWithWebIdentity",
                 "Condition": {"StringEquals": {
                     f"{issuer}:aud": audience,
                     f"{issuer}:sub": f"owner:{team}:project:{s.vercel_project_name}:environment:production",
                 }},
             }],
-        }))
+        })
         role = aws.iam.Role(
             f"{name}-uploads-role",
             name=ctx.name("app-uploads"),
@@ -254,7 +262,7 @@ class VercelApp(pulumi.ComponentResource):
             assume_role_policy=trust,
             max_session_duration=3600,
             tags=ctx.tags(role="app"),
-            opts=child(self),
+            opts=child(self, depends_on=[oidc]),
         )
         policy = pulumi.Output.json_dumps({
             "Version": "2012-10-17",

@@ -8,7 +8,6 @@ values (``pulumi config set --secret``); at run time they are ``SecretStr`` so t
 from __future__ import annotations
 
 import ipaddress
-import re
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -25,7 +24,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from stacks import checklist
+from stacks import checklist, netspace
 
 PROJECT = "chatpdd-infra"
 
@@ -49,6 +48,11 @@ Origin = Annotated[str, StringConstraints(pattern=r"^https://([a-z0-9-]{1,63}\.)
 Email = Annotated[str, StringConstraints(max_length=254,
                                          pattern=r"^[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+\.)+[A-Za-z]{2,63}$")]
 AvailabilityZone = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-[0-9][a-z]$")]
+# A CSP host source the config may inject into connect-src: a secure scheme and a full host name -- no `*`,
+# no bare scheme, no `'keyword'`, and no `;`/`,`/space that would start another directive or policy (the
+# pack's CSP evaluator, policies/chatpdd_policies/_csp.py, refuses the same in the header).
+CspConnectSource = Annotated[str, StringConstraints(
+    pattern=r"^(https|wss)://([a-z0-9-]{1,63}\.)+[a-z]{2,63}(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?$")]
 
 
 class Model(BaseModel):
@@ -67,6 +71,17 @@ def _private_cidr(value: str) -> str:
 Cidr = Annotated[str, AfterValidator(_private_cidr), Field(description="A CIDR block other than 0.0.0.0/0 or ::/0.")]
 
 
+def _few_public_networks(value: list[str]) -> list[str]:
+    # The union, not each entry: 0.0.0.0/1 + 128.0.0.0/1 is the internet without a /0 (stacks/netspace.py).
+    problem = netspace.too_public(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+Allowlist = Annotated[list[Cidr], AfterValidator(_few_public_networks)]
+
+
 class AwsSettings(Model):
     """The explicit AWS provider (no default providers: see ``pulumi:disable-default-providers``)."""
 
@@ -79,7 +94,7 @@ class AwsSettings(Model):
 class NetworkSettings(Model):
     vpc_cidr: Cidr = "10.40.0.0/16"
     availability_zones: list[AvailabilityZone] = Field(min_length=2, max_length=6)
-    app_ingress_cidrs: list[Cidr] = Field(
+    app_ingress_cidrs: Allowlist = Field(
         min_length=1,
         description=(
             "Networks allowed to reach PostgreSQL through the RDS Proxy: the app's declared egress path "
@@ -167,7 +182,7 @@ class CacheSettings(Model):
     eviction_policy: Literal[
         "volatile-lru", "volatile-lfu", "volatile-ttl", "volatile-random", "allkeys-lru", "allkeys-lfu", "noeviction"
     ] = "volatile-lru"
-    source_ips: list[Cidr] = Field(
+    source_ips: Allowlist = Field(
         min_length=1,
         description="Who may reach the database's public TLS endpoint: the app's fixed egress IPs. Never 0.0.0.0/0.",
     )
@@ -203,7 +218,8 @@ class StorageSettings(Model):
     # Checklist "cleanup-old-backups.ts --retention-days=30".
     backup_retention_days: int = Field(default=checklist.BACKUP_RETENTION_DAYS, ge=checklist.BACKUP_RETENTION_DAYS)
     object_lock_mode: Literal["GOVERNANCE", "COMPLIANCE"] = "GOVERNANCE"
-    object_lock_days: int = Field(default=checklist.BACKUP_RETENTION_DAYS, ge=1)
+    # A lock shorter than the retention leaves the rest of the retention deletable (checklist: 30 days).
+    object_lock_days: int = Field(default=checklist.BACKUP_RETENTION_DAYS, ge=checklist.BACKUP_RETENTION_DAYS)
     max_upload_size_mb: int = Field(default=50, ge=1, le=5000, description="Checklist: file size limits enforced.")
     backup_schedule: str = Field(default="cron(0 3 * * ? *)", pattern=r"^cron\(.+\)$")
 
@@ -242,8 +258,16 @@ class CacheTtls(Model):
 class RateLimit(Model):
     """Checklist "Rate limiting enabled and configured" / "API rate limiting configured"."""
 
-    requests: int = Field(default=100, ge=1, le=100000)
+    requests: int = Field(default=100, ge=1, le=checklist.API_RATE_LIMIT_MAX_PER_MINUTE)
     window_seconds: int = Field(default=60, ge=10, le=3600)
+
+    @model_validator(mode="after")
+    def _within_ceiling(self) -> RateLimit:
+        per_minute = self.requests * 60 / self.window_seconds
+        if per_minute > checklist.API_RATE_LIMIT_MAX_PER_MINUTE:
+            raise ValueError(f"{self.requests} requests per {self.window_seconds} s is {per_minute:g} a minute; the "
+                             f"ceiling is {checklist.API_RATE_LIMIT_MAX_PER_MINUTE} a minute per client")
+        return self
 
 
 class FeatureFlags(Model):
@@ -278,7 +302,10 @@ class AppSettings(Model):
     rate_limit: RateLimit = RateLimit()
     feature_flags: FeatureFlags = FeatureFlags()
     cors_origins: list[Origin] = Field(min_length=1)
-    extra_csp_connect_src: list[str] = Field(default_factory=list)
+    extra_csp_connect_src: list[CspConnectSource] = Field(
+        default_factory=list,
+        description="Extra hosts the browser may connect to (CSP connect-src): https:// or wss:// with a full host name.",
+    )
     smtp: Smtp
     error_tracking_dsn: Secret
     external_api_keys: dict[Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{1,63}$")], Secret] = Field(
@@ -288,13 +315,6 @@ class AppSettings(Model):
     auth_secrets_rotation: int = Field(default=1, ge=1)
     hsts_max_age_seconds: int = Field(default=63072000, ge=checklist.MIN_HSTS_MAX_AGE_SECONDS)
 
-    @field_validator("extra_csp_connect_src")
-    @classmethod
-    def _no_wildcards(cls, v: list[str]) -> list[str]:
-        for src in v:
-            if "*" == src or re.match(r"^(https?|wss?):?$", src):
-                raise ValueError(f"{src!r} would allow any origin in the CSP")
-        return v
 
 
 class AlertSubscriptions(Model):
@@ -308,7 +328,10 @@ class MonitoringSettings(Model):
 
     alert_emails: AlertSubscriptions
     health_check_interval_seconds: Literal[10, 30] = 30
-    health_check_failure_threshold: int = Field(default=3, ge=1, le=10)
+    health_check_failure_threshold: int = Field(
+        default=3, ge=1, le=10,
+        description="Consecutive failures before a health check is unhealthy; x health_check_interval_seconds "
+                    f"at most {checklist.HEALTH_CHECK_MAX_SECONDS_TO_UNHEALTHY} s.")
     replica_lag_seconds: int = Field(default=int(checklist.ALARM_CHECKS["replica-lag-warning"].limit), ge=1,
                                      le=int(checklist.ALARM_CHECKS["replica-lag-warning"].limit))
     thresholds: dict[str, float] = Field(
@@ -316,6 +339,14 @@ class MonitoringSettings(Model):
         description="Per-check overrides (check id -> threshold), stricter than the checklist only.",
     )
     log_retention_days: int = Field(default=90, ge=30)
+
+    @model_validator(mode="after")
+    def _health_checks_fail_fast(self) -> MonitoringSettings:
+        seconds = self.health_check_failure_threshold * self.health_check_interval_seconds
+        if seconds > checklist.HEALTH_CHECK_MAX_SECONDS_TO_UNHEALTHY:
+            raise ValueError(f"health_check_failure_threshold x health_check_interval_seconds = {seconds} s before a "
+                             f"failing endpoint counts as down; at most {checklist.HEALTH_CHECK_MAX_SECONDS_TO_UNHEALTHY} s")
+        return self
 
     @field_validator("thresholds")
     @classmethod

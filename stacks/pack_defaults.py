@@ -40,7 +40,7 @@ def plain(value: object) -> object:
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (tuple, list)):
         return [plain(v) for v in value]
-    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+    if isinstance(value, (str, int, float)):  # bool is an int: True/False are written as Python
         return value
     raise TypeError(f"stacks/checklist.py: {value!r} is not plain data the pack can hold")
 
@@ -69,10 +69,21 @@ def _comments() -> dict[str, list[str]]:
     return found
 
 
+def _one_line(value: object) -> str:
+    """``value`` as one line of Python source (JSON's syntax, but Python's ``True``/``False``)."""
+    if isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k, ensure_ascii=False)}: {_one_line(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_one_line(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _literal(value: object, column: int, indent: int = 0) -> str:
     """``value`` as Python source starting at ``column`` of a line indented by ``indent``: on one line
     when it fits in ``WIDTH``, else one item per line (indented 4 more)."""
-    one_line = json.dumps(value, ensure_ascii=False)
+    one_line = _one_line(value)
     if column + len(one_line) <= WIDTH or not isinstance(value, (dict, list)) or not value:
         return one_line
     pad = " " * (indent + 4)

@@ -148,3 +148,151 @@ REQUIRED_CHECKS_BY_ROLE = {
 }
 # Redis Cloud alerts required on every database ("Redis monitoring alerts configured").
 REDIS_REQUIRED_ALERTS = ["dataset-size", "latency"]
+# "Network security groups configured" (and the Redis allowlist, the app ingress): allowlists name the app's
+# declared egress networks, never the internet -- whole or in pieces. All entries of one allowlist together
+# may open at most as many PUBLIC addresses as one /24 of IPv4 and one /64 of IPv6 (private and reserved
+# ranges are free). Rule and reasons: stacks/netspace.py, policies/chatpdd_policies/_net.py, docs/gate-rules.md.
+MIN_PUBLIC_PREFIX_V4 = 24
+MIN_PUBLIC_PREFIX_V6 = 64
+# "JWT and authentication secrets rotated": a generated secret (JWT/session secrets, database and Redis
+# passwords) has at least 32 characters and 128 bits of entropy (length x log2 of its alphabet).
+GENERATED_SECRET_MIN_LENGTH = 32
+GENERATED_SECRET_MIN_ENTROPY_BITS = 128
+# "Data in transit encryption verified": bucket policies deny TLS below 1.2 (RFC 8996 deprecates 1.0/1.1).
+MIN_TLS_VERSION = 1.2
+# "Rate limiting enabled and configured" / "API rate limiting configured": the edge limit of /api per client
+# is at most 600 requests a minute (10/s sustained: well above what one interactive client sends, far below
+# what credential stuffing or scraping needs), with no window holding more than that at once; and it must
+# match every API route -- these paths stand for them (the health endpoints, /api itself, deep and odd paths).
+API_RATE_LIMIT_MAX_PER_MINUTE = 600
+API_PROBE_PATHS = [
+    "/api",
+    "/api/",
+    "/api/health",
+    "/api/collaboration/health",
+    "/api/database/health",
+    "/api/redis/health",
+    "/api/auth/session",
+    "/api/teams/t1/members/m1",
+    "/api/workspaces/w1/files/upload",
+    "/api/v2/x-y_z.json",
+]
+# "Alert Configuration": an alarm is only as strict as its timing and statistic. Critical alerts ("Immediate
+# Response") fire within 5 minutes and after at most 3 breaching datapoints; warnings ("Monitor Closely") within
+# 15 minutes and 5 datapoints. The window is evaluation_periods x period. Each check's statistic is fixed by what
+# it measures (a percentile may only go higher for response time). Health and connectivity checks treat missing
+# data as breaching: a health check that stops reporting is no evidence of health.
+ALARM_MAX_DATAPOINTS = {"critical": 3, "warning": 5}
+ALARM_MAX_WINDOW_SECONDS = {"critical": 300, "warning": 900}
+ALARM_STATISTICS = {
+    "app-health": ["Minimum"],
+    "database-connectivity": ["Minimum"],
+    "collaboration-health": ["Minimum"],
+    "redis-connectivity": ["Minimum"],
+    "error-rate-critical": ["Sum"],
+    "response-time-critical": ["p95", "Maximum"],
+    "memory-critical": ["Maximum"],
+    "error-rate-warning": ["Sum"],
+    "response-time-warning": ["p95", "Maximum"],
+    "websocket-drops-warning": ["Sum"],
+    "db-pool-warning": ["Sum"],
+    "db-connections-warning": ["Maximum"],
+    "disk-warning": ["Minimum"],
+    "replica-lag-warning": ["Maximum"],
+}
+MISSING_DATA_BREACHING_CHECKS = [
+    "app-health",
+    "database-connectivity",
+    "collaboration-health",
+    "redis-connectivity",
+]
+# Per check, the loosest timing and the statistics the checklist allows (the pack's `alarmTiming`).
+ALARM_TIMING = {
+    "app-health": {
+        "maxDatapoints": 3,
+        "maxWindowSeconds": 300,
+        "statistics": ["Minimum"],
+        "missingDataBreaching": True,
+    },
+    "database-connectivity": {
+        "maxDatapoints": 3,
+        "maxWindowSeconds": 300,
+        "statistics": ["Minimum"],
+        "missingDataBreaching": True,
+    },
+    "collaboration-health": {
+        "maxDatapoints": 3,
+        "maxWindowSeconds": 300,
+        "statistics": ["Minimum"],
+        "missingDataBreaching": True,
+    },
+    "redis-connectivity": {
+        "maxDatapoints": 3,
+        "maxWindowSeconds": 300,
+        "statistics": ["Minimum"],
+        "missingDataBreaching": True,
+    },
+    "error-rate-critical": {
+        "maxDatapoints": 3,
+        "maxWindowSeconds": 300,
+        "statistics": ["Sum"],
+        "missingDataBreaching": False,
+    },
+    "response-time-critical": {
+        "maxDatapoints": 3,
+        "maxWindowSeconds": 300,
+        "statistics": ["p95", "Maximum"],
+        "missingDataBreaching": False,
+    },
+    "memory-critical": {
+        "maxDatapoints": 3,
+        "maxWindowSeconds": 300,
+        "statistics": ["Maximum"],
+        "missingDataBreaching": False,
+    },
+    "error-rate-warning": {
+        "maxDatapoints": 5,
+        "maxWindowSeconds": 900,
+        "statistics": ["Sum"],
+        "missingDataBreaching": False,
+    },
+    "response-time-warning": {
+        "maxDatapoints": 5,
+        "maxWindowSeconds": 900,
+        "statistics": ["p95", "Maximum"],
+        "missingDataBreaching": False,
+    },
+    "websocket-drops-warning": {
+        "maxDatapoints": 5,
+        "maxWindowSeconds": 900,
+        "statistics": ["Sum"],
+        "missingDataBreaching": False,
+    },
+    "db-pool-warning": {
+        "maxDatapoints": 5,
+        "maxWindowSeconds": 900,
+        "statistics": ["Sum"],
+        "missingDataBreaching": False,
+    },
+    "db-connections-warning": {
+        "maxDatapoints": 5,
+        "maxWindowSeconds": 900,
+        "statistics": ["Maximum"],
+        "missingDataBreaching": False,
+    },
+    "disk-warning": {
+        "maxDatapoints": 5,
+        "maxWindowSeconds": 900,
+        "statistics": ["Minimum"],
+        "missingDataBreaching": False,
+    },
+    "replica-lag-warning": {
+        "maxDatapoints": 5,
+        "maxWindowSeconds": 900,
+        "statistics": ["Maximum"],
+        "missingDataBreaching": False,
+    },
+}
+# "Application down (health check fails)": a Route 53 health check turns unhealthy within 90 s of the first
+# failure (failure_threshold x request_interval: 3 x 30 s, Route 53's defaults), before its alarm's window.
+HEALTH_CHECK_MAX_SECONDS_TO_UNHEALTHY = 90

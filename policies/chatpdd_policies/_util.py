@@ -47,7 +47,6 @@ Rules every policy follows:
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping, Sequence
 from typing import Any, Callable, Optional, Union
 
@@ -68,7 +67,7 @@ __all__ = [
     "MISSING", "UNKNOWN", "FRAMEWORK_NAME", "FRAMEWORK_VERSION", "TYPE_LABELS",
     "lookup", "lookup_list", "is_set", "fmt", "label", "unknown_message", "config_value",
     "checklist_reference", "resource_policy", "stack_policy", "resources_by_type", "resources_of_type",
-    "depends_on", "refers_to", "referenced", "kms_key_problem", "require_one_of", "is_public_cidr", "tag", "require_value", "Subject",
+    "depends_on", "refers_to", "referenced", "kms_key_problem", "require_one_of", "as_list", "tag", "require_value", "Subject",
     "RDS_INSTANCE", "is_replica", "rds_primaries", "rds_replicas", "skip_replica",
     "RDS_PARAMETER_GROUP", "RDS_PROXY", "RDS_PROXY_TARGET", "RDS_PROXY_TARGET_GROUP", "REDIS_DATABASE",
     "pg_parameter", "as_number",
@@ -178,6 +177,17 @@ TYPE_LABELS: dict[str, str] = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": "CloudWatch alarm",
     "aws:route53/healthCheck:HealthCheck": "Route 53 health check",
     "rediscloud:index/subscription:Subscription": "Redis Cloud subscription",
+    "random:index/randomPassword:RandomPassword": "Random password",
+    "random:index/randomString:RandomString": "Random string",
+    "aws:iam/role:Role": "IAM role",
+    "aws:iam/rolePolicy:RolePolicy": "IAM role policy",
+    "aws:iam/policy:Policy": "IAM policy",
+    "aws:iam/userPolicy:UserPolicy": "IAM user policy",
+    "aws:iam/groupPolicy:GroupPolicy": "IAM group policy",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "IAM role policy attachment",
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment": "IAM user policy attachment",
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": "IAM group policy attachment",
+    "aws:iam/policyAttachment:PolicyAttachment": "IAM policy attachment",
     "rediscloud:index/subscriptionDatabase:SubscriptionDatabase": "Redis Cloud database",
     "vercel:index/project:Project": "Vercel project",
     "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable": "Vercel env var",
@@ -360,14 +370,9 @@ def kms_key_problem(resource: PolicyResource, *path: Key) -> Optional[str]:
     return None
 
 
-def is_public_cidr(value: Any) -> bool:
-    """True for a CIDR that covers every address (``0.0.0.0/0``, ``::/0``, any ``/0``)."""
-    if not isinstance(value, str):
-        return False
-    try:
-        return ipaddress.ip_network(value.strip(), strict=False).prefixlen == 0
-    except ValueError:
-        return False
+def as_list(value: Any) -> list:
+    """A JSON policy field that may be one value or a list (``Action``, ``Resource``, condition values) as a list."""
+    return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
 def tag(props: Any, key: str) -> Any:

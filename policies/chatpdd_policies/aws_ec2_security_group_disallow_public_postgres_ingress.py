@@ -1,33 +1,43 @@
-"""aws-ec2-security-group-disallow-public-postgres-ingress: no security group or ingress rule opens
-PostgreSQL (5432), all ports or all protocols to the whole internet (``0.0.0.0/0``, ``::/0``).
+"""aws-ec2-security-group-disallow-public-postgres-ingress (stack): no security group lets too much of the
+public internet reach PostgreSQL (5432), Redis (6379), all ports or all protocols.
 
-Covers inline ``ingress[]`` of ``aws:ec2/securityGroup:SecurityGroup`` and
-``aws:ec2/defaultSecurityGroup:DefaultSecurityGroup``,
+"Too much" is judged per security group on the UNION of its ingress sources (``_net.py``): inline
+``ingress[]`` of ``aws:ec2/securityGroup:SecurityGroup`` and
+``aws:ec2/defaultSecurityGroup:DefaultSecurityGroup``, plus every
 ``aws:ec2/securityGroupRule:SecurityGroupRule`` (``type: ingress``) and
-``aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule``.
+``aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule`` whose ``securityGroupId`` is taken from (or
+equals the ``id`` of) that group -- so ``0.0.0.0/1`` in one rule and ``128.0.0.0/1`` in another is the
+whole internet. A rule whose group is not a resource of this stack is judged alone. Bounds: one
+/``minPublicPrefixV4`` of IPv4 and one /``minPublicPrefixV6`` of IPv6 (defaults /24, /64); private and
+reserved ranges (the peered Vercel Secure Compute networks) do not count.
 """
 
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
+from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
+from chatpdd_policies._checklist import MIN_PUBLIC_PREFIX_V4, MIN_PUBLIC_PREFIX_V6
+from chatpdd_policies._net import CONFIG_SCHEMA, public_space
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
     as_number,
     checklist_reference,
+    config_value,
     fmt,
-    is_public_cidr,
     label,
     lookup,
     lookup_list,
-    resource_policy,
+    refers_to,
+    resources_of_type,
+    stack_policy,
     unknown_message,
 )
 
 STACK_CONFIG_KEYS = ("network.app_ingress_cidrs",)
 
-POSTGRES_PORT = 5432
+DEFAULTS = {"minPublicPrefixV4": MIN_PUBLIC_PREFIX_V4, "minPublicPrefixV6": MIN_PUBLIC_PREFIX_V6}
+DATA_PORTS = (5432, 6379)  # PostgreSQL, Redis: the data stores the checklist's network rules protect
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
@@ -35,11 +45,13 @@ INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 _ALL = {"-1", "all"}
 _TCP = {"tcp", "6"}
 RULE = "the PostgreSQL exposure"
+FIX = ("Fix: allow PostgreSQL and Redis only from the configured CIDRs or the RDS Proxy's security group, "
+       "never the internet.")
 
 
 def _reach(protocol: Any, from_port: Any, to_port: Any) -> Optional[str]:
-    """What the rule opens that matters here ("all traffic", "port 5432"), None if nothing, UNKNOWN
-    if that cannot be told at preview."""
+    """What the rule opens that matters here ("all traffic", "port 5432", "ports 0-65535"), None if
+    nothing, UNKNOWN if that cannot be told at preview."""
     if protocol is UNKNOWN:
         return UNKNOWN  # type: ignore[return-value]
     proto = fmt(protocol).lower() if protocol is not MISSING else "tcp"
@@ -53,64 +65,111 @@ def _reach(protocol: Any, from_port: Any, to_port: Any) -> Optional[str]:
     high = 65535.0 if to_port is MISSING else as_number(to_port)
     if low is None or high is None:
         return UNKNOWN  # type: ignore[return-value]
-    if low <= POSTGRES_PORT <= high:
-        return "port 5432" if (low, high) == (POSTGRES_PORT, POSTGRES_PORT) else f"ports {fmt(low)}-{fmt(high)}"
+    if any(low <= port <= high for port in DATA_PORTS):
+        return f"port {fmt(low)}" if low == high else f"ports {fmt(low)}-{fmt(high)}"
     return None
 
 
-def _check(subject: str, reach: Any, cidrs: list[tuple[str, Any]], report: Callable[[str], None]) -> None:
-    """``cidrs``: (property name, value) pairs; a value may be MISSING, UNKNOWN or a list."""
-    if reach is None:
-        return
-    flat: list[tuple[str, Any]] = []
-    for prop, value in cidrs:
-        if isinstance(value, list):
-            flat.extend((prop, v) for v in value)
-        elif value is not MISSING:
-            flat.append((prop, value))
-    public = [v for _, v in flat if is_public_cidr(v)]
-    unknown = [prop for prop, v in flat if v is UNKNOWN]
-    if public and reach is not UNKNOWN:
-        report(f"{subject} opens {reach} to {public[0]}. Fix: allow PostgreSQL only from the configured CIDRs "
-               f"or the RDS Proxy's security group, never {public[0]}.")
-    elif public or unknown:
-        prop = "the protocol or port range" if public else unknown[0]
-        report(unknown_message(subject, prop, RULE))
+class _Source:
+    """One ingress source: what it reaches and the CIDR values it lists ((property, value) pairs)."""
+
+    def __init__(self, subject: str, urn: str, reach: Any, cidrs: list[tuple[str, Any]]) -> None:
+        self.subject, self.urn, self.reach = subject, urn, reach
+        self.values: list[tuple[str, Any]] = []
+        for prop, value in cidrs:
+            if isinstance(value, list):
+                self.values.extend((prop, v) for v in value)
+            elif value is not MISSING:
+                self.values.append((prop, value))
 
 
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    props = args.props
-    if args.resource_type in (SECURITY_GROUP, DEFAULT_SECURITY_GROUP):
-        rules = lookup_list(props, "ingress")
-        if rules is UNKNOWN:
-            report_violation(unknown_message(label(args), "ingress", RULE))
-            return
-        for i, rule in enumerate([] if rules is MISSING else rules):
-            subject = f"{label(args)} ingress[{i}]"
-            if rule is UNKNOWN:
-                report_violation(unknown_message(subject, f"ingress[{i}]", RULE))
-                continue
-            reach = _reach(lookup(rule, "protocol"), lookup(rule, "fromPort"), lookup(rule, "toPort"))
-            _check(subject, reach, [("cidrBlocks", lookup_list(rule, "cidrBlocks")),
-                                    ("ipv6CidrBlocks", lookup_list(rule, "ipv6CidrBlocks"))], report_violation)
-    elif args.resource_type == SECURITY_GROUP_RULE:
+def _inline(group, report_violation: ReportViolation) -> list[_Source]:
+    rules = lookup_list(group.props, "ingress")
+    if rules is UNKNOWN:
+        report_violation(unknown_message(label(group), "ingress", RULE), group.urn)
+        return []
+    found = []
+    for i, rule in enumerate([] if rules is MISSING else rules):
+        subject = f"{label(group)} ingress[{i}]"
+        if rule is UNKNOWN:
+            report_violation(unknown_message(subject, f"ingress[{i}]", RULE), group.urn)
+            continue
+        reach = _reach(lookup(rule, "protocol"), lookup(rule, "fromPort"), lookup(rule, "toPort"))
+        found.append(_Source(subject, group.urn, reach, [("cidrBlocks", lookup_list(rule, "cidrBlocks")),
+                                                         ("ipv6CidrBlocks", lookup_list(rule, "ipv6CidrBlocks"))]))
+    return found
+
+
+def _rule_source(rule) -> Optional[_Source]:
+    props = rule.props
+    if rule.resource_type == SECURITY_GROUP_RULE:
         kind = lookup(props, "type")
         if kind == "egress":
-            return
+            return None
         reach = _reach(lookup(props, "protocol"), lookup(props, "fromPort"), lookup(props, "toPort"))
         if kind is UNKNOWN and reach is not None:
             reach = UNKNOWN  # an unknown type may be ingress: fail closed below if the CIDR is public
-        _check(label(args), reach, [("cidrBlocks", lookup_list(props, "cidrBlocks")),
-                                    ("ipv6CidrBlocks", lookup_list(props, "ipv6CidrBlocks"))], report_violation)
-    elif args.resource_type == INGRESS_RULE:
+        cidrs = [("cidrBlocks", lookup_list(props, "cidrBlocks")), ("ipv6CidrBlocks", lookup_list(props, "ipv6CidrBlocks"))]
+    else:
         reach = _reach(lookup(props, "ipProtocol"), lookup(props, "fromPort"), lookup(props, "toPort"))
-        _check(label(args), reach, [("cidrIpv4", lookup(props, "cidrIpv4")),
-                                    ("cidrIpv6", lookup(props, "cidrIpv6"))], report_violation)
+        cidrs = [("cidrIpv4", lookup(props, "cidrIpv4")), ("cidrIpv6", lookup(props, "cidrIpv6"))]
+    return _Source(label(rule), rule.urn, reach, cidrs)
 
 
-POLICY = resource_policy(
+def _public(source: _Source) -> bool:
+    space = public_space([v for _, v in source.values if v is not UNKNOWN])
+    return bool(space.v4 or space.v6)
+
+
+def _judge(sources: list[_Source], group: Optional[tuple[str, str]], bounds: tuple[int, int],
+           report_violation: ReportViolation) -> None:
+    """Report once for the union of ``sources`` (one security group: ``group`` = its subject and URN) that
+    reach a data port. One source opening public space is named itself, several by their group."""
+    relevant = [s for s in sources if s.reach is not None]
+    unknown = [(s, prop) for s in relevant for prop, v in s.values if v is UNKNOWN]
+    if unknown:
+        source, prop = unknown[0]
+        report_violation(unknown_message(source.subject, prop, RULE), source.urn)
+    known = [s for s in relevant if s.reach is not UNKNOWN]
+    problem = public_space([v for s in known for _, v in s.values if v is not UNKNOWN]).problem(*bounds)
+    if problem:
+        contributing = [s for s in known if _public(s)]
+        subject, urn = (contributing[0].subject, contributing[0].urn) if len(contributing) == 1 or group is None \
+            else group
+        reaches = list(dict.fromkeys(s.reach for s in contributing))
+        report_violation(f"{subject} opens {', '.join(reaches)} to too much of the internet: its CIDRs open "
+                         f"{problem}. {FIX}", urn)
+        return
+    # Sources whose protocol or ports are unknown may reach a data port: if counting them would exceed the
+    # bounds, fail closed on the first one that opens public space.
+    doubtful = [s for s in relevant if s.reach is UNKNOWN and _public(s)]
+    everything = [v for s in known + doubtful for _, v in s.values if v is not UNKNOWN]
+    if doubtful and public_space(everything).problem(*bounds):
+        report_violation(unknown_message(doubtful[0].subject, "the protocol or port range", RULE), doubtful[0].urn)
+
+
+def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    bounds = (config_value(args, "minPublicPrefixV4", DEFAULTS["minPublicPrefixV4"]),
+              config_value(args, "minPublicPrefixV6", DEFAULTS["minPublicPrefixV6"]))
+    groups = resources_of_type(args, SECURITY_GROUP) + resources_of_type(args, DEFAULT_SECURITY_GROUP)
+    members: dict[str, list[_Source]] = {g.urn: _inline(g, report_violation) for g in groups}
+    for rule in resources_of_type(args, SECURITY_GROUP_RULE) + resources_of_type(args, INGRESS_RULE):
+        source = _rule_source(rule)
+        if source is None:
+            continue
+        owner = next((g for g in groups if refers_to(rule, "securityGroupId", g, "id")), None)
+        if owner is None:
+            _judge([source], None, bounds, report_violation)  # its group is not in this stack: judged alone
+        else:
+            members[owner.urn].append(source)
+    for group in groups:
+        _judge(members[group.urn], (f"{label(group)} with its ingress rules", group.urn), bounds, report_violation)
+
+
+POLICY = stack_policy(
     name="aws-ec2-security-group-disallow-public-postgres-ingress",
-    description="Security groups must not open PostgreSQL (5432) or all ports to 0.0.0.0/0 or ::/0.",
+    description="Security groups must not open PostgreSQL (5432), Redis (6379) or all ports to the internet: the "
+                "union of each group's ingress CIDRs stays within a few known networks.",
     validate=_validate,
     severity=Severity.CRITICAL,
     remediation_steps="Allow 5432 only from the configured application CIDRs (Vercel Secure Compute) or from "
@@ -118,4 +177,5 @@ POLICY = resource_policy(
     reference=checklist_reference("Pre-Deployment Preparation", "Infrastructure Security",
                                   "Network security groups configured"),
     tags=["aws", "ec2", "network", "security"],
+    config_schema={key: {**schema, "default": DEFAULTS[key]} for key, schema in CONFIG_SCHEMA.items()},
 )

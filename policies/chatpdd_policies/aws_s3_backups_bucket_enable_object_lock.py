@@ -1,7 +1,9 @@
 """aws-s3-backups-bucket-enable-object-lock (stack): the backups bucket (tag ``Role=backups``) and its
 disaster-recovery replica (``Role=backups-dr``) are created with ``objectLockEnabled`` and each has an
 object lock configuration with a default retention (a mode, GOVERNANCE or COMPLIANCE, and a period in days
-or years): a backup cannot be deleted or overwritten inside the lock window, by mistake or by an attacker."""
+or years) of at least ``minRetentionDays`` (the checklist's 30-day retention; a year counts 365 days): a backup
+cannot be deleted or overwritten inside the lock window, by mistake or by an attacker -- and a one-day lock
+would leave the other 29 days of the retention deletable."""
 
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
@@ -12,6 +14,8 @@ from chatpdd_policies._util import (
     UNKNOWN,
     as_number,
     checklist_reference,
+    config_value,
+    fmt,
     label,
     lookup,
     stack_policy,
@@ -20,12 +24,13 @@ from chatpdd_policies._util import (
 
 STACK_CONFIG_KEYS = ("storage.object_lock_days", "storage.object_lock_mode")
 
+DEFAULTS = {"minRetentionDays": BACKUP_RETENTION_DAYS}
 RULE = "object lock"
 MODES = ("GOVERNANCE", "COMPLIANCE")
 FIX_RETENTION = f"set rule={{'default_retention': {{'mode': 'GOVERNANCE', 'days': {BACKUP_RETENTION_DAYS}}}}}"
 
 
-def _retention_problems(config) -> list[str]:
+def _retention_problems(config, min_days: float) -> list[str]:
     enabled = lookup(config.props, "objectLockEnabled")
     if enabled is UNKNOWN:
         return [unknown_message(label(config), "objectLockEnabled", RULE)]
@@ -50,10 +55,16 @@ def _retention_problems(config) -> list[str]:
     elif not any((as_number(p) or 0) > 0 for p in period):
         problems.append(f"{label(config)} has a default retention without a period. "
                         f"Fix: set default_retention.days (or years).")
+    else:
+        days = (as_number(period[0]) or 0) + (as_number(period[1]) or 0) * 365
+        if days < min_days:
+            problems.append(f"{label(config)} locks backups for {fmt(days)} days; the retention needs at least "
+                            f"{fmt(min_days)}. Fix: set default_retention.days={fmt(min_days)} or more.")
     return problems
 
 
 def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    min_days = config_value(args, "minRetentionDays", DEFAULTS["minRetentionDays"])
     for bucket in backups_buckets(args, report_violation, RULE):
         enabled = lookup(bucket.props, "objectLockEnabled")
         if enabled is UNKNOWN:
@@ -64,14 +75,14 @@ def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> N
         config = bucket_config(args, bucket, OBJECT_LOCK, report_violation, what="object lock configuration",
                                fix=f"add an aws.s3.BucketObjectLockConfiguration for it and {FIX_RETENTION}")
         if config is not None:
-            for message in _retention_problems(config):
+            for message in _retention_problems(config, min_days):
                 report_violation(message, config.urn)
 
 
 POLICY = stack_policy(
     name="aws-s3-backups-bucket-enable-object-lock",
     description="The backups bucket and its replica must be created with object lock and have a default "
-                "retention.",
+                "retention at least as long as the backup retention.",
     validate=_validate,
     severity=Severity.HIGH,
     remediation_steps="Create each bucket tagged Role=backups or Role=backups-dr with object_lock_enabled=True "
@@ -80,4 +91,6 @@ POLICY = stack_policy(
     reference=checklist_reference("Post-Deployment Tasks", "Backup and Recovery Validation",
                                   "pnpm tsx scripts/cleanup-old-backups.ts --retention-days=30"),
     tags=["aws", "s3", "backup", "security"],
+    config_schema={"minRetentionDays": {"type": "integer", "minimum": 1, "default": DEFAULTS["minRetentionDays"],
+                                        "description": "Shortest default object-lock retention, in days."}},
 )

@@ -1,15 +1,20 @@
 """monitoring-configure-health-checks (stack): each endpoint of ``endpoints`` (checklist "Health Check
 Endpoints") has an ``aws:route53/healthCheck:HealthCheck`` with that ``resourcePath``, ``type`` HTTPS (or
 HTTPS_STR_MATCH) and ``measureLatency`` (absent = the provider default, off; it can only be set when
-the check is created) -- the latency feeds "API response times < 500ms"."""
+the check is created) -- the latency feeds "API response times < 500ms" -- and turns unhealthy fast:
+``failureThreshold`` x ``requestInterval`` (absent = Route 53's defaults, 3 and 30 s) at most
+``maxSecondsToUnhealthy`` (90 s), or its alarm pages late however tight the alarm is."""
 
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
-from chatpdd_policies._checklist import HEALTH_ENDPOINTS
+from chatpdd_policies._checklist import HEALTH_CHECK_MAX_SECONDS_TO_UNHEALTHY, HEALTH_ENDPOINTS
 from chatpdd_policies._util import (
+    MISSING,
     UNKNOWN,
+    as_number,
     checklist_reference,
     config_value,
+    fmt,
     label,
     lookup,
     resources_of_type,
@@ -19,11 +24,23 @@ from chatpdd_policies._util import (
 
 HEALTH_CHECK = "aws:route53/healthCheck:HealthCheck"
 HTTPS = ("HTTPS", "HTTPS_STR_MATCH")
-DEFAULTS = {"endpoints": HEALTH_ENDPOINTS}
+DEFAULTS = {"endpoints": HEALTH_ENDPOINTS, "maxSecondsToUnhealthy": HEALTH_CHECK_MAX_SECONDS_TO_UNHEALTHY}
+ROUTE53_DEFAULTS = {"failureThreshold": 3, "requestInterval": 30}  # what Route 53 uses when they are absent
 
 
-def _problems(check, endpoint: str) -> list[str]:
+def _problems(check, endpoint: str, max_seconds: float) -> list[str]:
     problems = []
+    timing = [lookup(check.props, k) for k in ROUTE53_DEFAULTS]
+    if UNKNOWN in timing:
+        problems.append(unknown_message(label(check), "failureThreshold or requestInterval",
+                                        f"how fast the health check of {endpoint} fails"))
+    else:
+        failures, interval = (as_number(v) if v is not MISSING else ROUTE53_DEFAULTS[k]
+                              for v, k in zip(timing, ROUTE53_DEFAULTS, strict=True))
+        if (failures or 0) * (interval or 0) > max_seconds:
+            problems.append(f"{label(check)} needs {fmt(failures)} failures {fmt(interval)} s apart before {endpoint} "
+                            f"counts as down ({fmt((failures or 0) * (interval or 0))} s); at most {fmt(max_seconds)} "
+                            f"s. Fix: lower failure_threshold or request_interval.")
     kind = lookup(check.props, "type")
     if kind is UNKNOWN:
         problems.append(unknown_message(label(check), "type", f"the health check of {endpoint}"))
@@ -40,6 +57,7 @@ def _problems(check, endpoint: str) -> list[str]:
 
 def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     checks = resources_of_type(args, HEALTH_CHECK)
+    max_seconds = config_value(args, "maxSecondsToUnhealthy", DEFAULTS["maxSecondsToUnhealthy"])
     for endpoint in config_value(args, "endpoints", DEFAULTS["endpoints"]):
         matching = [c for c in checks if lookup(c.props, "resourcePath") == endpoint]
         unsure = [c for c in checks if lookup(c.props, "resourcePath") is UNKNOWN]
@@ -51,7 +69,7 @@ def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> N
                              f"with type='HTTPS', fqdn=<the app's domain>, resource_path='{endpoint}' and "
                              f"measure_latency=True.")
         else:
-            found = [(c, _problems(c, endpoint)) for c in matching]
+            found = [(c, _problems(c, endpoint, max_seconds)) for c in matching]
             if all(problems for _, problems in found):
                 check, problems = found[0]
                 for message in problems:
@@ -70,5 +88,7 @@ POLICY = stack_policy(
                                   "`/api/health` - General application health"),
     tags=["aws", "route53", "monitoring", "availability"],
     config_schema={"endpoints": {"type": "array", "items": {"type": "string"}, "default": DEFAULTS["endpoints"],
-                                 "description": "URL paths that must each have an HTTPS health check."}},
+                                 "description": "URL paths that must each have an HTTPS health check."},
+                   "maxSecondsToUnhealthy": {"type": "number", "minimum": 10, "default": DEFAULTS["maxSecondsToUnhealthy"],
+                                             "description": "Longest failureThreshold x requestInterval, in seconds."}},
 )

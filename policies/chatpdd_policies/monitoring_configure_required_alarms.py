@@ -16,6 +16,18 @@ severity>``, compares in the check's direction, has a threshold no looser than t
 ``aws:sns/topic:Topic`` of this stack tagged with the same ``Severity`` (a literal topic ARN, or a
 property dependency: topic ARNs are unknown at preview).
 
+Timing and statistic (``alarmTiming``), because an alarm with the right threshold can still never page: each
+check fires after at most ``maxDatapoints`` breaching datapoints (``datapointsToAlarm``, absent = all of
+``evaluationPeriods``) within ``maxWindowSeconds`` (``evaluationPeriods`` x the longest ``period`` of the alarm
+or its metric queries) -- critical 3 in 5 minutes, warning 5 in 15 minutes; every statistic it reads
+(``statistic``, ``extendedStatistic``, ``metricQueries[].metric.stat``) is one of ``statistics`` (a higher
+percentile than a listed one is stricter and allowed); and the health and connectivity checks
+(``missingDataBreaching``) set ``treatMissingData: breaching`` -- absent is the provider default, ``missing``,
+which turns a health check that stops reporting into silence. Two more ways to silence an alarm are refused:
+a ``unit`` filter (on the alarm or a metric query: CloudWatch then ignores datapoints published with another
+unit, silently) and ``evaluateLowSampleCountPercentile: ignore`` (a percentile alarm that stops evaluating when
+traffic is low).
+
 Redis Cloud alerts are ``rediscloud-subscription-database-configure-alerts``. The defaults are
 stacks/checklist.py ``REQUIRED_CHECKS_BY_ROLE`` and ``ALARM_CHECKS`` (through the generated ``_checklist``).
 """
@@ -24,6 +36,7 @@ from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
 from chatpdd_policies._checklist import (
     ALARM_CHECKS,
+    ALARM_TIMING,
     REQUIRED_CHECKS_BY_ROLE,
     ROLE_RDS_PRIMARY,
     ROLE_RDS_PROXY,
@@ -52,7 +65,8 @@ from chatpdd_policies._util import (
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 TOPIC = "aws:sns/topic:Topic"
 
-DEFAULTS = {"requiredChecksByRole": REQUIRED_CHECKS_BY_ROLE, "alarmChecks": ALARM_CHECKS}
+DEFAULTS = {"requiredChecksByRole": REQUIRED_CHECKS_BY_ROLE, "alarmChecks": ALARM_CHECKS,
+            "alarmTiming": ALARM_TIMING}
 # comparison -> the operators that alarm at least as early
 OPERATORS = {"GreaterThanThreshold": ("GreaterThanThreshold", "GreaterThanOrEqualToThreshold"),
              "LessThanThreshold": ("LessThanThreshold", "LessThanOrEqualToThreshold")}
@@ -84,6 +98,110 @@ def _notifies(alarm, severity: str, topics: list) -> object:
     if any(isinstance(a, str) and isinstance(n, str) and a.endswith(f":{n}") for a in listed for n in names):
         return True
     return UNKNOWN if UNKNOWN in listed and not any(depends_on(alarm, "alarmActions", t) for t in topics) else False
+
+
+def _statistics(alarm) -> list:
+    """Every statistic the alarm reads (UNKNOWN entries for unknown ones)."""
+    found = [lookup(alarm.props, "statistic"), lookup(alarm.props, "extendedStatistic")]
+    queries = lookup_list(alarm.props, "metricQueries")
+    if queries is UNKNOWN:
+        return [UNKNOWN]
+    found += [lookup(q, "metric", "stat") for q in ([] if queries is MISSING else queries)]
+    return [s for s in found if s is not MISSING]
+
+
+def _periods(alarm) -> list:
+    queries = lookup_list(alarm.props, "metricQueries")
+    found = [lookup(alarm.props, "period")] + ([UNKNOWN] if queries is UNKNOWN else [
+        lookup(q, "metric", "period") for q in ([] if queries is MISSING else queries)])
+    return [p for p in found if p is not MISSING]
+
+
+def _allowed_statistic(stat: str, allowed: list) -> bool:
+    if stat in allowed:
+        return True
+    percentile = _percentile(stat)
+    return percentile is not None and any((_percentile(a) or 101.0) <= percentile for a in allowed)
+
+
+def _percentile(stat: str):
+    if isinstance(stat, str) and stat[:1] == "p":
+        try:
+            return float(stat[1:])
+        except ValueError:
+            return None
+    return None
+
+
+def _timing_problems(alarm, check: str, timing: dict) -> list[str]:
+    """When the alarm fires: datapoints and window, then what it reads (statistic, unit, samples, missing data)."""
+    periods, datapoints = lookup(alarm.props, "evaluationPeriods"), lookup(alarm.props, "datapointsToAlarm")
+    lengths = _periods(alarm)
+    if UNKNOWN in (periods, datapoints) or UNKNOWN in lengths:
+        return [unknown_message(label(alarm), "evaluationPeriods, datapointsToAlarm or period",
+                                f"the timing of check {check}")]
+    return (_window_problems(alarm, check, timing, periods, datapoints, lengths)
+            + _reading_problems(alarm, check, timing))
+
+
+def _window_problems(alarm, check: str, timing: dict, periods, datapoints, lengths: list) -> list[str]:
+    name, problems = label(alarm), []
+    evaluation = as_number(periods)
+    needed = evaluation if datapoints is MISSING else as_number(datapoints)
+    longest = max((as_number(p) or 0.0 for p in lengths), default=0.0)
+    max_points, max_window = timing["maxDatapoints"], timing["maxWindowSeconds"]
+    if evaluation is None or needed is None:
+        problems.append(f"{name} has no evaluationPeriods. Fix: set evaluation_periods (check {check} must alarm "
+                        f"within {fmt(max_window)} s).")
+    else:
+        if needed > max_points:
+            problems.append(f"{name} needs {fmt(needed)} breaching datapoints to alarm; check {check} allows at most "
+                            f"{fmt(max_points)}. Fix: set datapoints_to_alarm={fmt(max_points)} or fewer.")
+        if not longest or evaluation * longest > max_window:
+            shown = f"{fmt(evaluation)} periods of {fmt(longest)} s" if longest else f"{fmt(evaluation)} periods of " \
+                "unknown length"
+            problems.append(f"{name} evaluates {shown}; check {check} must alarm within {fmt(max_window)} s. "
+                            f"Fix: shorten period or evaluation_periods.")
+    return problems
+
+
+def _reading_problems(alarm, check: str, timing: dict) -> list[str]:
+    name, problems = label(alarm), []
+    allowed = list(timing["statistics"])
+    stats = _statistics(alarm)
+    if UNKNOWN in stats:
+        problems.append(unknown_message(name, "the statistic", f"the statistic of check {check}"))
+    else:
+        wrong = [str(s) for s in stats if not _allowed_statistic(str(s), allowed)]
+        if wrong or not stats:
+            shown = f"statistic {wrong[0]}" if wrong else "no statistic"
+            problems.append(f"{name} uses {shown}; check {check} reads {' or '.join(allowed)}. "
+                            f"Fix: use {allowed[0]}.")
+    queries = lookup_list(alarm.props, "metricQueries")
+    units = [lookup(alarm.props, "unit")] + [lookup(q, "metric", "unit") for q in
+                                              (queries if isinstance(queries, list) else [])]
+    if UNKNOWN in units:
+        problems.append(unknown_message(name, "unit", f"the datapoints of check {check}"))
+    elif any(u is not MISSING for u in units):
+        unit = next(u for u in units if u is not MISSING)
+        problems.append(f"{name} only counts datapoints published with unit '{unit}'; any other unit silences it. "
+                        f"Fix: remove unit.")
+    low_samples = lookup(alarm.props, "evaluateLowSampleCountPercentile")
+    if low_samples is UNKNOWN:
+        problems.append(unknown_message(name, "evaluateLowSampleCountPercentile", f"the timing of check {check}"))
+    elif low_samples == "ignore":
+        problems.append(f"{name} stops evaluating when samples are few (evaluateLowSampleCountPercentile 'ignore'). "
+                        f"Fix: remove it (the default evaluates).")
+    if timing.get("missingDataBreaching"):
+        treat = lookup(alarm.props, "treatMissingData")
+        if treat is UNKNOWN:
+            problems.append(unknown_message(name, "treatMissingData", f"the missing-data handling of check {check}"))
+        elif treat != "breaching":
+            shown = "the provider default 'missing'" if treat is MISSING else f"'{treat}'"
+            problems.append(f"{name} treats missing data as {shown}; check {check} must treat it as breaching (a "
+                            f"health check that stops reporting is not healthy). Fix: set treat_missing_data="
+                            f"'breaching'.")
+    return problems
 
 
 def _alarm_problems(alarm, check: str, spec: dict, topics: list) -> list[str]:
@@ -159,6 +277,7 @@ def _coverage_problem(role: str, resource, check: str, spec: dict, alarms: list)
 def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     required = config_value(args, "requiredChecksByRole", DEFAULTS["requiredChecksByRole"])
     specs = config_value(args, "alarmChecks", DEFAULTS["alarmChecks"])
+    timings = config_value(args, "alarmTiming", DEFAULTS["alarmTiming"])
     topics = resources_of_type(args, TOPIC)
     by_check: dict[str, list] = {}
     for alarm in resources_of_type(args, ALARM):
@@ -167,7 +286,10 @@ def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> N
             report_violation(unknown_message(label(alarm), "tags.Check", "which checklist check it covers"), alarm.urn)
         elif check in specs:
             by_check.setdefault(check, []).append(alarm)
-            for message in _alarm_problems(alarm, check, specs[check], topics):
+            problems = _alarm_problems(alarm, check, specs[check], topics)
+            if check in timings:
+                problems += _timing_problems(alarm, check, timings[check])
+            for message in problems:
                 report_violation(message, alarm.urn)
     for role, resource in [("stack", None), *_monitored(args)]:
         for check in required.get(role, []):
@@ -204,5 +326,17 @@ POLICY = stack_policy(
                                "limit": {"type": "number"}}},
             "default": DEFAULTS["alarmChecks"],
             "description": "Check id -> severity, direction and the loosest threshold the checklist allows."},
+        "alarmTiming": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object", "required": ["maxDatapoints", "maxWindowSeconds", "statistics"],
+                "properties": {"maxDatapoints": {"type": "integer", "minimum": 1},
+                               "maxWindowSeconds": {"type": "integer", "minimum": 10},
+                               "statistics": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                               "missingDataBreaching": {"type": "boolean"}}},
+            "default": DEFAULTS["alarmTiming"],
+            "description": "Check id -> the most breaching datapoints and the longest window (evaluation periods x "
+                           "period, seconds) before it alarms, the statistics it may read, and whether missing "
+                           "data must count as breaching."},
     },
 )

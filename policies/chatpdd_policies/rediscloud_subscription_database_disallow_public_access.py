@@ -1,14 +1,18 @@
 """rediscloud-subscription-database-disallow-public-access: Redis Cloud databases list the source
-networks allowed to connect (``sourceIps``), none of them the whole internet."""
+networks allowed to connect (``sourceIps``), and all of them together open no more of the public
+internet than the bounds of ``_net.py`` (default: one /24 of IPv4, one /64 of IPv6) -- so
+``0.0.0.0/1`` + ``128.0.0.0/1`` is as public as ``0.0.0.0/0``. Private and reserved ranges are free."""
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
 
+from chatpdd_policies._checklist import MIN_PUBLIC_PREFIX_V4, MIN_PUBLIC_PREFIX_V6
+from chatpdd_policies._net import CONFIG_SCHEMA, public_space
 from chatpdd_policies._util import (
     MISSING,
     REDIS_DATABASE,
     UNKNOWN,
     checklist_reference,
-    is_public_cidr,
+    config_value,
     label,
     lookup_list,
     resource_policy,
@@ -16,6 +20,8 @@ from chatpdd_policies._util import (
 )
 
 STACK_CONFIG_KEYS = ("cache.source_ips",)
+
+DEFAULTS = {"minPublicPrefixV4": MIN_PUBLIC_PREFIX_V4, "minPublicPrefixV6": MIN_PUBLIC_PREFIX_V6}
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -29,19 +35,26 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
         report_violation(f"{label(args)} has no sourceIps, so it accepts connections from anywhere. "
                          f"Fix: set source_ips to the application's CIDRs.")
     else:
-        public = [ip for ip in ips if is_public_cidr(ip)]
-        if public:
-            report_violation(f"{label(args)} allows connections from {public[0]}. "
-                             f"Fix: set source_ips to the application's CIDRs only.")
+        space = public_space(ips)
+        if space.invalid:
+            report_violation(f"{label(args)} has sourceIps entry '{space.invalid[0]}', which is not a CIDR block. "
+                             f"Fix: list the application's egress networks as CIDR blocks.")
+        problem = space.problem(config_value(args, "minPublicPrefixV4", DEFAULTS["minPublicPrefixV4"]),
+                                config_value(args, "minPublicPrefixV6", DEFAULTS["minPublicPrefixV6"]))
+        if problem:
+            report_violation(f"{label(args)} allows connections from too much of the internet: sourceIps open {problem}. "
+                             f"Fix: set source_ips to the application's egress CIDRs only.")
 
 
 POLICY = resource_policy(
     name="rediscloud-subscription-database-disallow-public-access",
-    description="Redis Cloud databases must restrict sourceIps and never allow 0.0.0.0/0 or ::/0.",
+    description="Redis Cloud databases must restrict sourceIps to a few known networks (never the internet, "
+                "whole or in pieces).",
     validate=_validate,
     severity=Severity.CRITICAL,
     remediation_steps="Set source_ips to the application's egress CIDRs (Vercel Secure Compute).",
     reference=checklist_reference("Pre-Deployment Preparation", "Infrastructure Security",
                                   "Network security groups configured"),
     tags=["rediscloud", "redis", "network", "security"],
+    config_schema={key: {**schema, "default": DEFAULTS[key]} for key, schema in CONFIG_SCHEMA.items()},
 )

@@ -9,6 +9,10 @@ PASSWD, TOKEN, API_KEY, PRIVATE_KEY, CREDENTIALS or DSN anywhere in the key (so 
 ``REDIS_*URL`` (connection strings embed the password). ``NEXT_PUBLIC_*`` keys are not exempt: a key
 named like a secret must not be inlined into the browser bundle either.
 
+Where the value goes: a secret targets ``production`` only -- never ``preview`` or ``development`` (preview
+builds run unreviewed branch code, which could print it) and no custom environment
+(``customEnvironmentIds``). Absent ``targets`` is refused (the provider requires it; no default is safe).
+
 Secrecy of the value: the policy SDK unwraps secrets before a policy runs, so whether ``value``
 arrived secret-wrapped is not visible here. What is visible is the resource option
 ``additionalSecretOutputs``: ``vercel.ProjectEnvironmentVariable`` always registers
@@ -36,6 +40,7 @@ from chatpdd_policies._vercel import ENV_VAR, ENV_VAR_SET
 
 DEFAULTS = {"secretKeys": SECRET_ENV_KEYS, "secretKeyPatterns": SECRET_ENV_KEY_PATTERNS}
 RULE = "secret handling"
+SECRET_TARGETS = ("production",)  # the only Vercel environment that runs reviewed code only
 
 
 def _is_secret(args: ResourceValidationArgs, key: str) -> bool:
@@ -56,9 +61,30 @@ def _env_var(args: ResourceValidationArgs, report_violation: ReportViolation) ->
         report_violation(unknown_message(label(args), "sensitive", RULE))
     elif sensitive is not True:
         report_violation(f"{label(args)} holds the secret {key} but is not sensitive. Fix: set sensitive=True.")
+    _targets(args, key, report_violation)
     if "value" not in args.opts.additional_secret_outputs:
         report_violation(f"{label(args)} holds the secret {key} but its value is not registered as a Pulumi secret. "
                          f"Fix: create it with vercel.ProjectEnvironmentVariable and value=pulumi.Output.secret(...).")
+
+
+def _targets(args: ResourceValidationArgs, key: str, report_violation: ReportViolation) -> None:
+    targets = lookup_list(args.props, "targets")
+    custom = lookup_list(args.props, "customEnvironmentIds")
+    if targets is UNKNOWN or UNKNOWN in (targets if isinstance(targets, list) else []):
+        report_violation(unknown_message(label(args), "targets", RULE))
+        return
+    if custom is UNKNOWN:
+        report_violation(unknown_message(label(args), "customEnvironmentIds", RULE))
+        return
+    listed = [] if targets is MISSING else [str(t) for t in targets]
+    others = [t for t in listed if t not in SECRET_TARGETS] + [f"custom environment {c}" for c in
+                                                              ([] if custom is MISSING else custom)]
+    if others:
+        report_violation(f"{label(args)} holds the secret {key} but also reaches {', '.join(others)}, where unreviewed "
+                         f"branch code runs. Fix: set targets=['production'] (and no custom environments).")
+    elif not listed:
+        report_violation(f"{label(args)} holds the secret {key} but targets no environment explicitly. "
+                         f"Fix: set targets=['production'].")
 
 
 def _env_var_set(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:

@@ -1,19 +1,30 @@
 """vercel-project-configure-security-headers (stack): an enabled ``vercel:index/projectRoute`` whose
 ``route.src`` matches every path (``/(.*)`` and equivalents, no ``has``/``missings`` conditions) sets
 these response headers in ``route.headers`` (names case-insensitive; with several such routes the first
-registered value of a header counts). One message per missing or weak header:
+registered value of a header counts). One message per missing or weak header, judged by what a browser
+would do with the value:
 
-- ``Strict-Transport-Security``: ``max-age`` >= ``minHstsMaxAgeSeconds`` (one year) and ``includeSubDomains``;
-- ``Content-Security-Policy``: no ``'unsafe-inline'`` / ``'unsafe-eval'`` in ``script-src`` (or in
-  ``default-src`` when ``script-src`` is absent; neither = scripts unrestricted) and a ``frame-ancestors``;
+- ``Strict-Transport-Security``: ``max-age`` >= ``minHstsMaxAgeSeconds`` (one year) and ``includeSubDomains``,
+  no directive twice (RFC 6797 6.1: a browser then ignores the whole header);
+- ``Content-Security-Policy``: the evaluator of ``_csp.py`` (MDN HTTP Observatory / Google CSP Evaluator rules:
+  no ``*``, no bare scheme or wildcard host for scripts, connections and frames, no unsafe script keywords in
+  the script directives or ``default-src``, ``object-src 'none'``, ``base-uri 'self'``, ``frame-ancestors``);
 - ``X-Content-Type-Options: nosniff``; ``X-Frame-Options: DENY`` or ``SAMEORIGIN``;
-- ``Referrer-Policy`` (not ``unsafe-url``); ``Permissions-Policy`` (non-empty)."""
+- ``Referrer-Policy``: the browser's pick (the last token it knows) is not ``unsafe-url`` or
+  ``no-referrer-when-downgrade``; ``Permissions-Policy`` (non-empty);
+- ``Cross-Origin-Opener-Policy``: ``same-origin`` (or ``same-origin-allow-popups``);
+  ``Cross-Origin-Resource-Policy``: ``same-origin`` or ``same-site``.
+
+Every other enabled route (any ``src``) that sets one of these headers must set it no weaker: a route for
+``/api/(.*)`` with ``Content-Security-Policy: default-src *`` would override the catch-all on those paths. A
+``response.headers`` transform that touches one of them is refused (its effect cannot be judged here)."""
 
 from collections.abc import Callable
 
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
 from chatpdd_policies._checklist import MIN_HSTS_MAX_AGE_SECONDS
+from chatpdd_policies._csp import weaknesses as csp_weaknesses
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
@@ -23,6 +34,7 @@ from chatpdd_policies._util import (
     is_set,
     label,
     lookup,
+    lookup_list,
     resources_of_type,
     stack_policy,
     unknown_message,
@@ -34,17 +46,11 @@ CATCH_ALL = {"/(.*)", "/.*", "(.*)", ".*", "^/(.*)$", "^/.*$", "^.*$", "/(.*)?",
 RULE = "the security headers"
 
 
-def _directives(csp: str) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for part in csp.split(";"):
-        words = part.split()
-        if words:
-            found.setdefault(words[0].lower(), [w.lower() for w in words[1:]])
-    return found
-
-
 def _hsts(value: str, minimum) -> str:
-    parts = [p.strip().lower() for p in value.split(";")]
+    parts = [p.strip().lower() for p in value.split(";") if p.strip()]
+    names = [p.split("=", 1)[0].strip() for p in parts]
+    if len(names) != len(set(names)):
+        return "a directive appears twice, so browsers ignore the header"
     ages = [p.split("=", 1)[1].strip().strip('"') for p in parts if p.startswith("max-age=")]
     problems = []
     if not ages or not ages[0].isdigit() or int(ages[0]) < minimum:
@@ -55,16 +61,7 @@ def _hsts(value: str, minimum) -> str:
 
 
 def _csp(value: str, _minimum) -> str:
-    directives = _directives(value)
-    name = "script-src" if "script-src" in directives else "default-src"
-    problems = []
-    if name not in directives:
-        problems.append("no script-src or default-src")
-    problems += [f"{source} in {name}" for source in ("'unsafe-inline'", "'unsafe-eval'")
-                 if source in directives.get(name, [])]
-    if "frame-ancestors" not in directives:
-        problems.append("no frame-ancestors")
-    return ", ".join(problems)
+    return ", ".join(csp_weaknesses(value))
 
 
 def _one_of(*allowed: str) -> Callable[[str, object], str]:
@@ -73,9 +70,17 @@ def _one_of(*allowed: str) -> Callable[[str, object], str]:
     return check
 
 
+REFERRER_POLICIES = ("no-referrer", "no-referrer-when-downgrade", "same-origin", "origin", "strict-origin",
+                     "origin-when-cross-origin", "strict-origin-when-cross-origin", "unsafe-url")
+LEAKY_REFERRER = ("unsafe-url", "no-referrer-when-downgrade")  # full URL to other origins (MDN Observatory)
+
+
 def _referrer(value: str, _minimum) -> str:
-    tokens = [t.strip().lower() for t in value.split(",") if t.strip()]
-    return "unsafe-url" if "unsafe-url" in tokens else ("empty" if not tokens else "")
+    # A browser uses the last token it knows (Referrer Policy spec, "parse a referrer policy from a header").
+    known = [t.strip().lower() for t in value.split(",") if t.strip().lower() in REFERRER_POLICIES]
+    if not known:
+        return "no known policy"
+    return known[-1] if known[-1] in LEAKY_REFERRER else ""
 
 
 def _permissions(value: str, _minimum) -> str:
@@ -85,14 +90,18 @@ def _permissions(value: str, _minimum) -> str:
 # header -> (check returning the weakness or "", fix)
 HEADERS: dict[str, tuple[Callable[[str, object], str], str]] = {
     "Strict-Transport-Security": (_hsts, "set it to 'max-age=63072000; includeSubDomains; preload'"),
-    "Content-Security-Policy": (_csp, "allow scripts from named sources only (no 'unsafe-inline' or 'unsafe-eval' "
-                                      "in script-src) and set frame-ancestors 'none'"),
+    "Content-Security-Policy": (_csp, "name every allowed source (no *, bare schemes or wildcard hosts; no "
+                                      "'unsafe-inline' or 'unsafe-eval' for scripts or in default-src) and set "
+                                      "object-src 'none', base-uri 'self' and frame-ancestors 'none'"),
     "X-Content-Type-Options": (_one_of("nosniff"), "set it to 'nosniff'"),
     "X-Frame-Options": (_one_of("deny", "sameorigin"), "set it to 'DENY'"),
     "Referrer-Policy": (_referrer, "set it to 'strict-origin-when-cross-origin'"),
     "Permissions-Policy": (_permissions, "deny the browser features the app does not use, e.g. 'camera=(), "
                                          "microphone=(), geolocation=()'"),
+    "Cross-Origin-Opener-Policy": (_one_of("same-origin", "same-origin-allow-popups"), "set it to 'same-origin'"),
+    "Cross-Origin-Resource-Policy": (_one_of("same-origin", "same-site"), "set it to 'same-origin'"),
 }
+_BY_LOWER = {name.lower(): name for name in HEADERS}
 
 
 def _catch_all_routes(args: StackValidationArgs, report_violation: ReportViolation) -> list | None:
@@ -125,6 +134,47 @@ def _headers(routes: list, report_violation: ReportViolation) -> dict[str, tuple
     return merged
 
 
+def _transforms(route, report_violation: ReportViolation) -> None:
+    """A response.headers transform on a security header: its effect cannot be judged here, so it is refused."""
+    transforms = lookup_list(route.props, "route", "transforms")
+    if transforms is UNKNOWN:
+        report_violation(unknown_message(label(route), "route.transforms", RULE), route.urn)
+    for i, transform in enumerate(transforms if isinstance(transforms, list) else []):
+        kind, target = lookup(transform, "type"), lookup(transform, "target")
+        if UNKNOWN in (kind, target, transform):
+            report_violation(unknown_message(label(route), f"route.transforms[{i}]", RULE), route.urn)
+        elif kind == "response.headers" and any(h.lower() in str(target).lower() for h in HEADERS):
+            report_violation(f"{label(route)} changes a security header with a response.headers transform "
+                             f"(route.transforms[{i}]). Fix: set security headers in route.headers of the "
+                             f"route for every path only.", route.urn)
+
+
+def _other_routes(args: StackValidationArgs, catch_all: list, minimum, report_violation: ReportViolation) -> None:
+    """Routes for part of the paths may not weaken a security header there (set it weaker or transform it)."""
+    for route in resources_of_type(args, ROUTE):
+        if lookup(route.props, "enabled") is False:
+            continue
+        _transforms(route, report_violation)
+        if route in catch_all:
+            continue
+        headers = lookup(route.props, "route", "headers")
+        if headers is UNKNOWN:
+            report_violation(unknown_message(label(route), "route.headers", RULE), route.urn)
+            continue
+        for name in [] if headers is MISSING else list(headers):
+            header = _BY_LOWER.get(str(name).lower())
+            if header is None:
+                continue
+            value = lookup(headers, name)
+            check, fix = HEADERS[header]
+            if value is UNKNOWN:
+                report_violation(unknown_message(label(route), f"route.headers.{header}", RULE), route.urn)
+            elif value is MISSING or check(str(value), minimum):
+                weakness = "no value" if value is MISSING else check(str(value), minimum)
+                report_violation(f"{label(route)} overrides {header} with a weak value ({weakness}) on the paths of "
+                                 f"its src. Fix: {fix}, or do not set it there.", route.urn)
+
+
 def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     routes = _catch_all_routes(args, report_violation)
     if routes is None:
@@ -149,12 +199,13 @@ def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> N
             weakness = check(str(value), minimum)
             if weakness:
                 report_violation(f"{label(route)} sets a weak {header} ({weakness}). Fix: {fix}.", route.urn)
+    _other_routes(args, routes, minimum, report_violation)
 
 
 POLICY = stack_policy(
     name="vercel-project-configure-security-headers",
     description="A Vercel route for every path must set HSTS, a strict CSP, X-Content-Type-Options, X-Frame-Options, "
-                "Referrer-Policy and Permissions-Policy.",
+                "Referrer-Policy, Permissions-Policy, COOP and CORP, and no other route may weaken them.",
     validate=_validate,
     severity=Severity.HIGH,
     remediation_steps="Add (or fix) the vercel.ProjectRoute with route.src '/(.*)' whose route.headers carry the "

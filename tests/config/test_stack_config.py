@@ -322,3 +322,59 @@ def test_a_validator_message_never_quotes_a_decrypted_value(repo_root, monkeypat
         runtime_config.set_all_config({}, [])
     assert "chatpdd-infra:network.app_ingress_cidrs[0] = [secret]: " in str(info.value)
     assert decrypted not in str(info.value)
+
+
+@pytest.mark.parametrize("old, new, key", [
+    ("app_ingress_cidrs: [10.60.0.0/20]", "app_ingress_cidrs: [0.0.0.0/1, 128.0.0.0/1]", "network.app_ingress_cidrs"),
+    ("source_ips: [203.0.113.10/32, 203.0.113.11/32]", "source_ips: [203.0.113.10/32, 8.0.0.0/7]", "cache.source_ips"),
+])
+def test_an_allowlist_that_opens_the_internet_in_pieces_is_rejected(repo_root, tmp_path, old, new, key):
+    """No single /0, still (almost) the whole internet: the union of the entries is judged (stacks/netspace.py)."""
+    err = _error(_write(tmp_path, _production_text(repo_root).replace(old, new)))
+    assert len(err.problems) == 1
+    assert err.problems[0].startswith(f"chatpdd-infra:{key} = ")
+    assert "public IPv4 addresses, more than one /24 of the internet (private ranges do not count)" in err.problems[0]
+
+
+def test_a_new_slash_32_and_a_private_network_are_accepted(repo_root, tmp_path):
+    text = (_production_text(repo_root)
+            .replace("source_ips: [203.0.113.10/32, 203.0.113.11/32]", "source_ips: [203.0.113.10/32, 203.0.113.11/32, "
+                     "8.8.4.4/32]")
+            .replace("app_ingress_cidrs: [10.60.0.0/20]", "app_ingress_cidrs: [10.60.0.0/20, 172.16.0.0/12]"))
+    assert load_stack_file(_write(tmp_path, text)).config.cache.source_ips[-1] == "8.8.4.4/32"
+
+
+@pytest.mark.parametrize("source", ["'https://x.example.com; script-src *'", "https://*.example.com", "https:",
+                                    "'*'", "http://api.example.com", "\"'unsafe-inline'\""])
+def test_a_csp_source_that_would_weaken_the_header_is_rejected(repo_root, tmp_path, source):
+    """Whatever the config can inject into the CSP is a plain secure host: no wildcard, bare scheme, keyword or
+    a `;` that would start a new directive."""
+    text = _production_text(repo_root).replace('    cors_origins: ["https://app.chatpdd.com"]\n',
+                                               f'    cors_origins: ["https://app.chatpdd.com"]\n'
+                                               f'    extra_csp_connect_src: [{source}]\n')
+    err = _error(_write(tmp_path, text))
+    assert len(err.problems) == 1 and err.problems[0].startswith("chatpdd-infra:app.extra_csp_connect_src[0] = ")
+
+
+def test_a_specific_csp_host_and_a_second_cors_origin_are_accepted(repo_root, tmp_path):
+    text = _production_text(repo_root).replace(
+        '    cors_origins: ["https://app.chatpdd.com"]\n',
+        '    cors_origins: ["https://app.chatpdd.com", "https://admin.chatpdd.com"]\n'
+        '    extra_csp_connect_src: ["https://api.openai.com", "wss://realtime.chatpdd.com/socket"]\n')
+    app = load_stack_file(_write(tmp_path, text)).config.app
+    assert app.extra_csp_connect_src == ["https://api.openai.com", "wss://realtime.chatpdd.com/socket"]
+
+
+@pytest.mark.parametrize("old, new, key", [
+    ("    rate_limit:\n      requests: 100\n      window_seconds: 60\n",
+     "    rate_limit:\n      requests: 600\n      window_seconds: 30\n", "app.rate_limit"),
+    ("    object_lock_days: 30\n", "    object_lock_days: 1\n", "storage.object_lock_days"),
+])
+def test_controls_that_would_not_cover_are_rejected(repo_root, tmp_path, old, new, key):
+    err = _error(_write(tmp_path, _production_text(repo_root).replace(old, new)))
+    assert len(err.problems) == 1 and err.problems[0].startswith(f"chatpdd-infra:{key} = "), err.problems
+
+
+def test_a_tighter_rate_limit_is_accepted(repo_root, tmp_path):
+    text = _production_text(repo_root).replace("      requests: 100\n", "      requests: 50\n")
+    assert load_stack_file(_write(tmp_path, text)).config.app.rate_limit.requests == 50

@@ -115,7 +115,10 @@ DATABASE = [DB_KEY, MONITORING_ROLE, PARAMETER_GROUP, PRIMARY, REPLICA, PROXY_SE
 
 # --- Cache ---------------------------------------------------------------------------------------
 REDIS_SUBSCRIPTION = resource("rediscloud:index/subscription:Subscription", f"{PREFIX}-redis", {
-    "name": f"{PREFIX}-redis", "memoryStorage": "ram", "paymentMethod": "credit-card"}, protect=True)
+    "name": f"{PREFIX}-redis", "memoryStorage": "ram", "paymentMethod": "credit-card",
+    "cloudProvider": {"provider": "AWS", "regions": [
+        {"region": "us-east-1", "networkingDeploymentCidr": "10.41.0.0/24", "multipleAvailabilityZones": True}]},
+    "creationPlan": {"memoryLimitInGb": 2, "quantity": 1, "replication": True}}, protect=True)
 
 REDIS_PASSWORD = resource("random:index/randomPassword:RandomPassword", f"{PREFIX}-redis-password", {
     "length": 32, "special": False}, additional_secret_outputs=["result"])
@@ -139,6 +142,8 @@ ALL = DATABASE + CACHE
 # judge the compliant set by these; storage / Vercel / monitoring policies need their own fixtures.
 COVERED_POLICIES = frozenset({
     "aws-ec2-security-group-disallow-public-postgres-ingress",
+    "random-password-configure-strength",
+    "rediscloud-subscription-enable-multi-az",
     "aws-rds-instance-configure-backup-retention",
     "aws-rds-instance-configure-ca-certificate",
     "aws-rds-instance-configure-parameter-group",

@@ -47,9 +47,11 @@ def alarm(check: str, severity: str, comparison: str, threshold: float, *, monit
           dependencies: dict | None = None, **query):
     role = f"{monitored.removeprefix(PREFIX + '-')}-{check}" if monitored else check
     topic = TOPICS[severity]
+    # Health checks: a check that stops reporting is failing (components/monitoring.py).
+    missing = "breaching" if comparison == "LessThanThreshold" else "missing"
     return resource(ALARM_TYPE, f"{PREFIX}-{role}", {
         "name": f"{PREFIX}-{role}", "comparisonOperator": comparison, "threshold": threshold, "evaluationPeriods": 3,
-        "datapointsToAlarm": 3, "treatMissingData": "missing", "actionsEnabled": True,
+        "datapointsToAlarm": 3, "treatMissingData": missing, "actionsEnabled": True,
         "alarmActions": [UNKNOWN_STRING], "okActions": [UNKNOWN_STRING],
         "tags": tags(Role="monitoring", Check=check, Severity=severity), **query},
         property_dependencies={"alarmActions": [topic.urn], "okActions": [topic.urn], **(dependencies or {})})

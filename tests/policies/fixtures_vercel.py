@@ -71,6 +71,7 @@ HEADERS = {
     "Referrer-Policy": "strict-origin-when-cross-origin",
     "Permissions-Policy": "camera=(), geolocation=(), microphone=(), payment=()",
     "Cross-Origin-Resource-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
 }
 ROUTE = resource("vercel:index/projectRoute:ProjectRoute", f"{PREFIX}-security-headers", {
     "projectId": UNKNOWN_STRING, "name": "security-headers", "enabled": True, "position": {"placement": "start"},

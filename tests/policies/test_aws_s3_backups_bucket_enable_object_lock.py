@@ -1,3 +1,4 @@
+import pytest
 from chatpdd_policies.aws_s3_backups_bucket_enable_object_lock import POLICY
 
 from tests.policies.fixtures_storage import (
@@ -28,6 +29,21 @@ def test_compliant():
 
 def test_years_and_compliance_mode():
     assert _messages(_retention(mode="COMPLIANCE", years=1)) == []
+
+
+@pytest.mark.parametrize("days", [1, 29])
+def test_a_lock_shorter_than_the_retention(days):
+    """The hole: a one-day lock leaves 29 of the 30 retention days deletable."""
+    assert _messages(_retention(mode="GOVERNANCE", days=days)) == [
+        f"{CONFIG} locks backups for {days} days; the retention needs at least 30. "
+        "Fix: set default_retention.days=30 or more."]
+
+
+def test_a_longer_lock_passes_and_the_minimum_is_configurable():
+    assert _messages(_retention(mode="GOVERNANCE", days=45)) == []
+    assert run(POLICY, replace(STORAGE, _retention(mode="GOVERNANCE", days=45)),
+               config={"minRetentionDays": 60}).messages[0].endswith(
+        "locks backups for 45 days; the retention needs at least 60. Fix: set default_retention.days=60 or more.")
 
 
 def test_bucket_without_object_lock():

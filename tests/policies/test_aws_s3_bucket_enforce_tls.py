@@ -18,11 +18,18 @@ FIX = ("Fix: add a statement {Effect: Deny, Principal: '*', Action: 's3:*', Reso
 NO_TLS = f"{CONFIG} does not deny requests without TLS (aws:SecureTransport = false). {FIX}"
 
 
-def _policy(**changes):
+OLD_TLS = {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": [ARN, f"{ARN}/*"],
+           "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}}}
+FIX_VERSION = ("Fix: add a statement {Effect: Deny, Principal: '*', Action: 's3:*', Resource: [<bucket arn>, "
+               "'<bucket arn>/*'], Condition: {NumericLessThan: {'s3:TlsVersion': '1.2'}}}.")
+
+
+def _policy(old_tls=OLD_TLS, **changes):
     statement = {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": [ARN, f"{ARN}/*"],
                  "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
     statement.update(changes)
-    return with_props(BACKUPS_POLICY, policy=json.dumps({"Version": "2012-10-17", "Statement": statement}))
+    statements = [statement] + ([old_tls] if old_tls else [])
+    return with_props(BACKUPS_POLICY, policy=json.dumps({"Version": "2012-10-17", "Statement": statements}))
 
 
 def _messages(config):
@@ -37,6 +44,25 @@ def test_single_statement_object_and_variants():
     assert _messages(_policy()) == []
     assert _messages(_policy(Principal={"AWS": "*"}, Action=["s3:*"], Resource="*")) == []
     assert _messages(_policy(Condition={"bool": {"aws:securetransport": False}})) == []
+
+
+def test_tls_versions_below_1_2_must_be_denied():
+    assert _messages(_policy(old_tls=None)) == [
+        f"{CONFIG} denies no TLS version; TLS below 1.2 must be denied (NumericLessThan s3:TlsVersion 1.2). "
+        f"{FIX_VERSION}"]
+    weak = {**OLD_TLS, "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.0"}}}
+    assert _messages(_policy(old_tls=weak)) == [
+        f"{CONFIG} denies only below TLS 1; TLS below 1.2 must be denied (NumericLessThan s3:TlsVersion 1.2). "
+        f"{FIX_VERSION}"]
+    allow = {**OLD_TLS, "Effect": "Allow"}
+    assert len(_messages(_policy(old_tls=allow))) == 1
+
+
+def test_a_stricter_tls_floor_passes():
+    strict = {**OLD_TLS, "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.3"}}}
+    assert _messages(_policy(old_tls=strict)) == []
+    raised = run(POLICY, replace(STORAGE, _policy()), config={"minTlsVersion": 1.3}).messages
+    assert raised and all("denies only below TLS 1.2; TLS below 1.3 must be denied" in m for m in raised)
 
 
 def test_allow_instead_of_deny():

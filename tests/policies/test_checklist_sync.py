@@ -33,12 +33,17 @@ CONFIGS = sorted((POLICIES_DIR / "config").glob("*.json"))
 NOT_THRESHOLDS: dict[str, set[float]] = {
     "_util.py": {2},  # a (resources, length, index) cache tuple position
     "_config_guard.py": {2},  # ranks in the enforcement-level and severity orderings
-    "aws_ec2_security_group_disallow_public_postgres_ingress.py": {5432, 65535},  # PostgreSQL's port, the last port
+    "_net.py": {2, 4, 6, 32, 96, 128},  # IP versions, address widths, the IPv4-mapped IPv6 prefix, a pair length
+    "aws_ec2_security_group_disallow_public_postgres_ingress.py": {5432, 6379, 65535},  # the data ports, the last port
+    "aws_s3_backups_bucket_enable_object_lock.py": {365},  # days in a year (S3 retention in years)
+    "monitoring_configure_health_checks.py": {3, 10, 30},  # Route 53's own defaults and its shortest interval
+    "monitoring_configure_required_alarms.py": {10, 101.0},  # CloudWatch's shortest period; above any percentile
+    "random_password_configure_strength.py": {10, 26},  # alphabet sizes (letters, digits)
+    "vercel_firewall_configure_api_rate_limit.py": {2, 3, 60},  # a condition tuple's fields, seconds a minute
     "aws_rds_instance_configure_backup_retention.py": {35},  # the most days RDS keeps automated backups (schema max)
     "aws_rds_instance_enable_enhanced_monitoring.py": {5, 10, 15, 30, 60},  # the intervals RDS accepts
     "aws_rds_instance_enable_performance_insights.py": {7},  # the retention RDS applies when none is set
     "aws_rds_proxy_configure_connection_pool.py": {100},  # percent
-    "vercel_firewall_configure_api_rate_limit.py": {2},  # a condition's (type, op) pair length
 }
 
 

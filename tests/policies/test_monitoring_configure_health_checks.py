@@ -2,7 +2,7 @@ import pytest
 from chatpdd_policies.monitoring_configure_health_checks import DEFAULTS, POLICY
 
 from tests.policies.fixtures_monitoring import HEALTH_CHECKS, MONITORING
-from tests.policies.harness import UNKNOWN_BOOL, UNKNOWN_STRING, replace, run, with_props, without_props
+from tests.policies.harness import UNKNOWN_BOOL, UNKNOWN_NUMBER, UNKNOWN_STRING, replace, run, with_props, without_props
 
 CHECK = HEALTH_CHECKS["/api/database/health"]
 NAME = "Route 53 health check 'chatpdd-production-database-connectivity'"
@@ -63,3 +63,23 @@ def test_unknown_latency_fails_closed():
     assert run(POLICY, replace(MONITORING, with_props(CHECK, measureLatency=UNKNOWN_BOOL))).messages == [
         f"{NAME}: measureLatency is unknown at preview, so the latency of /api/database/health cannot be "
         "verified. Fix: set it from a literal or stack config."]
+
+
+@pytest.mark.parametrize("props, shown", [({"failureThreshold": 10}, "10 failures 30 s apart"),
+                                          ({"failureThreshold": 4}, "4 failures 30 s apart")])
+def test_a_health_check_that_fails_slowly(props, shown):
+    seconds = props["failureThreshold"] * 30
+    assert run(POLICY, replace(MONITORING, with_props(CHECK, props))).violations == [
+        (f"{NAME} needs {shown} before /api/database/health counts as down ({seconds} s); at most 90 s. "
+         "Fix: lower failure_threshold or request_interval.", CHECK.urn)]
+
+
+def test_route53_defaults_and_faster_checks_pass():
+    assert run(POLICY, replace(MONITORING, without_props(CHECK, "failureThreshold", "requestInterval"))).messages == []
+    assert run(POLICY, replace(MONITORING, with_props(CHECK, failureThreshold=2, requestInterval=10))).messages == []
+
+
+def test_unknown_timing_fails_closed():
+    assert run(POLICY, replace(MONITORING, with_props(CHECK, failureThreshold=UNKNOWN_NUMBER))).messages == [
+        f"{NAME}: failureThreshold or requestInterval is unknown at preview, so how fast the health check of "
+        "/api/database/health fails cannot be verified. Fix: set it from a literal or stack config."]

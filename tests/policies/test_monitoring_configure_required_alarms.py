@@ -3,7 +3,16 @@ from chatpdd_policies.monitoring_configure_required_alarms import DEFAULTS, POLI
 
 from tests.policies.fixtures import PRIMARY, PROXY, REPLICA, tags
 from tests.policies.fixtures_monitoring import ALARMS, STACK, TOPICS
-from tests.policies.harness import UNKNOWN_ARRAY, UNKNOWN_BOOL, UNKNOWN_NUMBER, UNKNOWN_STRING, replace, run, with_props
+from tests.policies.harness import (
+    UNKNOWN_ARRAY,
+    UNKNOWN_BOOL,
+    UNKNOWN_NUMBER,
+    UNKNOWN_STRING,
+    replace,
+    run,
+    with_props,
+    without_props,
+)
 
 DISK = ALARMS[("rds-primary", "disk-warning")]
 DISK_NAME = "CloudWatch alarm 'chatpdd-production-db-disk-warning'"
@@ -209,6 +218,8 @@ def test_unknown_check_tag_fails_closed():
 
 def test_unknown_metric_queries_fail_closed():
     assert _run(with_props(DISK, metricQueries=UNKNOWN_ARRAY)).messages == [
+        f"{DISK_NAME}: evaluationPeriods, datapointsToAlarm or period is unknown at preview, so the timing of check "
+        "disk-warning cannot be verified. Fix: set it from a literal or stack config.",
         f"{DISK_NAME}: dimensions is unknown at preview, so whether it covers check disk-warning of RDS instance "
         "'chatpdd-production-db' cannot be verified. Fix: set it from a literal or stack config."]
 
@@ -216,3 +227,100 @@ def test_unknown_metric_queries_fail_closed():
 def test_alarms_of_other_checks_are_not_judged():
     alarm = with_props(DISK, tags=tags(Role="monitoring", Check="custom", Severity="info"), threshold=99)
     assert len(_run(alarm).messages) == 1  # only the primary's missing disk-warning
+
+
+# -- timing, statistic and missing data: an alarm that can never page is no alarm -------------------------
+HEALTH = ALARMS[("stack", "app-health")]
+HEALTH_NAME = "CloudWatch alarm 'chatpdd-production-app-health'"
+ERRORS = ALARMS[("stack", "error-rate-warning")]
+ERRORS_NAME = "CloudWatch alarm 'chatpdd-production-error-rate-warning'"
+
+
+@pytest.mark.parametrize("treat, shown", [("notBreaching", "'notBreaching'"), ("ignore", "'ignore'"),
+                                          (None, "the provider default 'missing'")])
+def test_health_alarm_must_treat_missing_data_as_breaching(treat, shown):
+    alarm = with_props(HEALTH, treatMissingData=treat) if treat else without_props(HEALTH, "treatMissingData")
+    assert _run(alarm).messages == [
+        f"{HEALTH_NAME} treats missing data as {shown}; check app-health must treat it as breaching (a health check "
+        "that stops reporting is not healthy). Fix: set treat_missing_data='breaching'."]
+
+
+def test_other_alarms_may_ignore_missing_data():
+    assert _run(with_props(ERRORS, treatMissingData="notBreaching")).messages == []
+
+
+def test_too_many_datapoints_to_alarm():
+    assert _run(with_props(HEALTH, evaluationPeriods=10, datapointsToAlarm=4)).messages == [
+        f"{HEALTH_NAME} needs 4 breaching datapoints to alarm; check app-health allows at most 3. "
+        "Fix: set datapoints_to_alarm=3 or fewer.",
+        f"{HEALTH_NAME} evaluates 10 periods of 60 s; check app-health must alarm within 300 s. "
+        "Fix: shorten period or evaluation_periods."]
+
+
+def test_datapoints_default_to_every_evaluation_period():
+    assert _run(without_props(with_props(ERRORS, evaluationPeriods=6), "datapointsToAlarm")).messages == [
+        f"{ERRORS_NAME} needs 6 breaching datapoints to alarm; check error-rate-warning allows at most 5. "
+        "Fix: set datapoints_to_alarm=5 or fewer."]
+
+
+def test_a_day_long_period():
+    assert _run(with_props(HEALTH, evaluationPeriods=1, datapointsToAlarm=1, period=86400)).messages == [
+        f"{HEALTH_NAME} evaluates 1 periods of 86400 s; check app-health must alarm within 300 s. "
+        "Fix: shorten period or evaluation_periods."]
+
+
+def test_a_long_period_inside_metric_queries():
+    queries = [dict(q) for q in ERRORS.properties["metricQueries"]]
+    queries[0] = {**queries[0], "metric": {**queries[0]["metric"], "period": 3600}}
+    assert _run(with_props(ERRORS, metricQueries=queries)).messages == [
+        f"{ERRORS_NAME} evaluates 3 periods of 3600 s; check error-rate-warning must alarm within 900 s. "
+        "Fix: shorten period or evaluation_periods."]
+
+
+@pytest.mark.parametrize("alarm, name, props, stat, check, allowed", [
+    (HEALTH, HEALTH_NAME, {"statistic": "Maximum"}, "Maximum", "app-health", "Minimum"),
+    (ALARMS[("stack", "response-time-warning")], "CloudWatch alarm 'chatpdd-production-response-time-warning'",
+     {"extendedStatistic": "p50"}, "p50", "response-time-warning", "p95 or Maximum"),
+])
+def test_a_statistic_that_hides_the_problem(alarm, name, props, stat, check, allowed):
+    assert _run(with_props(alarm, props)).messages == [
+        f"{name} uses statistic {stat}; check {check} reads {allowed}. Fix: use {allowed.split(' or ')[0]}."]
+
+
+def test_a_statistic_inside_metric_queries():
+    queries = [dict(q) for q in ERRORS.properties["metricQueries"]]
+    queries[0] = {**queries[0], "metric": {**queries[0]["metric"], "stat": "Minimum"}}
+    assert _run(with_props(ERRORS, metricQueries=queries)).messages == [
+        f"{ERRORS_NAME} uses statistic Minimum; check error-rate-warning reads Sum. Fix: use Sum."]
+
+
+def test_stricter_timing_and_statistic_pass():
+    assert _run(with_props(HEALTH, evaluationPeriods=1, datapointsToAlarm=1, period=10)).messages == []
+    assert _run(with_props(ALARMS[("stack", "response-time-warning")], extendedStatistic="p99")).messages == []
+    assert _run(with_props(ERRORS, threshold=0.5)).messages == []
+
+
+def test_timing_from_config():
+    config = {"alarmTiming": {"app-health": {"maxDatapoints": 1, "maxWindowSeconds": 60, "statistics": ["Minimum"],
+                                             "missingDataBreaching": True}}}
+    assert run(POLICY, STACK, config=config).messages == [
+        f"{HEALTH_NAME} needs 3 breaching datapoints to alarm; check app-health allows at most 1. "
+        "Fix: set datapoints_to_alarm=1 or fewer.",
+        f"{HEALTH_NAME} evaluates 3 periods of 60 s; check app-health must alarm within 60 s. "
+        "Fix: shorten period or evaluation_periods."]
+
+
+def test_a_unit_filter_silences_an_alarm():
+    assert _run(with_props(HEALTH, unit="Seconds")).messages == [
+        f"{HEALTH_NAME} only counts datapoints published with unit 'Seconds'; any other unit silences it. "
+        "Fix: remove unit."]
+    queries = [dict(q) for q in ERRORS.properties["metricQueries"]]
+    queries[0] = {**queries[0], "metric": {**queries[0]["metric"], "unit": "Count"}}
+    assert len(_run(with_props(ERRORS, metricQueries=queries)).messages) == 1
+
+
+def test_ignoring_low_sample_percentiles():
+    alarm = with_props(ALARMS[("stack", "response-time-critical")], evaluateLowSampleCountPercentile="ignore")
+    assert _run(alarm).messages == [
+        "CloudWatch alarm 'chatpdd-production-response-time-critical' stops evaluating when samples are few "
+        "(evaluateLowSampleCountPercentile 'ignore'). Fix: remove it (the default evaluates)."]

@@ -23,7 +23,7 @@ from pulumi_policy import EnforcementLevel, StackValidationArgs
 from pulumi_policy import policy as sdk
 
 from gate import pack_memo
-from gate.analyzer import PACK_LAUNCHER, AnalyzeResult, AnalyzerResource, PolicyPackProcess
+from gate.analyzer import PACK_LAUNCHER, AnalyzeResult, AnalyzerResource, PolicyPackProcess, pack_interpreter
 from gate.pack_session import to_analyzer
 from tests.policies import fixtures as f
 from tests.policies.harness import POLICIES_DIR, UNKNOWN_BOOL, _policy_resources, secret, with_props
@@ -159,7 +159,8 @@ def test_launcher_installs_the_memo_then_runs_the_pack_as_the_cli_would(tmp_path
         "from pulumi_policy import policy\n"
         "print(json.dumps({'memo': getattr(policy._PolicyAnalyzerServicer.Analyze, '__chatpdd_memo__', False),\n"
         "                  'argv': sys.argv, 'path': sys.path}))\n")
-    pack = PolicyPackProcess(tmp_path)
+    # A stand-in pack without a PulumiPolicy.yaml: it runs with the real pack's interpreter.
+    pack = PolicyPackProcess(tmp_path, pack_interpreter(Path(__file__).resolve().parents[2] / "policies"))
     proc = subprocess.run([*pack.command(), "127.0.0.1:0", str(tmp_path)], cwd=tmp_path, env=pack._child_env(),
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr

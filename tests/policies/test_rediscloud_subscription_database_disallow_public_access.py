@@ -13,10 +13,41 @@ def test_compliant():
     assert run(POLICY, REDIS_DB).messages == []
 
 
-@pytest.mark.parametrize("cidr", ["0.0.0.0/0", "::/0"])
-def test_public(cidr):
-    assert run(POLICY, with_props(REDIS_DB, sourceIps=["10.20.0.0/16", cidr])).messages == [
-        f"{NAME} allows connections from {cidr}. Fix: set source_ips to the application's CIDRs only."]
+FIX = "Fix: set source_ips to the application's egress CIDRs only."
+WHOLE_V4 = "3702258432 public IPv4 addresses (more than one /24)"
+
+
+@pytest.mark.parametrize("ips, sizes, widest", [
+    (["10.20.0.0/16", "0.0.0.0/0"], WHOLE_V4, "0.0.0.0/0"),
+    (["10.20.0.0/16", "::/0"], "about 2^127 addresses of public IPv6 space (more than one /64)", "::/0"),
+    # no /0 anywhere, still the whole internet: the union is judged, not one literal
+    (["0.0.0.0/1", "128.0.0.0/1"], WHOLE_V4, "0.0.0.0/1"),
+    (["8.8.0.0/24", "8.8.1.0/32"], "257 public IPv4 addresses (more than one /24)", "8.8.0.0/24"),
+    (["2600:1f18::/48"], "the size of a /48 of public IPv6 space (more than one /64)", "2600:1f18::/48"),
+    (["::ffff:0.0.0.0/96"], WHOLE_V4, "::ffff:0.0.0.0/96"),
+])
+def test_public(ips, sizes, widest):
+    assert run(POLICY, with_props(REDIS_DB, sourceIps=ips)).messages == [
+        f"{NAME} allows connections from too much of the internet: sourceIps open {sizes}; widest entry {widest}. "
+        f"{FIX}"]
+
+
+@pytest.mark.parametrize("ips", [["203.0.113.10/32", "203.0.113.11/32", "8.8.8.8/32"], ["10.0.0.0/8"],
+                                 ["8.8.8.0/24"], ["2600:1f18::/64", "fd00::/8"]])
+def test_a_few_known_networks_pass(ips):
+    assert run(POLICY, with_props(REDIS_DB, sourceIps=ips)).messages == []
+
+
+def test_stricter_bound_from_config():
+    assert run(POLICY, with_props(REDIS_DB, sourceIps=["8.8.8.0/30"]), config={"minPublicPrefixV4": 32}).messages == [
+        f"{NAME} allows connections from too much of the internet: sourceIps open 4 public IPv4 addresses "
+        f"(more than one /32); widest entry 8.8.8.0/30. {FIX}"]
+
+
+def test_not_a_cidr():
+    assert run(POLICY, with_props(REDIS_DB, sourceIps=["10.0.0.0/8", "everyone"])).messages == [
+        f"{NAME} has sourceIps entry 'everyone', which is not a CIDR block. "
+        "Fix: list the application's egress networks as CIDR blocks."]
 
 
 def test_missing_and_empty_mean_everyone():

@@ -92,3 +92,36 @@ def test_bulk_set_unknown_variables_fail_closed():
 
 def test_other_types_are_ignored():
     assert run(POLICY, PROJECT).messages == []
+
+
+@pytest.mark.parametrize("targets, reached", [(["production", "preview"], "preview"),
+                                              (["development"], "development"),
+                                              (["production", "preview", "development"], "preview, development")])
+@pytest.mark.parametrize("key", ["JWT_SECRET", "DATABASE_URL", "OPENAI_API_KEY"])
+def test_secret_reaching_preview_or_development(key, targets, reached):
+    assert run(POLICY, with_props(ENV_VARS[key], targets=targets)).messages == [
+        f"{_name(key)} holds the secret {key} but also reaches {reached}, where unreviewed branch code runs. "
+        "Fix: set targets=['production'] (and no custom environments)."]
+
+
+def test_secret_in_a_custom_environment():
+    assert run(POLICY, with_props(ENV_VARS["JWT_SECRET"], customEnvironmentIds=["env_staging"])).messages == [
+        f"{_name('JWT_SECRET')} holds the secret JWT_SECRET but also reaches custom environment env_staging, where "
+        "unreviewed branch code runs. Fix: set targets=['production'] (and no custom environments)."]
+
+
+def test_secret_without_targets():
+    assert run(POLICY, with_props(ENV_VARS["JWT_SECRET"], targets=[])).messages == [
+        f"{_name('JWT_SECRET')} holds the secret JWT_SECRET but targets no environment explicitly. "
+        "Fix: set targets=['production']."]
+
+
+def test_unknown_targets_fail_closed():
+    assert run(POLICY, with_props(ENV_VARS["JWT_SECRET"], targets=UNKNOWN_ARRAY)).messages == [
+        f"{_name('JWT_SECRET')}: targets is unknown at preview, so secret handling cannot be verified. "
+        "Fix: set it from a literal or stack config."]
+
+
+@pytest.mark.parametrize("key", NOT_SECRETS)
+def test_settings_may_reach_preview(key):
+    assert run(POLICY, with_props(ENV_VARS[key], targets=["production", "preview"])).messages == []

@@ -6,10 +6,11 @@ from tests.policies.fixtures_vercel import FIREWALL, OWASP, PROJECT, RATE_LIMIT_
 from tests.policies.harness import UNKNOWN_ARRAY, UNKNOWN_BOOL, UNKNOWN_STRING, replace, run, with_props
 
 NAME = "Vercel firewall 'chatpdd-production-firewall'"
-NO_RULE = (f"{NAME} has no active rule that rate-limits paths under /api. Fix: add to rules.rules an active rule "
+NO_RULE = (f"{NAME} has no active rule that rate-limits every path under /api to at most 600 requests a minute per "
+           "client. Fix: add to rules.rules an active rule "
            "with condition_groups=[{'conditions': [{'type': 'path', 'op': 'pre', 'value': '/api'}]}] and action="
            "{'action': 'rate_limit', 'rate_limit': {'limit': ..., 'window': ..., 'keys': ['ip'], 'algo': "
-           "'fixed_window', 'action': 'rate_limit'}}.")
+           "'fixed_window', 'action': 'rate_limit'}} within the ceiling.")
 
 
 def _rule(**changes):
@@ -81,7 +82,59 @@ def test_negated_api_condition():
 
 
 def test_regex_api_condition():
-    assert _messages(_rule(conditionGroups=[{"conditions": [{"type": "path", "op": "re", "value": "^/api/.*"}]}])) == []
+    assert _messages(_rule(conditionGroups=[{"conditions": [{"type": "path", "op": "re", "value": "^/api(/.*)?$"}]}])
+                     ) == []
+    # /api itself is an API route the regex misses
+    assert _messages(_rule(conditionGroups=[{"conditions": [{"type": "path", "op": "re", "value": "^/api/.+"}]}])
+                     ) == [NO_RULE]
+
+
+def _paths(*conditions, groups=None):
+    return _rule(conditionGroups=groups if groups is not None else [{"conditions": list(conditions)}])
+
+
+def test_a_path_nobody_calls_covers_no_api_route():
+    """The hole: a rate limit on /api/v0-unused (or eq /api) exists, yet no real API route is limited."""
+    assert _messages(_paths({"type": "path", "op": "pre", "value": "/api/v0-unused"})) == [NO_RULE]
+    assert _messages(_paths({"type": "path", "op": "eq", "value": "/api"})) == [NO_RULE]
+    assert _messages(_paths({"type": "path", "op": "pre", "value": "/api/health"})) == [NO_RULE]
+    assert _messages(_paths({"type": "path", "op": "inc", "values": ["/api", "/api/health"]})) == [NO_RULE]
+
+
+def test_a_condition_on_another_attribute_leaves_requests_unlimited():
+    assert _messages(_paths({"type": "path", "op": "pre", "value": "/api"},
+                            {"type": "method", "op": "eq", "value": "POST"})) == [NO_RULE]
+
+
+def test_an_or_of_groups_may_cover():
+    groups = [{"conditions": [{"type": "method", "op": "eq", "value": "POST"}]},
+              {"conditions": [{"type": "path", "op": "pre", "value": "/api"}]}]
+    assert _messages(_paths(groups=groups)) == []
+
+
+def test_an_exclusion_of_a_real_route_does_not_cover():
+    assert _messages(_paths({"type": "path", "op": "pre", "value": "/api"},
+                            {"type": "path", "op": "neq", "value": "/api/auth/session"})) == [NO_RULE]
+
+
+def test_broader_paths_still_cover():
+    assert _messages(_paths({"type": "path", "op": "pre", "value": "/"})) == []
+
+
+def test_limit_above_the_ceiling():
+    assert _messages(_rule(action__rateLimit__limit=1000)) == [NO_RULE]
+    # 3,600 an hour is 60 a minute on average, but a burst of 3,600: above the ceiling
+    assert _messages(_rule(action__rateLimit__limit=3600, action__rateLimit__window=3600)) == [NO_RULE]
+
+
+def test_a_tighter_limit_passes():
+    assert _messages(_rule(action__rateLimit__limit=20)) == []
+    assert _messages(_rule(action__rateLimit__limit=600, action__rateLimit__window=60)) == []
+
+
+def test_ceiling_from_config():
+    assert run(POLICY, VERCEL, config={"maxRequestsPerMinute": 50}).messages == [
+        NO_RULE.replace("at most 600 requests", "at most 50 requests")]
 
 
 def test_no_rules():
