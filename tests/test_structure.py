@@ -24,7 +24,8 @@ def product_files() -> list[Path]:
     for entry in PRODUCT:
         path = REPO / entry
         files += [path] if path.is_file() else sorted(path.rglob("*.py"))
-    return files
+    # A virtualenv inside the product (policies/.venv, the pack's interpreter) is installed code, not ours.
+    return [f for f in files if not any(part.startswith(".venv") for part in f.relative_to(REPO).parts)]
 
 
 def imports_of(path: Path) -> set[str]:
