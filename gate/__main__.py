@@ -26,6 +26,16 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"'{text}' is not an ISO date (YYYY-MM-DD)") from None
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a positive number of seconds")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m gate", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -39,6 +49,8 @@ def parser() -> argparse.ArgumentParser:
     pre.add_argument("--today", type=_date, default=None, help="the date exemptions expire against (YYYY-MM-DD)")
     pre.add_argument("--stack-file", type=Path, help="a stack file other than <repo>/Pulumi.<stack>.yaml")
     pre.add_argument("--program", type=Path, help="a program other than <repo>/__main__.py (tests, experiments)")
+    pre.add_argument("--program-timeout", type=_seconds, default=None, metavar="SECONDS",
+                     help="stop a program that has not finished after this many seconds: exit 2 (default: 300)")
     pre.add_argument("--verbose", action="store_true", help="list every finding in the terminal")
     pre.add_argument("--debug", action="store_true", help="show tracebacks of bad-input errors")
     return p
@@ -60,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     options = GateOptions(stack=args.stack, out=args.out, stack_file=args.stack_file, program=args.program,
                           pack_config=args.pack_config, exemptions=args.exemptions,
                           checkov_skips=args.checkov_skips, checkov=not args.no_checkov,
+                          **({"program_timeout": args.program_timeout} if args.program_timeout else {}),
                           today=args.today or dt.date.today())
     try:
         result = run_gate(options)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -38,7 +37,13 @@ from gate.findings import (
 )
 from gate.locations import Locator, display_path
 from gate.pack_session import PackSession
-from gate.program import CapturedResource, ProgramRun, run_program
+from gate.program import (
+    DEFAULT_PROGRAM_TIMEOUT,
+    CapturedResource,
+    ProgramProcessError,
+    ProgramRun,
+    run_program_process,
+)
 from gate.redact import Redactor, plain_strings, secret_strings, stack_file_ciphertexts
 from gate.stack_export import build_stack_export
 from stacks.loader import LoadedStack, StackConfigError, find_stack_file, load_stack_file
@@ -66,6 +71,7 @@ class GateOptions:
     exemptions: Path | None = None  # default: <repo>/gate/exemptions.yaml
     checkov_skips: Path | None = None  # default: <repo>/gate/checkov-skips.yaml
     checkov: bool = True
+    program_timeout: float = DEFAULT_PROGRAM_TIMEOUT  # seconds before a program that never returns is stopped
     today: dt.date = field(default_factory=dt.date.today)
     write: bool = True
 
@@ -131,23 +137,33 @@ def load_stack(options: GateOptions) -> LoadedStack:
 
 
 def capture(loaded: LoadedStack, program: Path,
-            on_register: Callable[[CapturedResource], None] | None = None) -> ProgramRun:
-    """Run the program under mocks; any exception or error log is bad input, not a gate crash."""
-    if str(REPO_ROOT) not in sys.path:  # a program outside the repo still imports components/ and stacks/
-        sys.path.insert(0, str(REPO_ROOT))
+            on_register: Callable[[CapturedResource], None] | None = None,
+            timeout: float = DEFAULT_PROGRAM_TIMEOUT, role: str = "") -> ProgramRun:
+    """Run the program under mocks in its own process (gate.program_worker); any way it ends other than
+    returning after registering resources -- a raise, an error log, sys.exit/os._exit, a signal, a hang past
+    ``timeout``, nothing registered -- is bad input, never a gate crash and never a pass. ``role`` names
+    the run in messages ("base " for ``--base``)."""
     try:
-        run = run_program(loaded, program, on_register=on_register)
-    except Exception as exc:  # noqa: BLE001 - whatever the program raises is reported, not re-raised
-        message = str(exc).strip().splitlines()
-        raise GateInputError(
-            f"The program {program.name} failed under Pulumi mocks for stack '{loaded.name}': "
-            f"{type(exc).__name__}: {' '.join(message)[:600] or '(no message)'}. Fix the program (run "
-            f"`python -m gate preview --stack {loaded.name} --debug` for the traceback).") from exc
+        run = run_program_process(program, loaded.path, stack=loaded.name, on_register=on_register, timeout=timeout)
+    except ProgramProcessError as exc:
+        what = f"The {role}program {program.name}"
+        if exc.error_type is not None:
+            message = str(exc).strip().splitlines()
+            raise GateInputError(
+                f"{what} failed under Pulumi mocks for stack '{loaded.name}': {' '.join(message)[:600]}. "
+                f"Fix the program (run `python -m gate preview --stack {loaded.name} --debug` for the "
+                f"traceback).") from ProgramTraceback(exc.detail)
+        raise GateInputError(f"{what} did not run to its end for stack '{loaded.name}': it {exc}.") \
+            from ProgramTraceback(exc.detail)
     errors = [msg for severity, msg in run.log if severity == "error"]
     if errors:
-        raise GateInputError(f"The program {program.name} logged {len(errors)} error(s) for stack '{loaded.name}': "
-                             + " | ".join(e.strip()[:300] for e in errors[:3]))
+        raise GateInputError(f"The {role}program {program.name} logged {len(errors)} error(s) for stack "
+                             f"'{loaded.name}': " + " | ".join(e.strip()[:300] for e in errors[:3]))
     return run
+
+
+class ProgramTraceback(Exception):
+    """The program process's own traceback or output: the cause --debug shows under the one-line error."""
 
 
 def build_redactor(loaded: LoadedStack, resources: list[CapturedResource], outputs: dict[str, Any]) -> Redactor:
@@ -237,7 +253,8 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
     stack_file = display_path(loaded.path, root)
     t = time.perf_counter()
     if resources is None:  # each resource goes to the pack as it registers
-        run = capture(loaded, options.program or root / "__main__.py", on_register=session.submit)
+        run = capture(loaded, options.program or root / "__main__.py", on_register=session.submit,
+                      timeout=options.program_timeout)
         resources, outputs = run.resources, run.outputs
     else:
         run = ProgramRun(stack=loaded.name, resources=resources, outputs={}, log=[])
