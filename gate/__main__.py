@@ -51,6 +51,9 @@ def parser() -> argparse.ArgumentParser:
     pre.add_argument("--program", type=Path, help="a program other than <repo>/__main__.py (tests, experiments)")
     pre.add_argument("--program-timeout", type=_seconds, default=None, metavar="SECONDS",
                      help="stop a program that has not finished after this many seconds: exit 2 (default: 300)")
+    pre.add_argument("--base", metavar="GIT_REF",
+                     help="also run the program at this commit and review the change: creates, updates, "
+                          "replacements and deletes; destroying a stateful resource blocks (docs/change-review.md)")
     pre.add_argument("--verbose", action="store_true", help="list every finding in the terminal")
     pre.add_argument("--debug", action="store_true", help="show tracebacks of bad-input errors")
     return p
@@ -73,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
                           pack_config=args.pack_config, exemptions=args.exemptions,
                           checkov_skips=args.checkov_skips, checkov=not args.no_checkov,
                           **({"program_timeout": args.program_timeout} if args.program_timeout else {}),
+                          base=args.base,
                           today=args.today or dt.date.today())
     try:
         result = run_gate(options)

@@ -8,6 +8,7 @@ return them silently drops or un-knows those inputs (FIELD-NOTES). Generated sec
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from typing import Any
 
@@ -24,9 +25,11 @@ def _uuid(seed: str) -> str:
     return str(uuid.uuid5(_NS, seed))
 
 
-def generated_secret_placeholder(name: str) -> str:
-    """What a generated secret (RandomPassword.result) reads as offline: opaque and not a real secret."""
-    return "offline-generated-" + _hex(name, 24)
+def generated_secret_placeholder(name: str, keepers: Any = None) -> str:
+    """What a generated secret (RandomPassword.result) reads as offline: opaque and not a real secret.
+    A change of ``keepers`` (a rotation) gives a new value, as the provider's replacement would."""
+    seed = name if not keepers else name + json.dumps(keepers, sort_keys=True)
+    return "offline-generated-" + _hex(seed, 24)
 
 
 class RealisticMocks(pulumi.runtime.Mocks):
@@ -128,7 +131,7 @@ class RealisticMocks(pulumi.runtime.Mocks):
                        publicEndpoint=f"redis-{port}.c{_hex(name, 4)}.{region}-2.ec2.redns.redis-cloud.com:{port}",
                        privateEndpoint=f"redis-{port}.internal.c{_hex(name, 4)}.{region}-2.ec2.redns.redis-cloud.com:{port}")
         elif typ == "random:index/randomPassword:RandomPassword":
-            out.update(result=generated_secret_placeholder(name), bcryptHash="$2a$10$" + _hex("b" + name, 53))
+            out.update(result=generated_secret_placeholder(name, inputs.get("keepers")), bcryptHash="$2a$10$" + _hex("b" + name, 53))
         elif typ == "vercel:index/project:Project":
             rid = "prj_" + _hex(name, 28)
         elif typ.startswith("vercel:"):

@@ -21,12 +21,25 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gate import checkov as ck
 from gate.analyzer import AnalyzeResult, PackConfigError, PackInfo, PackProcessError, PolicyPackProcess
+from gate.change_review import (
+    CHANGE_POLICY,
+    CHANGE_POLICY_META,
+    BaseCheckout,
+    BaseRefError,
+    ReviewResult,
+    base_checkout,
+    change_findings,
+    review,
+    stateful_types,
+    verdict_delta,
+)
 from gate.exemptions import ExemptionOutcome, ExemptionsError, LoadedExemptions, apply_exemptions, load_exemptions
 from gate.findings import (
     EXPIRED_EXEMPTION_POLICY,
@@ -36,10 +49,11 @@ from gate.findings import (
     sort_findings,
 )
 from gate.locations import Locator, display_path
-from gate.pack_session import PackSession
+from gate.pack_session import PackSession, to_analyzer
 from gate.program import (
     DEFAULT_PROGRAM_TIMEOUT,
     CapturedResource,
+    ProgramProcess,
     ProgramProcessError,
     ProgramRun,
     run_program_process,
@@ -72,6 +86,7 @@ class GateOptions:
     checkov_skips: Path | None = None  # default: <repo>/gate/checkov-skips.yaml
     checkov: bool = True
     program_timeout: float = DEFAULT_PROGRAM_TIMEOUT  # seconds before a program that never returns is stopped
+    base: str | None = None  # a git ref: review the change from it (gate.change_review)
     today: dt.date = field(default_factory=dt.date.today)
     write: bool = True
 
@@ -109,6 +124,7 @@ class GateResult:
     today: dt.date
     redactor: Redactor = field(repr=False)
     files: list[Path] = field(default_factory=list)
+    review: ReviewResult | None = None  # --base only
 
     @property
     def blocking(self) -> list[Finding]:
@@ -138,13 +154,18 @@ def load_stack(options: GateOptions) -> LoadedStack:
 
 def capture(loaded: LoadedStack, program: Path,
             on_register: Callable[[CapturedResource], None] | None = None,
-            timeout: float = DEFAULT_PROGRAM_TIMEOUT, role: str = "") -> ProgramRun:
+            timeout: float = DEFAULT_PROGRAM_TIMEOUT, role: str = "",
+            process: ProgramProcess | None = None) -> ProgramRun:
     """Run the program under mocks in its own process (gate.program_worker); any way it ends other than
     returning after registering resources -- a raise, an error log, sys.exit/os._exit, a signal, a hang past
     ``timeout``, nothing registered -- is bad input, never a gate crash and never a pass. ``role`` names
     the run in messages ("base " for ``--base``)."""
     try:
-        run = run_program_process(program, loaded.path, stack=loaded.name, on_register=on_register, timeout=timeout)
+        if process is None:
+            run = run_program_process(program, loaded.path, stack=loaded.name, on_register=on_register,
+                                      timeout=timeout)
+        else:  # started earlier (the --base run, in parallel with the head's)
+            run = process.collect(on_register, stack=loaded.name)
     except ProgramProcessError as exc:
         what = f"The {role}program {program.name}"
         if exc.error_type is not None:
@@ -242,12 +263,61 @@ def run_gate(options: GateOptions, resources: list[CapturedResource] | None = No
         except PackConfigError as err:
             raise GateInputError(f"Invalid policy pack config: {err}.") from None
 
-    with PackSession(options.pack_dir or root / "policies", configure) as session:
-        return _run(options, loaded, session, pack_config_file, resources, timings, t0)
+    with ExitStack() as cleanup:  # the --base checkout and its program process go, whatever happens
+        base = _start_base(options, loaded, cleanup) if options.base and resources is None else None
+        with PackSession(options.pack_dir or root / "policies", configure) as session:
+            return _run(options, loaded, session, pack_config_file, resources, timings, t0, base)
+
+
+@dataclass
+class _BaseRun:
+    checkout: BaseCheckout
+    program: Path
+    process: ProgramProcess | None  # None: the stack did not exist at the base
+
+
+def _start_base(options: GateOptions, loaded: LoadedStack, cleanup: ExitStack) -> _BaseRun:
+    """Check out ``--base`` and start its program now, so it runs beside the head's."""
+    assert options.base is not None
+    program = options.program or options.repo_root / "__main__.py"
+    try:
+        checkout = cleanup.enter_context(base_checkout(options.base, program.resolve().parent))
+        base_program, base_stack = checkout.counterpart(program), checkout.counterpart(loaded.path)
+    except BaseRefError as err:
+        raise GateInputError(str(err)) from None
+    if not base_program.is_file():
+        raise GateInputError(f"--base {options.base}: the program {display_path(program, checkout.toplevel)} "
+                             f"does not exist at that commit")
+    if not base_stack.is_file():
+        return _BaseRun(checkout, base_program, None)
+    process = ProgramProcess(base_program, base_stack, timeout=options.program_timeout).start()
+    cleanup.callback(process.kill)
+    return _BaseRun(checkout, base_program, process)
+
+
+def _review_base(base: _BaseRun, loaded: LoadedStack, session: PackSession, resolved: dict[str, tuple[str, dict]],
+                 resources: list[CapturedResource]) -> tuple[ReviewResult, list[tuple[str, str]]]:
+    """Collect the base run, diff it against the head, and let the pack judge the base resources too."""
+    checkout = base.checkout
+    if base.process is None:
+        result = review(checkout.ref, checkout.commit, [], resources, stateful_types(resolved))
+        result.warnings.append(f"--base {checkout.ref}: {display_path(loaded.path, checkout.toplevel)} did not "
+                               f"exist at that commit: every resource is new.")
+        return result, []
+    role = f"base ({checkout.ref}) "
+    base_run = capture(loaded, base.program, role=role, process=base.process)
+    result = review(checkout.ref, checkout.commit, base_run.resources, resources, stateful_types(resolved))
+    try:
+        base_result = session.pack.analyze_all([to_analyzer(r) for r in base_run.resources])
+    except PackProcessError as err:
+        raise GateInputError(f"The policy pack failed while analysing the base ({checkout.ref}): {err}") from None
+    return result, [(d.policy_name, d.urn) for d in base_result.diagnostics
+                    if d.enforcement_level != "disabled"]
 
 
 def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_config_file: str,
-         resources: list[CapturedResource] | None, timings: dict[str, float], t0: float) -> GateResult:
+         resources: list[CapturedResource] | None, timings: dict[str, float], t0: float,
+         base: _BaseRun | None = None) -> GateResult:
     root = options.repo_root
     out = Path(options.out)
     stack_file = display_path(loaded.path, root)
@@ -308,6 +378,12 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
         timings["analyze_wait"] = time.perf_counter() - t
         findings = pack_findings(result, policies, by_urn)
         not_applicable = Counter(name for name, _ in result.not_applicable)
+        change_review, base_keys = None, []
+        if base is not None:
+            t = time.perf_counter()
+            change_review, base_keys = _review_base(base, loaded, session, resolved, resources)
+            findings += change_findings(change_review.changes.changes)
+            timings["base_wait"] = time.perf_counter() - t
 
         t = time.perf_counter()
         running, checkov_proc = checkov_proc, None
@@ -329,6 +405,10 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
         f.message = redactor.text(f.message)
     assign_fingerprints(findings)
     warnings = list(outcome.warnings)
+    if change_review is not None:
+        change_review.new_findings, change_review.fixed, change_review.unchanged = verdict_delta(
+            findings, base_keys, change_review.changes.head_to_base)
+        warnings += change_review.warnings
     warnings += [f"The program warned: {redactor.text(msg.strip())}" for severity, msg in run.log if severity == "warning"]
     warnings += [f"{urn} ({kind}) is an AWS resource with no Terraform type in gate/terraform_types.py: checkov "
                  f"did not see it." for urn, kind in export.unmapped]
@@ -336,7 +416,8 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
         stack=loaded.name, stack_file=stack_file, pack_config_file=pack_config_file, exemptions_file=exemptions_file,
         pack=info, policies=policies, resources=resources, findings=sort_findings(findings), warnings=warnings,
         not_applicable=dict(not_applicable), exemptions=exemptions, exemption_outcome=outcome, checkov=checkov,
-        exported_count=len(export.resources), timings=timings, today=options.today, redactor=redactor)
+        exported_count=len(export.resources), timings=timings, today=options.today, redactor=redactor,
+        review=change_review)
     timings["findings"] = time.perf_counter() - t
     if options.write:
         from gate.reports import write_reports  # reports import pipeline types; import here keeps the graph acyclic
@@ -380,6 +461,7 @@ def _policies(info: PackInfo, resolved: dict[str, tuple[str, dict]]) -> dict[str
         enforcement="mandatory" if resolved[p.name][0] == "remediate" else resolved[p.name][0],
         severity=p.severity, remediation=p.remediation_steps, reference=p.framework_reference or None)
         for p in info.policies}
+    policies[CHANGE_POLICY] = CHANGE_POLICY_META  # known always: an exemption for it is valid without --base
     policies[EXPIRED_EXEMPTION_POLICY] = PolicyMeta(
         name=EXPIRED_EXEMPTION_POLICY, source="gate", enforcement="mandatory", severity="high",
         description="Exemptions in gate/exemptions.yaml expire; an expired exemption blocks until it is "
