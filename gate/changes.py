@@ -89,6 +89,18 @@ def make_urn(stack: str, project: str, type_: str, name: str, parent: str | None
     return f"urn:pulumi:{stack}::{project}::{qualified}::{name}"
 
 
+def urn_key(urn: str) -> str:
+    """A URN reduced to what identifies a resource both in the engine's form (the whole type chain, the root
+    stack left out) and in the mock monitor's (the parent's own type only, the stack's included): stack,
+    project, the parent's type, the type and the name."""
+    try:
+        stack, project, qualified, name = _urn_parts(urn)
+    except ValueError:
+        return urn
+    chain = [t for t in qualified.split("$") if t != STACK_TYPE]
+    return f"{stack}::{project}::{'$'.join(chain[-2:])}::{name}"
+
+
 class AliasResolver:
     """Every URN a head resource also answers to: its explicit aliases (URNs or specs, resolved the way the
     engine does) and the aliases it inherits from an aliased ancestor."""
@@ -180,6 +192,7 @@ def _alias_fix(old_urn: str, head: CapturedResource) -> str:
 
 def diff(base: list[CapturedResource], head: list[CapturedResource], stateful: set[str]) -> ChangeSet:
     base_by_urn = {r.urn: r for r in base}
+    base_by_key = {urn_key(r.urn): r.urn for r in base}
     resolver = AliasResolver(head)
     head_to_base: dict[str, str] = {}
     taken: set[str] = set()
@@ -191,9 +204,12 @@ def diff(base: list[CapturedResource], head: list[CapturedResource], stateful: s
         if h.urn in head_to_base:
             continue
         for alias in sorted(resolver.aliases(h.urn)):
-            if alias in base_by_urn and alias not in taken:
-                head_to_base[h.urn], _ = alias, taken.add(alias)
+            found = base_by_key.get(urn_key(alias))
+            if found is not None and found not in taken:
+                head_to_base[h.urn] = found
+                taken.add(found)
                 break
+    renamed = {h: b for h, b in head_to_base.items() if h != b}
     created = [h for h in head if h.urn not in head_to_base]
     deleted = [b for b in base if b.urn not in taken]
 
@@ -228,18 +244,48 @@ def diff(base: list[CapturedResource], head: list[CapturedResource], stateful: s
                  "if it must go, lift protect in a reviewed change and add an exemption (policy "
                  "gate-destructive-change) for the migration.") if is_stateful else ""))
     head_by_urn = {h.urn: h for h in head}
+    # An aliased resource keeps its cloud identity; under mocks its id and computed outputs derive from the
+    # new name, and everything that refers to it would look changed. Map them back before comparing.
+    identity = _identity_map([(head_by_urn[h], base_by_urn[b]) for h, b in renamed.items()])
+    moved = {c.urn for c in changes if c.action == "move"}
     for head_urn, base_urn in head_to_base.items():
-        h, b = head_by_urn[head_urn], base_by_urn[base_urn]
-        if any(c.urn == head_urn and c.action == "move" for c in changes):
+        if head_urn in moved:
             continue
-        changes += _compare(b, h, stateful)
+        changes += _compare(base_by_urn[base_urn], head_by_urn[head_urn], stateful, identity)
     order = {"unprotect": 0, "delete": 1, "move": 2, "replace": 3, "update": 4, "rename": 5, "create": 6}
     changes.sort(key=lambda c: (not c.blocking, order[c.action], c.type, c.urn))
     return ChangeSet(changes=changes, head_to_base=head_to_base)
 
 
-def _compare(b: CapturedResource, h: CapturedResource, stateful: set[str]) -> list[Change]:
-    found = changed_paths(b.properties, h.properties)
+def _identity_map(pairs: list[tuple[CapturedResource, CapturedResource]]) -> dict[str, str]:
+    """head string -> base string for the id and computed outputs of each (head, base) renamed pair."""
+    out: dict[str, str] = {}
+    for h, b in pairs:
+        if h.id and b.id and h.id != b.id:
+            out[h.id] = b.id
+        for key, value in h.outputs.items():
+            old = b.outputs.get(key)
+            if key not in h.properties and isinstance(value, str) and isinstance(old, str) and value != old:
+                out[value] = old
+    return {k: v for k, v in out.items() if len(k) >= 8}  # only distinctive strings
+
+
+def _restore(value: Any, identity: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        for new, old in identity.items():
+            if new in value:
+                value = value.replace(new, old)
+        return value
+    if isinstance(value, dict):
+        return {k: _restore(v, identity) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_restore(v, identity) for v in value]
+    return value
+
+
+def _compare(b: CapturedResource, h: CapturedResource, stateful: set[str],
+             identity: dict[str, str] | None = None) -> list[Change]:
+    found = changed_paths(b.properties, _restore(h.properties, identity) if identity else h.properties)
     paths = [p for p, _ in found]
     secret_paths = [p for p, secret in found if secret]
     is_stateful = h.type in stateful
