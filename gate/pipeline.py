@@ -295,7 +295,8 @@ def _start_base(options: GateOptions, loaded: LoadedStack, cleanup: ExitStack) -
     return _BaseRun(checkout, base_program, process)
 
 
-def _review_base(base: _BaseRun, loaded: LoadedStack, session: PackSession, resolved: dict[str, tuple[str, dict]],
+def _review_base(base: _BaseRun, loaded: LoadedStack, session: PackSession,
+                 resolved: dict[str, tuple[str, dict[str, Any]]],
                  resources: list[CapturedResource]) -> tuple[ReviewResult, list[tuple[str, str]]]:
     """Collect the base run, diff it against the head, and let the pack judge the base resources too."""
     checkout = base.checkout
@@ -378,7 +379,8 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
         timings["analyze_wait"] = time.perf_counter() - t
         findings = pack_findings(result, policies, by_urn)
         not_applicable = Counter(name for name, _ in result.not_applicable)
-        change_review, base_keys = None, []
+        change_review: ReviewResult | None = None
+        base_keys: list[tuple[str, str]] = []
         if base is not None:
             t = time.perf_counter()
             change_review, base_keys = _review_base(base, loaded, session, resolved, resources)
