@@ -1,10 +1,11 @@
 """``python -m gate preview --stack <stack>``: the offline gate (``make gate`` wraps it).
 
 Exit codes: 0 clean (advisories allowed); 1 blocking findings (mandatory violations, expired exemptions,
-unskipped checkov failures); 2 bad input (stack config, unknown stack, pack config, exemptions file,
-checkov skip list or installation, a program that raises) -- a one-paragraph message on stderr and no
-traceback unless ``--debug``. Nothing printed is ever a secret value: all output goes through the run's
-redactor, and error messages are scrubbed of the offline placeholders.
+unskipped checkov failures, and with ``--base`` destructive changes); 2 bad input (stack config, unknown
+stack, pack config, exemptions file, checkov skip list or installation, a program that raises, exits, is
+killed, hangs past ``--program-timeout`` or registers nothing; a ``--base`` that does not exist) -- a
+one-paragraph message on stderr and no traceback unless ``--debug``. Nothing printed is ever a secret value:
+all output goes through the run's redactor, and error messages are scrubbed of the offline placeholders.
 """
 
 from __future__ import annotations

@@ -131,7 +131,8 @@ class RealisticMocks(pulumi.runtime.Mocks):
                        publicEndpoint=f"redis-{port}.c{_hex(name, 4)}.{region}-2.ec2.redns.redis-cloud.com:{port}",
                        privateEndpoint=f"redis-{port}.internal.c{_hex(name, 4)}.{region}-2.ec2.redns.redis-cloud.com:{port}")
         elif typ == "random:index/randomPassword:RandomPassword":
-            out.update(result=generated_secret_placeholder(name, inputs.get("keepers")), bcryptHash="$2a$10$" + _hex("b" + name, 53))
+            out.update(result=generated_secret_placeholder(name, inputs.get("keepers")),
+                       bcryptHash="$2a$10$" + _hex("b" + name, 53))
         elif typ == "vercel:index/project:Project":
             rid = "prj_" + _hex(name, 28)
         elif typ.startswith("vercel:"):
