@@ -16,6 +16,10 @@ import sys
 import traceback
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gate.program_process import ProgramProcess
 
 EXIT_OK, EXIT_BLOCKING, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -67,9 +71,22 @@ def _scrub(text: str) -> str:
     return Redactor().text(text)
 
 
+def _start_program(args: argparse.Namespace) -> ProgramProcess | None:
+    """Start the program's own process at once, on the files the pipeline will use; None when they are not
+    there (the pipeline then reports what is wrong). Only the standard library is loaded for this."""
+    from gate.program_process import DEFAULT_PROGRAM_TIMEOUT, REPO_ROOT, ProgramProcess
+
+    program = args.program or REPO_ROOT / "__main__.py"
+    stack_file = args.stack_file or REPO_ROOT / f"Pulumi.{args.stack}.yaml"
+    if not (Path(program).is_file() and Path(stack_file).is_file()):
+        return None
+    return ProgramProcess(program, stack_file, timeout=args.program_timeout or DEFAULT_PROGRAM_TIMEOUT).start()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     warnings.filterwarnings("ignore", category=DeprecationWarning)  # pulumi_aws's aliases, not ours
+    early = _start_program(args)  # the program's process imports and runs while the gate imports the rest
     from gate.pipeline import GateInputError, GateOptions, run_gate
     from gate.reports.terminal import render
 
@@ -77,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
                           pack_config=args.pack_config, exemptions=args.exemptions,
                           checkov_skips=args.checkov_skips, checkov=not args.no_checkov,
                           **({"program_timeout": args.program_timeout} if args.program_timeout else {}),
-                          base=args.base,
+                          base=args.base, prestarted=early,
                           today=args.today or dt.date.today())
     try:
         result = run_gate(options)
@@ -92,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
         print(_scrub(f"gate: internal error (exit {EXIT_BAD_INPUT}): {type(err).__name__}: {err}. Re-run with "
                      f"--debug for the traceback and report it."), file=sys.stderr)
         return EXIT_BAD_INPUT
+    finally:
+        if early is not None:  # used or not, it never outlives the gate
+            early.kill()
     sys.stdout.write(result.redactor.text(render(result, verbose=args.verbose)))
     sys.stdout.write(result.redactor.text(f"Reports: {', '.join(str(p) for p in result.files)}\n"))
     return result.exit_code

@@ -87,6 +87,7 @@ class GateOptions:
     checkov: bool = True
     program_timeout: float = DEFAULT_PROGRAM_TIMEOUT  # seconds before a program that never returns is stopped
     base: str | None = None  # a git ref: review the change from it (gate.change_review)
+    prestarted: ProgramProcess | None = None  # the program's process, started by the CLI before its imports
     today: dt.date = field(default_factory=dt.date.today)
     write: bool = True
 
@@ -269,6 +270,18 @@ def run_gate(options: GateOptions, resources: list[CapturedResource] | None = No
             return _run(options, loaded, session, pack_config_file, resources, timings, t0, base)
 
 
+def _prestarted(options: GateOptions, loaded: LoadedStack, program: Path) -> ProgramProcess | None:
+    """The CLI's early program process, if it runs exactly this program on this stack file."""
+    early = options.prestarted
+    if early is None:
+        return None
+    if (early.program, early.stack_file, early.timeout) == (program.resolve(), loaded.path.resolve(),
+                                                             options.program_timeout):
+        return early
+    early.kill()
+    return None
+
+
 @dataclass
 class _BaseRun:
     checkout: BaseCheckout
@@ -324,8 +337,9 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
     stack_file = display_path(loaded.path, root)
     t = time.perf_counter()
     if resources is None:  # each resource goes to the pack as it registers
-        run = capture(loaded, options.program or root / "__main__.py", on_register=session.submit,
-                      timeout=options.program_timeout)
+        program = options.program or root / "__main__.py"
+        run = capture(loaded, program, on_register=session.submit, timeout=options.program_timeout,
+                      process=_prestarted(options, loaded, program))
         resources, outputs = run.resources, run.outputs
     else:
         run = ProgramRun(stack=loaded.name, resources=resources, outputs={}, log=[])

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from gate.__main__ import main
-from gate.program import ProgramProcess, ProgramProcessError
+from gate.program_process import ProgramProcess, ProgramProcessError
 from tests.gate.conftest import REPO, run_gate_cli
 from tests.gate.test_bad_input import assert_bad_input
 
