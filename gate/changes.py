@@ -216,7 +216,7 @@ def diff(base: list[CapturedResource], head: list[CapturedResource], stateful: s
     changes: list[Change] = []
     # Moves: a delete and a create of one physical resource (same type and physical name or same inputs).
     for b in list(deleted):
-        twin = next((c for c in created if c.type == b.type and c.custom and (
+        twin = next((c for c in created if c.type == b.type and b.custom and c.custom and (
             (_physical_name(b) is not None and _physical_name(b) == _physical_name(c))
             or (_physical_name(b) is None and unwrap(b.properties) == unwrap(c.properties)))), None)
         if twin is None:

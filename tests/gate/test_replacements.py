@@ -153,3 +153,10 @@ def test_verdict_delta_maps_renamed_resources_and_counts_fixed_findings():
                     urn="urn:x", fingerprint="f2")]
     new, fixed, unchanged = verdict_delta(head, [("p1", "urn:old"), ("p3", "urn:y")], {"urn:new": "urn:old"})
     assert (new, fixed, unchanged) == (["f2"], [{"policy": "p3", "urn": "urn:y"}], 1)
+
+
+def test_components_are_deleted_and_created_never_paired_as_moves():
+    old = resource("chatpdd:components:Storage", name="storage")
+    new = resource("chatpdd:components:Storage", name="files")
+    assert sorted((c.action, c.blocking) for c in diff([old], [new], STATEFUL).changes) == [
+        ("create", False), ("delete", False)]
