@@ -1,11 +1,13 @@
 """``python -m gate preview --stack <stack>``: the offline gate (``make gate`` wraps it).
 
 Exit codes: 0 clean (advisories allowed); 1 blocking findings (mandatory violations, expired exemptions,
-unskipped checkov failures); 2 bad input (arguments, stack config, unknown stack, pack config, exemptions
-file, checkov skip list or installation, --out folder, a program or policy pack that crashes) -- one line
-on stderr and no traceback unless ``--debug``; 130 / 143 interrupted by SIGINT (Ctrl-C) / SIGTERM: the pack
-and checkov are stopped and no report of the run is kept. Nothing printed is ever a secret value: all
-output goes through the run's redactor, and error messages are scrubbed of the offline placeholders.
+unskipped checkov failures, and with ``--base`` destructive changes); 2 bad input or no verdict (arguments,
+stack config, unknown stack, pack config, exemptions file, checkov skip list or installation, --out folder, a
+program that raises, exits, is killed, hangs past ``--program-timeout`` or registers nothing, a policy pack that
+crashes, a ``--base`` that does not exist) -- one line on stderr and no traceback unless ``--debug``; 130 / 143
+interrupted by SIGINT (Ctrl-C) / SIGTERM: the pack, checkov and the program are stopped and no report of the run
+is kept. Nothing printed is ever a secret value: all output goes through the run's redactor, and error messages
+are scrubbed of the offline placeholders.
 """
 
 from __future__ import annotations
@@ -21,7 +23,10 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gate.program_process import ProgramProcess
 
 EXIT_OK, EXIT_BLOCKING, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + signal number, as shells report it
@@ -60,6 +65,16 @@ def _stack_name(text: str) -> str:
     return text
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a positive number of seconds")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line of ``python -m gate``."""
     p = _Parser(prog="python -m gate", description=__doc__.split("\n\n")[0])
@@ -77,6 +92,11 @@ def parser() -> argparse.ArgumentParser:
                           "newest commit; default: the system date)")
     pre.add_argument("--stack-file", type=Path, help="a stack file other than <repo>/Pulumi.<stack>.yaml")
     pre.add_argument("--program", type=Path, help="a program other than <repo>/__main__.py (tests, experiments)")
+    pre.add_argument("--program-timeout", type=_seconds, default=None, metavar="SECONDS",
+                     help="stop a program that has not finished after this many seconds: exit 2 (default: 300)")
+    pre.add_argument("--base", metavar="GIT_REF",
+                     help="also run the program at this commit and review the change: creates, updates, "
+                          "replacements and deletes; destroying a stateful resource blocks (docs/change-review.md)")
     pre.add_argument("--verbose", action="store_true", help="list every finding in the terminal")
     pre.add_argument("--debug", action="store_true", help="show tracebacks of bad-input errors")
     return p
@@ -173,6 +193,18 @@ def _debug_details(err: BaseException) -> str:
     return "\n".join(parts)
 
 
+def _start_program(args: argparse.Namespace) -> ProgramProcess | None:
+    """Start the program's own process at once, on the files the pipeline will use; None when they are not
+    there (the pipeline then reports what is wrong). Only the standard library is loaded for this."""
+    from gate.program_process import DEFAULT_PROGRAM_TIMEOUT, REPO_ROOT, ProgramProcess
+
+    program = args.program or REPO_ROOT / "__main__.py"
+    stack_file = args.stack_file or REPO_ROOT / f"Pulumi.{args.stack}.yaml"
+    if not (Path(program).is_file() and Path(stack_file).is_file()):
+        return None
+    return ProgramProcess(program, stack_file, timeout=args.program_timeout or DEFAULT_PROGRAM_TIMEOUT).start()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the gate; the exit code is 0 clean, 1 blocking findings, 2 bad input, 130/143 interrupted."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -197,8 +229,6 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str], early_out: Path | None) -> int:
     warnings.filterwarnings("ignore", category=DeprecationWarning)  # pulumi_aws's aliases, not ours
     from gate.outdir import OutDirError, prepare_out
-    from gate.pipeline import REPO_ROOT, GateInputError, GateOptions, run_gate
-    from gate.reports.terminal import render
 
     def bad_input(message: str) -> int:
         print(_scrub(f"gate: bad input (exit {EXIT_BAD_INPUT}): {message}"), file=sys.stderr)
@@ -213,23 +243,33 @@ def _main(argv: list[str], early_out: Path | None) -> int:
         args = parser().parse_args(argv)
     except UsageError as err:
         return bad_input(f"{err} (see `python -m gate preview --help`)")
-    options = GateOptions(stack=args.stack, out=args.out, stack_file=args.stack_file, program=args.program,
-                          pack_config=args.pack_config, exemptions=args.exemptions,
-                          checkov_skips=args.checkov_skips, checkov=not args.no_checkov,
-                          today=args.today or dt.date.today(), today_given=args.today is not None)
+    early = _start_program(args)  # the program's process imports and runs while the gate imports the rest
     try:
-        _check_inputs(args, REPO_ROOT)
-        result = run_gate(options)
-    except GateInputError as err:
-        if args.debug:
-            print(_scrub(_debug_details(err)), file=sys.stderr)
-        return bad_input(str(err))
-    except Exception as err:  # noqa: BLE001 - the CLI edge: a gate bug is reported, not dumped
-        if args.debug:
-            print(_scrub(traceback.format_exc()), file=sys.stderr)
-        print(_scrub(f"gate: internal error (exit {EXIT_BAD_INPUT}): {type(err).__name__}: {err}. Re-run with "
-                     f"--debug for the traceback and report it."), file=sys.stderr)
-        return EXIT_BAD_INPUT
+        from gate.pipeline import REPO_ROOT, GateInputError, GateOptions, run_gate
+        from gate.reports.terminal import render
+
+        options = GateOptions(stack=args.stack, out=args.out, stack_file=args.stack_file, program=args.program,
+                              pack_config=args.pack_config, exemptions=args.exemptions,
+                              checkov_skips=args.checkov_skips, checkov=not args.no_checkov,
+                              **({"program_timeout": args.program_timeout} if args.program_timeout else {}),
+                              base=args.base, prestarted=early,
+                              today=args.today or dt.date.today(), today_given=args.today is not None)
+        try:
+            _check_inputs(args, REPO_ROOT)
+            result = run_gate(options)
+        except GateInputError as err:
+            if args.debug:
+                print(_scrub(_debug_details(err)), file=sys.stderr)
+            return bad_input(str(err))
+        except Exception as err:  # noqa: BLE001 - the CLI edge: a gate bug is reported, not dumped
+            if args.debug:
+                print(_scrub(traceback.format_exc()), file=sys.stderr)
+            print(_scrub(f"gate: internal error (exit {EXIT_BAD_INPUT}): {type(err).__name__}: {err}. Re-run with "
+                         f"--debug for the traceback and report it."), file=sys.stderr)
+            return EXIT_BAD_INPUT
+    finally:
+        if early is not None:  # used or not, it never outlives the gate
+            early.kill()
     sys.stdout.write(result.redactor.text(render(result, verbose=args.verbose)))
     sys.stdout.write(result.redactor.text(f"Reports: {', '.join(str(p) for p in result.files)}\n"))
     return result.exit_code

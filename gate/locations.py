@@ -82,6 +82,9 @@ class Locator:
         if urn not in self._component_of:
             resource = self._by_urn.get(urn)
             kind = resource.type if resource else urn.split("::")[2].rsplit("$", 1)[-1] if urn.count("::") >= 3 else ""
+            if resource is None and urn.count("::") >= 3:  # gone from the program (--base deletes): its type chain
+                kind = next((k for k in reversed(urn.split("::")[2].split("$")) if k.startswith(COMPONENT_PREFIX)),
+                            kind)
             if kind.startswith(COMPONENT_PREFIX):
                 self._component_of[urn] = kind[len(COMPONENT_PREFIX):]
             else:
@@ -126,5 +129,6 @@ class Locator:
         cls = self.component(finding.urn)
         if cls and cls in self._components:
             resource = self._by_urn.get(finding.urn or "")
-            return Location(self._components[cls][0], self._construct_line(cls, resource.type if resource else None))
+            return Location(self._components[cls][0],
+                            self._construct_line(cls, resource.type if resource else finding.resource_type))
         return Location("__main__.py", 1)

@@ -8,6 +8,7 @@ return them silently drops or un-knows those inputs. Generated secrets
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,9 +27,11 @@ def _uuid(seed: str) -> str:
     return str(uuid.uuid5(_NS, seed))
 
 
-def generated_secret_placeholder(name: str) -> str:
-    """What a generated secret (RandomPassword.result) reads as offline: opaque and not a real secret."""
-    return "offline-generated-" + _hex(name, 24)
+def generated_secret_placeholder(name: str, keepers: Any = None) -> str:
+    """What a generated secret (RandomPassword.result) reads as offline: opaque and not a real secret.
+    A change of ``keepers`` (a rotation) gives a new value, as the provider's replacement would."""
+    seed = name if not keepers else name + json.dumps(keepers, sort_keys=True)
+    return "offline-generated-" + _hex(seed, 24)
 
 
 @dataclass(frozen=True)
@@ -187,7 +190,7 @@ def _redis_database(req: _Request) -> _Answer:
 
 
 def _random_password(req: _Request) -> _Answer:
-    return req.rid, {"result": generated_secret_placeholder(req.name), "bcryptHash": "$2a$10$" + _hex("b" + req.name, 53)}
+    return req.rid, {"result": generated_secret_placeholder(req.name, req.inputs.get("keepers")), "bcryptHash": "$2a$10$" + _hex("b" + req.name, 53)}
 
 
 def _vercel_project(req: _Request) -> _Answer:

@@ -19,18 +19,31 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gate import checkov as ck
 from gate.analyzer import AnalyzeResult, PackConfigError, PackInfo, PackProcessError, PolicyPackProcess
+from gate.change_review import (
+    CHANGE_POLICY,
+    CHANGE_POLICY_META,
+    BaseCheckout,
+    BaseRefError,
+    ReviewResult,
+    base_checkout,
+    change_findings,
+    review,
+    stateful_types,
+    verdict_delta,
+)
 from gate.exemptions import (
     ExemptionsError,
+    LoadedExemptions,
     apply_exemptions,
     check_exemptions,
     load_exemptions,
@@ -44,8 +57,15 @@ from gate.findings import (
 )
 from gate.locations import Locator, display_path
 from gate.outdir import GATE_FILES, OutDirError, prepare_out
-from gate.pack_session import PackSession
-from gate.program import CapturedResource, ProgramRun, run_program
+from gate.pack_session import PackSession, to_analyzer
+from gate.program import (
+    DEFAULT_PROGRAM_TIMEOUT,
+    CapturedResource,
+    ProgramProcess,
+    ProgramProcessError,
+    ProgramRun,
+    run_program_process,
+)
 from gate.redact import Redactor, plain_strings, secret_strings, stack_file_ciphertexts
 from gate.reports import write_reports
 from gate.result import CheckovSummary, GateResult
@@ -78,6 +98,9 @@ class GateOptions:
     exemptions: Path | None = None  # default: <repo>/gate/exemptions.yaml
     checkov_skips: Path | None = None  # default: <repo>/gate/checkov-skips.yaml
     checkov: bool = True
+    program_timeout: float = DEFAULT_PROGRAM_TIMEOUT  # seconds before a program that never returns is stopped
+    base: str | None = None  # a git ref: review the change from it (gate.change_review)
+    prestarted: ProgramProcess | None = None  # the program's process, started by the CLI before its imports
     today: dt.date = field(default_factory=dt.date.today)
     write: bool = True
     today_given: bool = False  # --today was passed (the message about its floor says so)
@@ -97,23 +120,38 @@ def load_stack(options: GateOptions) -> LoadedStack:
 
 
 def capture(loaded: LoadedStack, program: Path,
-            on_register: Callable[[CapturedResource], None] | None = None) -> ProgramRun:
-    """Run the program under mocks; any exception or error log is bad input, not a gate crash."""
-    if str(REPO_ROOT) not in sys.path:  # a program outside the repo still imports components/ and stacks/
-        sys.path.insert(0, str(REPO_ROOT))
+            on_register: Callable[[CapturedResource], None] | None = None,
+            timeout: float = DEFAULT_PROGRAM_TIMEOUT, role: str = "",
+            process: ProgramProcess | None = None) -> ProgramRun:
+    """Run the program under mocks in its own process (gate.program_worker); any way it ends other than
+    returning after registering resources -- a raise, an error log, sys.exit/os._exit, a signal, a hang past
+    ``timeout``, nothing registered -- is bad input, never a gate crash and never a pass. ``role`` names
+    the run in messages ("base " for ``--base``)."""
     try:
-        run = run_program(loaded, program, on_register=on_register)
-    except Exception as exc:  # noqa: BLE001 - whatever the program raises is reported, not re-raised
-        message = str(exc).strip().splitlines()
-        raise GateInputError(
-            f"The program {program.name} failed under Pulumi mocks for stack '{loaded.name}': "
-            f"{type(exc).__name__}: {' '.join(message)[:600] or '(no message)'}. Fix the program (run "
-            f"`python -m gate preview --stack {loaded.name} --debug` for the traceback).") from exc
+        if process is None:
+            run = run_program_process(program, loaded.path, stack=loaded.name, on_register=on_register,
+                                      timeout=timeout)
+        else:  # started earlier (the --base run, in parallel with the head's)
+            run = process.collect(on_register, stack=loaded.name)
+    except ProgramProcessError as exc:
+        what = f"The {role}program {program.name}"
+        if exc.error_type is not None:
+            message = str(exc).strip().splitlines()
+            raise GateInputError(
+                f"{what} failed under Pulumi mocks for stack '{loaded.name}': {' '.join(message)[:600]}. "
+                f"Fix the program (run `python -m gate preview --stack {loaded.name} --debug` for the "
+                f"traceback).") from ProgramTraceback(exc.detail)
+        raise GateInputError(f"{what} did not run to its end for stack '{loaded.name}': it {exc}.") \
+            from ProgramTraceback(exc.detail)
     errors = [msg for severity, msg in run.log if severity == "error"]
     if errors:
-        raise GateInputError(f"The program {program.name} logged {len(errors)} error(s) for stack '{loaded.name}': "
-                             + " | ".join(e.strip()[:300] for e in errors[:3]))
+        raise GateInputError(f"The {role}program {program.name} logged {len(errors)} error(s) for stack "
+                             f"'{loaded.name}': " + " | ".join(e.strip()[:300] for e in errors[:3]))
     return run
+
+
+class ProgramTraceback(Exception):
+    """The program process's own traceback or output: the cause --debug shows under the one-line error."""
 
 
 def build_redactor(loaded: LoadedStack, resources: list[CapturedResource], outputs: dict[str, Any]) -> Redactor:
@@ -200,18 +238,82 @@ def run_gate(options: GateOptions, resources: list[CapturedResource] | None = No
         except PackConfigError as err:
             raise GateInputError(f"Invalid policy pack config: {str(err).rstrip('.')}.") from None
 
-    with PackSession(options.pack_dir or root / "policies", configure) as session:
-        return _run(options, loaded, session, pack_config_file, resources, timings, t0)
+    with ExitStack() as cleanup:  # the --base checkout and its program process go, whatever happens
+        base = _start_base(options, loaded, cleanup) if options.base and resources is None else None
+        with PackSession(options.pack_dir or root / "policies", configure) as session:
+            return _run(options, loaded, session, pack_config_file, resources, timings, t0, base)
+
+
+def _prestarted(options: GateOptions, loaded: LoadedStack, program: Path) -> ProgramProcess | None:
+    """The CLI's early program process, if it runs exactly this program on this stack file."""
+    early = options.prestarted
+    if early is None:
+        return None
+    if (early.program, early.stack_file, early.timeout) == (program.resolve(), loaded.path.resolve(),
+                                                             options.program_timeout):
+        return early
+    early.kill()
+    return None
+
+
+@dataclass
+class _BaseRun:
+    checkout: BaseCheckout
+    program: Path
+    process: ProgramProcess | None  # None: the stack did not exist at the base
+
+
+def _start_base(options: GateOptions, loaded: LoadedStack, cleanup: ExitStack) -> _BaseRun:
+    """Check out ``--base`` and start its program now, so it runs beside the head's."""
+    assert options.base is not None
+    program = options.program or options.repo_root / "__main__.py"
+    try:
+        checkout = cleanup.enter_context(base_checkout(options.base, program.resolve().parent))
+        base_program, base_stack = checkout.counterpart(program), checkout.counterpart(loaded.path)
+    except BaseRefError as err:
+        raise GateInputError(str(err)) from None
+    if not base_program.is_file():
+        raise GateInputError(f"--base {options.base}: the program {display_path(program, checkout.toplevel)} "
+                             f"does not exist at that commit")
+    if not base_stack.is_file():
+        return _BaseRun(checkout, base_program, None)
+    process = ProgramProcess(base_program, base_stack, timeout=options.program_timeout).start()
+    cleanup.callback(process.kill)
+    return _BaseRun(checkout, base_program, process)
+
+
+def _review_base(base: _BaseRun, loaded: LoadedStack, session: PackSession,
+                 resolved: dict[str, tuple[str, dict[str, Any]]],
+                 resources: list[CapturedResource]) -> tuple[ReviewResult, list[tuple[str, str]]]:
+    """Collect the base run, diff it against the head, and let the pack judge the base resources too."""
+    checkout = base.checkout
+    if base.process is None:
+        result = review(checkout.ref, checkout.commit, [], resources, stateful_types(resolved))
+        result.warnings.append(f"--base {checkout.ref}: {display_path(loaded.path, checkout.toplevel)} did not "
+                               f"exist at that commit: every resource is new.")
+        return result, []
+    role = f"base ({checkout.ref}) "
+    base_run = capture(loaded, base.program, role=role, process=base.process)
+    result = review(checkout.ref, checkout.commit, base_run.resources, resources, stateful_types(resolved))
+    try:
+        base_result = session.pack.analyze_all([to_analyzer(r) for r in base_run.resources])
+    except PackProcessError as err:
+        raise GateInputError(f"The policy pack failed while analysing the base ({checkout.ref}): {err}") from None
+    return result, [(d.policy_name, d.urn) for d in base_result.diagnostics
+                    if d.enforcement_level != "disabled"]
 
 
 def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_config_file: str,
-         resources: list[CapturedResource] | None, timings: dict[str, float], t0: float) -> GateResult:
+         resources: list[CapturedResource] | None, timings: dict[str, float], t0: float,
+         base: _BaseRun | None = None) -> GateResult:
     root = options.repo_root
     out = Path(options.out)
     stack_file = display_path(loaded.path, root)
     t = time.perf_counter()
     if resources is None:  # each resource goes to the pack as it registers
-        run = capture(loaded, options.program or root / "__main__.py", on_register=session.submit)
+        program = options.program or root / "__main__.py"
+        run = capture(loaded, program, on_register=session.submit, timeout=options.program_timeout,
+                      process=_prestarted(options, loaded, program))
         resources, outputs = run.resources, run.outputs
     else:
         run = ProgramRun(stack=loaded.name, resources=resources, outputs={}, log=[])
@@ -236,14 +338,7 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
             raise GateInputError(f"The policy pack did not start: {err}") from None
         timings["pack_ready_wait"] = time.perf_counter() - t
         policies = _policies(info, resolved)
-        exemptions_path = options.exemptions or root / "gate" / "exemptions.yaml"
-        exemptions_file = display_path(exemptions_path, root)
-        try:
-            exemptions = load_exemptions(exemptions_path, exemptions_file, set(policies))
-            check_exemptions(exemptions, stack=loaded.name, today=options.today,
-                             resources=[(r.urn, r.name) for r in resources])
-        except ExemptionsError as err:
-            raise GateInputError(str(err)) from None
+        exemptions_file, exemptions = _exemptions(options, loaded, set(policies), resources)
 
         t = time.perf_counter()
         try:
@@ -253,6 +348,13 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
         timings["analyze_wait"] = time.perf_counter() - t
         findings = pack_findings(result, policies, by_urn)
         not_applicable = Counter(name for name, _ in result.not_applicable)
+        change_review: ReviewResult | None = None
+        base_keys: list[tuple[str, str]] = []
+        if base is not None:
+            t = time.perf_counter()
+            change_review, base_keys = _review_base(base, loaded, session, resolved, resources)
+            findings += change_findings(change_review.changes.changes)
+            timings["base_wait"] = time.perf_counter() - t
 
         t = time.perf_counter()
         running, checkov_proc = checkov_proc, None
@@ -267,19 +369,17 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
                                checkov_ran=checkov.ran)
     findings = _locate_and_redact(outcome.findings, Locator(root, loaded, resources), redactor)
     warnings = list(outcome.warnings)
-    warnings += [f"The program warned: {redactor.text(msg.strip())}" for severity, msg in run.log if severity == "warning"]
-    warnings += [f"{urn} ({kind}) is an AWS resource with no Terraform type in gate/terraform_types.py: checkov "
-                 f"did not see it." for urn, kind in export.unmapped]
-    if checkov.ran:
-        warnings += [f"The checkov skip of {s.check} names {address}, which the exported plan does not have: remove "
-                     f"it from the skip, or fix the address." for s in skips for address in s.resources
-                     if address not in export.by_address and s.expires >= options.today]
+    if change_review is not None:
+        change_review.new_findings, change_review.fixed, change_review.unchanged = verdict_delta(
+            findings, base_keys, change_review.changes.head_to_base)
+        warnings += change_review.warnings
+    warnings += _run_warnings(run, export, skips if checkov.ran else [], options.today, redactor)
     gate_result = GateResult(
         stack=loaded.name, stack_file=stack_file, pack_config_file=pack_config_file, exemptions_file=exemptions_file,
         pack=info, policies=policies, resources=resources, findings=sort_findings(findings), warnings=warnings,
         not_applicable=dict(not_applicable), exemptions=exemptions, exemption_outcome=outcome, checkov=checkov,
         exported_count=len(export.resources), timings=timings, today=options.today, redactor=redactor,
-        checkov_skips=skips)
+        checkov_skips=skips, review=change_review)
     timings["findings"] = time.perf_counter() - t
     if options.write:
         t = time.perf_counter()
@@ -287,6 +387,32 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
         timings["reports"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     return gate_result
+
+
+def _exemptions(options: GateOptions, loaded: LoadedStack, policies: set[str],
+                resources: list[CapturedResource]) -> tuple[str, LoadedExemptions]:
+    """The exemptions file (its display path and content), each entry bounded (gate/exemptions.py)."""
+    path = options.exemptions or options.repo_root / "gate" / "exemptions.yaml"
+    display = display_path(path, options.repo_root)
+    try:
+        exemptions = load_exemptions(path, display, policies)
+        check_exemptions(exemptions, stack=loaded.name, today=options.today,
+                         resources=[(r.urn, r.name) for r in resources])
+    except ExemptionsError as err:
+        raise GateInputError(str(err)) from None
+    return display, exemptions
+
+
+def _run_warnings(run: ProgramRun, export: ck.PlanExport, skips: list[ck.CheckovSkip], today: dt.date,
+                  redactor: Redactor) -> list[str]:
+    """What the run noticed without blocking: program warnings, unexported AWS types, skips naming nothing."""
+    warnings = [f"The program warned: {redactor.text(msg.strip())}" for severity, msg in run.log if severity == "warning"]
+    warnings += [f"{urn} ({kind}) is an AWS resource with no Terraform type in gate/terraform_types.py: checkov "
+                 f"did not see it." for urn, kind in export.unmapped]
+    warnings += [f"The checkov skip of {s.check} names {address}, which the exported plan does not have: remove "
+                 f"it from the skip, or fix the address." for s in skips for address in s.resources
+                 if address not in export.by_address and s.expires >= today]
+    return warnings
 
 
 def _locate_and_redact(findings: list[Finding], locator: Locator, redactor: Redactor) -> list[Finding]:
@@ -356,6 +482,7 @@ def _policies(info: PackInfo, resolved: dict[str, tuple[str, dict[str, Any]]]) -
         enforcement="mandatory" if resolved[p.name][0] == "remediate" else resolved[p.name][0],
         severity=p.severity, remediation=p.remediation_steps, reference=p.framework_reference or None)
         for p in info.policies}
+    policies[CHANGE_POLICY] = CHANGE_POLICY_META  # known always: an exemption for it is valid without --base
     policies[EXPIRED_EXEMPTION_POLICY] = PolicyMeta(
         name=EXPIRED_EXEMPTION_POLICY, source="gate", enforcement="mandatory", severity="high",
         description="Exemptions in gate/exemptions.yaml expire; an expired exemption blocks until it is "

@@ -56,6 +56,10 @@ class CapturedResource:
     delete_before_replace: bool = False
     provider: str | None = None
     id: str | None = None
+    # The ``aliases`` option as the engine receives it: {"urn": ...} or {"spec": {name, type, stack, project,
+    # parentUrn, noParent}} per alias (gate.changes resolves them to URNs).
+    aliases: list[dict[str, Any]] = field(default_factory=list)
+    replace_on_changes: list[str] = field(default_factory=list)  # the replaceOnChanges option
     # What the mocks answered (computed outputs such as arn). The mock monitor deserializes inputs before
     # the mocks see them, so secrets arrive here UNWRAPPED: never render these without the inputs' secret
     # wrapping (gate/stack_export.py does that).
@@ -140,6 +144,9 @@ class CapturingMonitor(pulumi_mocks.MockMonitor):
             delete_before_replace=bool(request.deleteBeforeReplace),
             provider=request.provider or None,
             id=response.id or None,
+            aliases=[json_format.MessageToDict(a) for a in request.aliases]
+            + [{"urn": urn} for urn in request.aliasURNs],
+            replace_on_changes=list(request.replaceOnChanges),
             outputs=json_format.MessageToDict(response.object),
         ))
         if self.on_register is not None:
@@ -221,3 +228,16 @@ def outputs_json(run: ProgramRun) -> str:
             return [mask(v) for v in value]
         return value
     return json.dumps(mask(run.outputs), indent=2, sort_keys=True)
+
+
+# The program in its own process lives in gate/program_process.py (standard library only at import, so the
+# CLI can start the program before it imports the rest of the gate); re-exported here for one entry point.
+from gate.program_process import (  # noqa: E402
+    DEFAULT_PROGRAM_TIMEOUT,
+    ProgramProcess,
+    ProgramProcessError,
+    run_program_process,
+)
+
+__all__ = ["DEFAULT_PROGRAM_TIMEOUT", "CapturedResource", "ProgramProcess", "ProgramProcessError", "ProgramRun",
+           "outputs_json", "run_function", "run_program", "run_program_process"]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gate.analyzer import PackInfo
+from gate.change_review import ReviewResult
 from gate.checkov import CheckovSkip
 from gate.exemptions import ExemptionOutcome, LoadedExemptions
 from gate.findings import Finding, PolicyMeta
@@ -55,6 +56,7 @@ class GateResult:
     redactor: Redactor = field(repr=False)
     files: list[Path] = field(default_factory=list)
     checkov_skips: list[CheckovSkip] = field(default_factory=list)  # the skip list as loaded (reports list it)
+    review: ReviewResult | None = None  # --base only: what the change does (gate/change_review.py)
 
     @property
     def blocking(self) -> list[Finding]:

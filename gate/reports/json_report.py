@@ -55,4 +55,7 @@ def build(result: GateResult) -> dict[str, Any]:
         "warnings": result.warnings,
         "checkov": asdict(result.checkov),
         "timings_seconds": {k: round(v, 3) for k, v in result.timings.items()},
+        # --base only (null without it): what the change does, by URN, and the findings it introduces.
+        "changes": [c.as_dict() for c in result.review.changes.changes] if result.review else None,
+        "change_review": result.review.as_dict() if result.review else None,
     }

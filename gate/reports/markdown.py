@@ -31,6 +31,8 @@ def render(result: GateResult) -> str:
                           f"{ck.skipped} skipped" if ck.ran else f"not run ({ck.reason})"),
         f"- Exemptions: `{result.exemptions_file}` ({plural(len(result.exemptions.entries), 'entry')})",
     ]
+    if result.review is not None:
+        out += change_summary(result)
     for title, findings in sections(result):
         if not findings:
             continue
@@ -57,3 +59,29 @@ def render(result: GateResult) -> str:
             f"gRPC, checkov on the exported plan). Files: report.sarif, junit.xml, report.json, stack-export.json."
             f"</sub>", ""]
     return "\n".join(out)
+
+
+def change_summary(result: GateResult) -> list[str]:
+    """--base: counts by action, the destructive changes first, then every change in a collapsed table."""
+    review = result.review
+    assert review is not None
+    changes = review.changes.changes
+    counts = review.changes.counts()
+    order = ("delete", "move", "replace", "unprotect", "update", "rename", "create")
+    summary = ", ".join(f"{counts[a]} {a}" for a in order if counts.get(a)) or "no changes"
+    out = ["", f"### Changes against `{cell(review.ref)}` ({review.commit[:12]})", "", f"{summary}.", "",
+           f"Findings new in this change: **{len(review.new_findings)}**; fixed by it: {len(review.fixed)}; "
+           f"already present at the base: {review.unchanged}."]
+    destructive = [c for c in changes if c.action in ("delete", "move", "replace", "unprotect")]
+    if destructive:
+        out += ["", "| | Action | Resource | Why | Fix |", "|---|---|---|---|---|"]
+        for c in destructive:
+            mark = ":x:" if c.blocking else ":warning:"
+            out.append(f"| {mark} | {c.action} | `{cell(c.name)}` `{cell(c.type)}` | {cell(c.reason)} | "
+                       f"{cell(c.fix)} |")
+    if changes:
+        out += ["", f"<details><summary>All {len(changes)} changes</summary>", "",
+                "| Action | Resource | Type | Changed inputs |", "|---|---|---|---|"]
+        out += [f"| {c.action} | `{cell(c.name)}` | `{cell(c.type)}` | {cell(', '.join(c.paths))} |" for c in changes]
+        out += ["", "</details>"]
+    return out

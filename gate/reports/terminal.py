@@ -42,6 +42,15 @@ def render(result: GateResult, verbose: bool = False) -> str:
     else:
         lines.append(f"checkov: not run ({ck.reason})")
 
+    if result.review is not None:
+        review = result.review
+        counts = review.changes.counts()
+        lines += ["", f"Changes against {review.ref} ({review.commit[:12]}): "
+                  + (", ".join(f"{n} {action}" for action, n in sorted(counts.items())) or "none")
+                  + f"; findings new in this change: {len(review.new_findings)}, fixed: {len(review.fixed)}"]
+        for c in review.changes.changes:
+            if c.action in ("delete", "move", "replace", "unprotect"):
+                lines.append(f"  {'x' if c.blocking else '!'} {c.action} {c.type} {c.name}: {_brief(c.reason)}")
     for title, findings in sections(result):
         if not findings:
             continue

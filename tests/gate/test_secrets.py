@@ -19,8 +19,8 @@ def _forbidden(run, stack_file) -> set[str]:
     ciphertexts = set(re.findall(r"^\s+secure: (\S+)$", stack_file.read_text(), re.MULTILINE))
     assert len(offline) == len(ciphertexts) > 3
     export = json.loads(run.text("stack-export.json"))["deployment"]["resources"]
-    generated = {generated_secret_placeholder(r["urn"].rsplit("::", 1)[1]) for r in export
-                 if r["type"] == RANDOM_PASSWORD}
+    generated = {generated_secret_placeholder(r["urn"].rsplit("::", 1)[1], r["inputs"].get("keepers"))
+                 for r in export if r["type"] == RANDOM_PASSWORD}
     assert generated, "the program generates passwords: their placeholders must be checked"
     return offline | generated | ciphertexts
 

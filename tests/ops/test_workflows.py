@@ -131,7 +131,11 @@ def test_pr_runs_gate_uploads_sarif_and_comments():
     assert {"security-events": "write", "pull-requests": "write"}.items() <= gate["permissions"].items()
     by_name = {s.get("uses", "").split("@")[0] or s.get("id", s.get("name")): s for s in gate["steps"]}
     run = by_name["gate"]
-    assert run["run"].endswith("python -m gate preview --stack production --out gate-out")
+    assert run["run"].rstrip().endswith('python -m gate preview --stack production --out gate-out "${base[@]}"')
+    assert 'if [ -n "$BASE_SHA" ]; then base=(--base "$BASE_SHA"); fi' in run["run"]  # push to main: no base
+    # change review against the PR's base commit, which the checkout must contain (docs/change-review.md)
+    assert run["env"]["BASE_SHA"] == "${{ github.event.pull_request.base.sha }}"
+    assert by_name["actions/checkout"]["with"]["fetch-depth"] == 0
     assert "continue-on-error" not in run  # exit 1 (mandatory violation) fails the job: merge blocked
     sarif = by_name["github/codeql-action/upload-sarif"]
     assert sarif["if"].startswith("always()") and sarif["with"]["sarif_file"] == "gate-out/report.sarif"

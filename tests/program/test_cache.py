@@ -17,7 +17,8 @@ SUBSCRIPTION = "rediscloud:index/subscription:Subscription"
 DATABASE = "rediscloud:index/subscriptionDatabase:SubscriptionDatabase"
 PASSWORD = "random:index/randomPassword:RandomPassword"
 STACKS = ("production", "staging")
-PASSWORD_VALUE = generated_secret_placeholder("cache-password")  # what the mocks answer for `result`
+# what the mocks answer for `result`: derived from the name and the keepers (rotation 1, the default)
+PASSWORD_VALUE = generated_secret_placeholder("cache-password", {"rotation": "1"})
 
 
 @pytest.fixture(params=STACKS)

@@ -1,0 +1,178 @@
+"""The program in its own process: the parent side of ``python -m gate.program_worker``.
+
+Only the standard library is imported at module level (the records become :class:`gate.program.CapturedResource`
+and :class:`gate.program.ProgramRun` lazily), so ``python -m gate`` can start the program first and import the
+rest of the gate -- pulumi, gRPC, the pack client -- while the program's own process imports and runs.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gate.program import CapturedResource, ProgramRun
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULT_PROGRAM_TIMEOUT = 300.0  # seconds; the production program runs in a few
+_STDERR_TAIL = 20  # lines of the child's own output kept for the error message
+
+
+class ProgramProcessError(Exception):
+    """The program did not run to its end in its process. ``str()`` is one user-facing sentence (no
+    program name: the caller adds it); ``detail`` is the child's traceback or output tail, for --debug."""
+
+    def __init__(self, message: str, detail: str = "", error_type: str | None = None):
+        super().__init__(message)
+        self.detail = detail
+        self.error_type = error_type  # set when the program raised: the exception's class name
+
+
+class ProgramProcess:
+    """``python -m gate.program_worker`` for one program and stack file: started by :meth:`start`, read by
+    :meth:`collect`. Only a ``done`` record after a zero exit with at least one registration is a result;
+    any other end is a :class:`ProgramProcessError`. The child leads its own process group, killed on a
+    timeout and whenever :meth:`collect` leaves early (an error, an interrupt of the gate)."""
+
+    def __init__(self, program: Path, stack_file: Path, *, timeout: float = DEFAULT_PROGRAM_TIMEOUT,
+                 preview: bool = True, gate_root: Path = REPO_ROOT):
+        self.program = Path(program).resolve()
+        self.stack_file = Path(stack_file).resolve()
+        self.timeout = timeout
+        self.preview = preview
+        self.gate_root = gate_root
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._read_fd: int | None = None
+        self._started = 0.0
+
+    def start(self) -> ProgramProcess:
+        read_fd, write_fd = os.pipe()
+        spec = {"program": str(self.program), "stack_file": str(self.stack_file), "fd": write_fd,
+                "preview": self.preview}
+        try:
+            # cwd = the gate's root, so `-m gate.program_worker` imports THIS gate (and its mocks) even when
+            # the program's folder (a base checkout) has a gate/ of its own.
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "gate.program_worker", json.dumps(spec)], cwd=self.gate_root,
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(write_fd,),
+                start_new_session=True)
+        except BaseException:
+            os.close(read_fd)
+            raise
+        finally:
+            os.close(write_fd)  # the child's copy is the only writer left: EOF when it ends
+        self._read_fd = read_fd
+        self._started = time.monotonic()
+        return self
+
+    def kill(self) -> None:
+        """Kill the child's whole process group (the program may have started processes of its own)."""
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.proc.wait()
+
+    def collect(self, on_register: Callable[[CapturedResource], None] | None = None, stack: str = "") -> ProgramRun:
+        """Read the stream to its end (``on_register`` sees each resource as it arrives) and judge the end."""
+        if self.proc is None:
+            self.start()
+        assert self.proc is not None and self._read_fd is not None
+        proc = self.proc
+        from gate.program import CapturedResource  # noqa: PLC0415 - kept off this module's import path
+
+        tail: collections.deque[str] = collections.deque(maxlen=_STDERR_TAIL)
+        records: dict[str, Any] = {"resources": [], "done": None, "failed": None, "garbled": 0}
+
+        def read_output() -> None:
+            assert proc.stdout is not None
+            for raw in proc.stdout:
+                tail.append(raw.decode("utf-8", "replace").rstrip())
+
+        def read_stream(fd: int) -> None:
+            with os.fdopen(fd, "r", encoding="utf-8") as stream:
+                for line in stream:
+                    try:
+                        record = json.loads(line)
+                    except ValueError:
+                        records["garbled"] += 1
+                        continue
+                    kind = record.get("kind")
+                    if kind == "resource":
+                        resource = CapturedResource(**record["resource"])
+                        records["resources"].append(resource)
+                        if on_register is not None:
+                            on_register(resource)
+                    elif kind in ("done", "failed"):
+                        records[kind] = record
+
+        readers = [threading.Thread(target=read_output, name="program-output", daemon=True),
+                   threading.Thread(target=read_stream, args=(self._read_fd,), name="program-stream", daemon=True)]
+        self._read_fd = None  # owned by its reader from here
+        for t in readers:
+            t.start()
+        try:
+            try:
+                code = proc.wait(timeout=max(0.0, self.timeout - (time.monotonic() - self._started)))
+            except subprocess.TimeoutExpired:
+                raise ProgramProcessError(
+                    f"did not finish within {self.timeout:g} s (--program-timeout) and was stopped; a program "
+                    f"that never returns (a loop, a wait on something that never comes) cannot be judged",
+                    "\n".join(tail)) from None
+            for t in readers:  # the child is gone; a grandchild still holding the pipe is killed below
+                t.join(timeout=5)
+        finally:
+            self.kill()
+        for t in readers:
+            t.join(timeout=5)
+        return self._judge(code, records, list(tail), stack)
+
+    def _judge(self, code: int, records: dict[str, Any], tail: list[str], stack: str) -> ProgramRun:
+        output = " | ".join(line for line in tail[-3:] if line.strip())
+        failed, done = records["failed"], records["done"]
+        if failed is not None:
+            raise ProgramProcessError(f"{failed['error_type']}: {failed['message']}", failed.get("traceback", ""),
+                                      error_type=failed["error_type"])
+        if code < 0:
+            raise ProgramProcessError(
+                f"was killed by signal {signal.Signals(-code).name} before it finished", "\n".join(tail))
+        if done is None:
+            raise ProgramProcessError(
+                f"exited with code {code} before it finished (a sys.exit() or os._exit() in the program or a "
+                f"component?) -- a program must run to its end and return"
+                + (f"; its last output: {output[:300]}" if output else ""), "\n".join(tail))
+        if code != 0:
+            raise ProgramProcessError(f"finished but its process then exited with code {code}", "\n".join(tail))
+        resources: list[CapturedResource] = records["resources"]
+        if records["garbled"] or done["resources"] != len(resources):
+            raise ProgramProcessError(
+                f"reported {done['resources']} resources but {len(resources)} arrived intact "
+                f"({records['garbled']} unreadable records)", "\n".join(tail))
+        if not resources:
+            raise ProgramProcessError("registered no resources: there is nothing to judge (a program that "
+                                      "builds nothing is not a passing program)", "\n".join(tail))
+        from gate.program import ProgramRun  # noqa: PLC0415 - kept off this module's import path
+
+        log = [(str(severity), str(message)) for severity, message in done["log"]]
+        return ProgramRun(stack=stack, resources=sorted(resources, key=lambda r: r.urn), outputs=done["outputs"],
+                          log=log)
+
+
+def run_program_process(program: Path, stack_file: Path, *, stack: str = "",
+                        on_register: Callable[[CapturedResource], None] | None = None,
+                        timeout: float = DEFAULT_PROGRAM_TIMEOUT) -> ProgramRun:
+    """:func:`run_program` in its own process: a program that exits, is killed, hangs or registers nothing
+    raises :class:`ProgramProcessError` instead of taking the caller down or passing silently."""
+    return ProgramProcess(program, stack_file, timeout=timeout).start().collect(on_register, stack=stack)

@@ -1,0 +1,74 @@
+"""The child side of :func:`gate.program.run_program_process`: run one program under mocks in this process
+and stream what it registers to the parent.
+
+``python -m gate.program_worker '<json spec>'`` with the spec ``{"program", "stack_file", "fd", "preview"}``.
+Every record is one JSON line on the inherited pipe ``fd`` (never stdout: the program may print):
+
+- ``{"kind": "resource", "resource": {...}}`` as each resource registers (wire-form properties, secrets
+  still wrapped; outputs hold mock placeholders only, the offline config never carries a real secret),
+- ``{"kind": "done", "resources": n, "outputs": {...}, "log": [...]}`` once the program has returned,
+- ``{"kind": "failed", "error_type", "message", "traceback"}`` if it raised or its config is invalid.
+
+Anything else -- ``sys.exit`` or ``os._exit`` inside the program, a signal, a hang -- leaves no ``done``
+record, and the parent fails closed on that. This module imports only the standard library at the top:
+``sys.path`` must put the program's folder first (its ``stacks/`` and ``components/``: the base commit's,
+for ``--base``) before anything imports ``stacks``; the ``gate`` package itself is already the caller's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import traceback
+import warnings
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, TextIO
+
+
+def _emit(stream: TextIO, lock: threading.Lock, record: dict[str, Any]) -> None:
+    line = json.dumps(record, separators=(",", ":"), allow_nan=False)
+    with lock:  # registrations may arrive from the runtime's threads
+        stream.write(line + "\n")
+        stream.flush()
+
+
+def main(argv: list[str]) -> int:
+    spec = json.loads(argv[0])
+    program = Path(spec["program"])
+    root = str(program.parent)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)  # pulumi_aws's aliases, as in gate.__main__
+    stream = os.fdopen(int(spec["fd"]), "w", encoding="utf-8")
+    lock = threading.Lock()
+    try:
+        from gate.program import CapturedResource, run_program
+        from stacks.loader import load_stack_file
+
+        def on_register(resource: CapturedResource) -> None:
+            _emit(stream, lock, {"kind": "resource", "resource": asdict(resource)})
+
+        loaded = load_stack_file(Path(spec["stack_file"]))
+        run = run_program(loaded, program, preview=bool(spec.get("preview", True)), on_register=on_register)
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which decides; BaseException passes
+        _emit(stream, lock, {"kind": "failed", "error_type": type(exc).__name__, "message": str(exc),
+                             "traceback": traceback.format_exc()})
+        stream.close()
+        return 1
+    _emit(stream, lock, {"kind": "done", "resources": len(run.resources), "outputs": run.outputs,
+                         "log": [list(entry) for entry in run.log]})
+    stream.close()
+    return 0
+
+
+if __name__ == "__main__":
+    code = main(sys.argv[1:])
+    # The records are written and flushed: leave without the interpreter's teardown (the Pulumi runtime's
+    # threads and ~100 MB of modules take about a second to unwind, on the gate's critical path). A program
+    # that ends any other way (sys.exit, a signal) never gets here.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
