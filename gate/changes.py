@@ -39,6 +39,8 @@ PHYSICAL_NAME = {"aws:s3/bucket:Bucket": "bucket", "aws:rds/instance:Instance": 
 
 @dataclass
 class Change:
+    """One resource's change between base and head: its action, the changed paths and, when it blocks, why."""
+
     urn: str  # the head URN; the base URN for a delete
     type: str
     name: str
@@ -51,20 +53,25 @@ class Change:
     secret_paths: list[str] = field(default_factory=list)  # changed paths whose values are secret
 
     def as_dict(self) -> dict[str, Any]:
+        """The JSON report's form; ``secret_paths`` is left out."""
         return {"urn": self.urn, "type": self.type, "name": self.name, "action": self.action, "paths": self.paths,
                 "blocking": self.blocking, "reason": self.reason, "fix": self.fix, "old_urn": self.old_urn}
 
 
 @dataclass
 class ChangeSet:
+    """Every change of a diff, blocking first, and how head URNs map to the base resources they continue."""
+
     changes: list[Change]
     head_to_base: dict[str, str]  # head URN -> the base URN it continues (same URN, alias or move)
 
     @property
     def blocking(self) -> list[Change]:
+        """The changes that block the merge."""
         return [c for c in self.changes if c.blocking]
 
     def counts(self) -> dict[str, int]:
+        """How many changes there are of each action."""
         out: dict[str, int] = {}
         for c in self.changes:
             out[c.action] = out.get(c.action, 0) + 1
@@ -110,6 +117,7 @@ class AliasResolver:
         self._memo: dict[str, set[str]] = {}
 
     def aliases(self, urn: str) -> set[str]:
+        """Every other URN the head resource ``urn`` answers to (empty for an unknown URN)."""
         if urn in self._memo:
             return self._memo[urn]
         self._memo[urn] = set()  # a cycle cannot recurse forever
@@ -191,6 +199,34 @@ def _alias_fix(old_urn: str, head: CapturedResource) -> str:
 # --- the diff ------------------------------------------------------------------------------------
 
 def diff(base: list[CapturedResource], head: list[CapturedResource], stateful: set[str]) -> ChangeSet:
+    """The changes from the base registrations to the head's; ``stateful`` types' destructive ones block."""
+    base_by_urn = {r.urn: r for r in base}
+    head_to_base, taken = _match(base, head)
+    renamed = {h: b for h, b in head_to_base.items() if h != b}
+    created = [h for h in head if h.urn not in head_to_base]
+    deleted = [b for b in base if b.urn not in taken]
+
+    changes = _moves(deleted, created, head_to_base, stateful)
+    for c in created:
+        changes.append(Change(urn=c.urn, type=c.type, name=c.name, action="create", reason="new in this change"))
+    for b in deleted:
+        changes.append(_deletion(b, stateful))
+    head_by_urn = {h.urn: h for h in head}
+    # An aliased resource keeps its cloud identity; under mocks its id and computed outputs derive from the
+    # new name, and everything that refers to it would look changed. Map them back before comparing.
+    identity = _identity_map([(head_by_urn[h], base_by_urn[b]) for h, b in renamed.items()])
+    moved = {c.urn for c in changes if c.action == "move"}
+    for head_urn, base_urn in head_to_base.items():
+        if head_urn in moved:
+            continue
+        changes += _compare(base_by_urn[base_urn], head_by_urn[head_urn], stateful, identity)
+    order = {"unprotect": 0, "delete": 1, "move": 2, "replace": 3, "update": 4, "rename": 5, "create": 6}
+    changes.sort(key=lambda c: (not c.blocking, order[c.action], c.type, c.urn))
+    return ChangeSet(changes=changes, head_to_base=head_to_base)
+
+
+def _match(base: list[CapturedResource], head: list[CapturedResource]) -> tuple[dict[str, str], set[str]]:
+    """Head URN -> the base URN it continues (the same URN first, then an alias), and the base URNs taken."""
     base_by_urn = {r.urn: r for r in base}
     base_by_key = {urn_key(r.urn): r.urn for r in base}
     resolver = AliasResolver(head)
@@ -209,16 +245,24 @@ def diff(base: list[CapturedResource], head: list[CapturedResource], stateful: s
                 head_to_base[h.urn] = found
                 taken.add(found)
                 break
-    renamed = {h: b for h, b in head_to_base.items() if h != b}
-    created = [h for h in head if h.urn not in head_to_base]
-    deleted = [b for b in base if b.urn not in taken]
+    return head_to_base, taken
 
+
+def _is_twin(b: CapturedResource, c: CapturedResource) -> bool:
+    """Whether ``c`` is the physical resource ``b`` under a new URN: same type and physical name (or, where
+    there is none, the same inputs)."""
+    return c.type == b.type and b.custom and c.custom and (
+        (_physical_name(b) is not None and _physical_name(b) == _physical_name(c))
+        or (_physical_name(b) is None and unwrap(b.properties) == unwrap(c.properties)))
+
+
+def _moves(deleted: list[CapturedResource], created: list[CapturedResource], head_to_base: dict[str, str],
+           stateful: set[str]) -> list[Change]:
+    """Moves: a delete and a create of one physical resource. Each pair found leaves ``deleted`` and
+    ``created`` and joins ``head_to_base``."""
     changes: list[Change] = []
-    # Moves: a delete and a create of one physical resource (same type and physical name or same inputs).
     for b in list(deleted):
-        twin = next((c for c in created if c.type == b.type and b.custom and c.custom and (
-            (_physical_name(b) is not None and _physical_name(b) == _physical_name(c))
-            or (_physical_name(b) is None and unwrap(b.properties) == unwrap(c.properties)))), None)
+        twin = next((c for c in created if _is_twin(b, c)), None)
         if twin is None:
             continue
         deleted.remove(b)
@@ -230,31 +274,21 @@ def diff(base: list[CapturedResource], head: list[CapturedResource], stateful: s
             reason=(f"the URN changed from {b.urn} without an alias: Pulumi deletes the old {b.type} and creates "
                     f"a new one under the same physical name" + (" -- its data is lost" if is_stateful else "")),
             fix=_alias_fix(b.urn, twin)))
-    for c in created:
-        changes.append(Change(urn=c.urn, type=c.type, name=c.name, action="create", reason="new in this change"))
-    for b in deleted:
-        is_stateful = b.type in stateful and b.custom
-        retained = b.retain_on_delete
-        changes.append(Change(
-            urn=b.urn, type=b.type, name=b.name, action="delete", blocking=is_stateful and not retained,
-            reason=("no longer registered: Pulumi deletes it" + (
-                " (retainOnDelete: the cloud resource is kept)" if retained else
-                " and its data with it" if is_stateful else "")),
-            fix=("If it was renamed or moved, add `aliases=[\"" + b.urn + "\"]` to the new resource's options; "
-                 "if it must go, lift protect in a reviewed change and add an exemption (policy "
-                 "gate-destructive-change) for the migration.") if is_stateful else ""))
-    head_by_urn = {h.urn: h for h in head}
-    # An aliased resource keeps its cloud identity; under mocks its id and computed outputs derive from the
-    # new name, and everything that refers to it would look changed. Map them back before comparing.
-    identity = _identity_map([(head_by_urn[h], base_by_urn[b]) for h, b in renamed.items()])
-    moved = {c.urn for c in changes if c.action == "move"}
-    for head_urn, base_urn in head_to_base.items():
-        if head_urn in moved:
-            continue
-        changes += _compare(base_by_urn[base_urn], head_by_urn[head_urn], stateful, identity)
-    order = {"unprotect": 0, "delete": 1, "move": 2, "replace": 3, "update": 4, "rename": 5, "create": 6}
-    changes.sort(key=lambda c: (not c.blocking, order[c.action], c.type, c.urn))
-    return ChangeSet(changes=changes, head_to_base=head_to_base)
+    return changes
+
+
+def _deletion(b: CapturedResource, stateful: set[str]) -> Change:
+    """The delete of a base resource no longer registered; it blocks for a stateful type unless retained."""
+    is_stateful = b.type in stateful and b.custom
+    retained = b.retain_on_delete
+    return Change(
+        urn=b.urn, type=b.type, name=b.name, action="delete", blocking=is_stateful and not retained,
+        reason=("no longer registered: Pulumi deletes it" + (
+            " (retainOnDelete: the cloud resource is kept)" if retained else
+            " and its data with it" if is_stateful else "")),
+        fix=("If it was renamed or moved, add `aliases=[\"" + b.urn + "\"]` to the new resource's options; "
+             "if it must go, lift protect in a reviewed change and add an exemption (policy "
+             "gate-destructive-change) for the migration.") if is_stateful else "")
 
 
 def _identity_map(pairs: list[tuple[CapturedResource, CapturedResource]]) -> dict[str, str]:
