@@ -56,6 +56,7 @@ class ProgramProcess:
         self._started = 0.0
 
     def start(self) -> ProgramProcess:
+        """Start the child with the write end of a fresh pipe for its records; the clock starts now."""
         read_fd, write_fd = os.pipe()
         spec = {"program": str(self.program), "stack_file": str(self.stack_file), "fd": write_fd,
                 "preview": self.preview}
@@ -95,42 +96,14 @@ class ProgramProcess:
 
         tail: collections.deque[str] = collections.deque(maxlen=_STDERR_TAIL)
         records: dict[str, Any] = {"resources": [], "done": None, "failed": None, "garbled": 0}
-
-        def read_output() -> None:
-            assert proc.stdout is not None
-            for raw in proc.stdout:
-                tail.append(raw.decode("utf-8", "replace").rstrip())
-
-        def read_stream(fd: int) -> None:
-            with os.fdopen(fd, "r", encoding="utf-8") as stream:
-                for line in stream:
-                    try:
-                        record = json.loads(line)
-                    except ValueError:
-                        records["garbled"] += 1
-                        continue
-                    kind = record.get("kind")
-                    if kind == "resource":
-                        resource = CapturedResource(**record["resource"])
-                        records["resources"].append(resource)
-                        if on_register is not None:
-                            on_register(resource)
-                    elif kind in ("done", "failed"):
-                        records[kind] = record
-
-        readers = [threading.Thread(target=read_output, name="program-output", daemon=True),
-                   threading.Thread(target=read_stream, args=(self._read_fd,), name="program-stream", daemon=True)]
+        readers = [threading.Thread(target=_read_output, args=(proc, tail), name="program-output", daemon=True),
+                   threading.Thread(target=_read_stream, args=(self._read_fd, records, on_register, CapturedResource),
+                                    name="program-stream", daemon=True)]
         self._read_fd = None  # owned by its reader from here
         for t in readers:
             t.start()
         try:
-            try:
-                code = proc.wait(timeout=max(0.0, self.timeout - (time.monotonic() - self._started)))
-            except subprocess.TimeoutExpired:
-                raise ProgramProcessError(
-                    f"did not finish within {self.timeout:g} s (--program-timeout) and was stopped; a program "
-                    f"that never returns (a loop, a wait on something that never comes) cannot be judged",
-                    "\n".join(tail)) from None
+            code = self._wait(tail)
             for t in readers:  # the child is gone; a grandchild still holding the pipe is killed below
                 t.join(timeout=5)
         finally:
@@ -138,6 +111,17 @@ class ProgramProcess:
         for t in readers:
             t.join(timeout=5)
         return self._judge(code, records, list(tail), stack)
+
+    def _wait(self, tail: collections.deque[str]) -> int:
+        """The child's exit code, once it exits within what is left of the timeout; else ProgramProcessError."""
+        assert self.proc is not None
+        try:
+            return self.proc.wait(timeout=max(0.0, self.timeout - (time.monotonic() - self._started)))
+        except subprocess.TimeoutExpired:
+            raise ProgramProcessError(
+                f"did not finish within {self.timeout:g} s (--program-timeout) and was stopped; a program "
+                f"that never returns (a loop, a wait on something that never comes) cannot be judged",
+                "\n".join(tail)) from None
 
     def _judge(self, code: int, records: dict[str, Any], tail: list[str], stack: str) -> ProgramRun:
         output = " | ".join(line for line in tail[-3:] if line.strip())
@@ -168,6 +152,33 @@ class ProgramProcess:
         log = [(str(severity), str(message)) for severity, message in done["log"]]
         return ProgramRun(stack=stack, resources=sorted(resources, key=lambda r: r.urn), outputs=done["outputs"],
                           log=log)
+
+
+def _read_output(proc: subprocess.Popen[bytes], tail: collections.deque[str]) -> None:
+    """Keep the last lines of the child's own stdout and stderr (``tail``) until it closes them."""
+    assert proc.stdout is not None
+    for raw in proc.stdout:
+        tail.append(raw.decode("utf-8", "replace").rstrip())
+
+
+def _read_stream(fd: int, records: dict[str, Any], on_register: Callable[[CapturedResource], None] | None,
+                 resource_type: type[CapturedResource]) -> None:
+    """Read the child's JSON records from ``fd`` to EOF into ``records``; an unreadable line is counted."""
+    with os.fdopen(fd, "r", encoding="utf-8") as stream:
+        for line in stream:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                records["garbled"] += 1
+                continue
+            kind = record.get("kind")
+            if kind == "resource":
+                resource = resource_type(**record["resource"])
+                records["resources"].append(resource)
+                if on_register is not None:
+                    on_register(resource)
+            elif kind in ("done", "failed"):
+                records[kind] = record
 
 
 def run_program_process(program: Path, stack_file: Path, *, stack: str = "",
