@@ -46,6 +46,8 @@ def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 
 @dataclass
 class BaseCheckout:
+    """A clean checkout of the base commit beside the head repository, and how head paths map into it."""
+
     ref: str
     commit: str
     toplevel: Path  # the repository the program lives in
@@ -87,6 +89,8 @@ def base_checkout(ref: str, inside: Path) -> Iterator[BaseCheckout]:
 
 @dataclass
 class ReviewResult:
+    """The review against ``--base``: the changes, and the verdict delta of the head's findings."""
+
     ref: str
     commit: str
     changes: ChangeSet
@@ -97,6 +101,7 @@ class ReviewResult:
     warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
+        """The JSON report's ``change_review`` section: counts by action and the verdict delta."""
         return {"ref": self.ref, "commit": self.commit, "base_resources": self.base_resources,
                 "counts": dict(sorted(self.changes.counts().items())),
                 "delta": {"new": len(self.new_findings), "fixed": len(self.fixed), "unchanged": self.unchanged,
@@ -142,4 +147,5 @@ def verdict_delta(head: list[Finding], base: list[tuple[str, str]], head_to_base
 
 def review(ref: str, commit: str, base: list[CapturedResource], head: list[CapturedResource],
            stateful: set[str]) -> ReviewResult:
+    """The change from the base's resources to the head's; the verdict delta is filled in by the caller."""
     return ReviewResult(ref=ref, commit=commit, changes=diff(base, head, stateful), base_resources=len(base))

@@ -36,6 +36,7 @@ def _emit(stream: TextIO, lock: threading.Lock, record: dict[str, Any]) -> None:
 
 
 def main(argv: list[str]) -> int:
+    """Run the program the spec in ``argv[0]`` names and stream its records; 0 once ``done`` is written."""
     spec = json.loads(argv[0])
     program = Path(spec["program"])
     root = str(program.parent)
