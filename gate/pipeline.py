@@ -58,14 +58,8 @@ from gate.findings import (
 from gate.locations import Locator, display_path
 from gate.outdir import GATE_FILES, OutDirError, prepare_out
 from gate.pack_session import PackSession, to_analyzer
-from gate.program import (
-    DEFAULT_PROGRAM_TIMEOUT,
-    CapturedResource,
-    ProgramProcess,
-    ProgramProcessError,
-    ProgramRun,
-    run_program_process,
-)
+from gate.program import CapturedResource, ProgramRun
+from gate.program_process import DEFAULT_PROGRAM_TIMEOUT, ProgramProcess, ProgramProcessError, run_program_process
 from gate.redact import Redactor, plain_strings, secret_strings, stack_file_ciphertexts
 from gate.reports import write_reports
 from gate.result import CheckovSummary, GateResult
@@ -310,18 +304,10 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
     out = Path(options.out)
     stack_file = display_path(loaded.path, root)
     t = time.perf_counter()
-    if resources is None:  # each resource goes to the pack as it registers
-        program = options.program or root / "__main__.py"
-        run = capture(loaded, program, on_register=session.submit, timeout=options.program_timeout,
-                      process=_prestarted(options, loaded, program))
-        resources, outputs = run.resources, run.outputs
-    else:
-        run = ProgramRun(stack=loaded.name, resources=resources, outputs={}, log=[])
-        outputs = {}
-        for r in resources:  # as if they had just registered
-            session.submit(r)
+    run = _program_run(options, loaded, session, resources)
+    resources = run.resources
     timings["program"] = time.perf_counter() - t
-    redactor = build_redactor(loaded, resources, outputs)
+    redactor = build_redactor(loaded, resources, run.outputs)
     by_urn = {r.urn: r for r in resources}
 
     # checkov: export now, scan while the pack finishes.
@@ -387,6 +373,19 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
         timings["reports"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     return gate_result
+
+
+def _program_run(options: GateOptions, loaded: LoadedStack, session: PackSession,
+                 resources: list[CapturedResource] | None) -> ProgramRun:
+    """The program's registrations, each sent to the pack as it registers; ``resources`` (the benchmark's
+    synthetic stacks) stand in for a program run, as if they had just registered."""
+    if resources is None:
+        program = options.program or options.repo_root / "__main__.py"
+        return capture(loaded, program, on_register=session.submit, timeout=options.program_timeout,
+                       process=_prestarted(options, loaded, program))
+    for r in resources:
+        session.submit(r)
+    return ProgramRun(stack=loaded.name, resources=resources, outputs={}, log=[])
 
 
 def _exemptions(options: GateOptions, loaded: LoadedStack, policies: set[str],

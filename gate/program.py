@@ -228,16 +228,3 @@ def outputs_json(run: ProgramRun) -> str:
             return [mask(v) for v in value]
         return value
     return json.dumps(mask(run.outputs), indent=2, sort_keys=True)
-
-
-# The program in its own process lives in gate/program_process.py (standard library only at import, so the
-# CLI can start the program before it imports the rest of the gate); re-exported here for one entry point.
-from gate.program_process import (  # noqa: E402
-    DEFAULT_PROGRAM_TIMEOUT,
-    ProgramProcess,
-    ProgramProcessError,
-    run_program_process,
-)
-
-__all__ = ["DEFAULT_PROGRAM_TIMEOUT", "CapturedResource", "ProgramProcess", "ProgramProcessError", "ProgramRun",
-           "outputs_json", "run_function", "run_program", "run_program_process"]
