@@ -327,15 +327,33 @@ class PolicyPackProcess:
             self.port = int(line.strip())
         except ValueError:
             raise self._fail(f"printed {line!r} instead of its port") from None
-        self._channel = grpc.insecure_channel(f"127.0.0.1:{self.port}",
-                                              options=[("grpc.max_receive_message_length", _MAX_MESSAGE),
-                                                       ("grpc.max_send_message_length", _MAX_MESSAGE)])
-        try:
-            grpc.channel_ready_future(self._channel).result(timeout=max(1.0, deadline - time.monotonic()))
-        except grpc.FutureTimeoutError:
-            raise self._fail("did not accept gRPC connections") from None
-        self._stub = pb_grpc.AnalyzerStub(self._channel)
+        with self._lock:  # stop() may run meanwhile (an error or an interrupt elsewhere in the gate)
+            if self._stopped:
+                raise PackProcessError("the policy pack was stopped before it started")
+            channel = self._channel = grpc.insecure_channel(
+                f"127.0.0.1:{self.port}", options=[("grpc.max_receive_message_length", _MAX_MESSAGE),
+                                                   ("grpc.max_send_message_length", _MAX_MESSAGE)])
+        self._wait_until_ready(channel, deadline)
+        self._stub = pb_grpc.AnalyzerStub(channel)
         return self
+
+    def _wait_until_ready(self, channel: grpc.Channel, deadline: float) -> None:
+        """Wait for the pack's gRPC server in short slices, so that a stop() meanwhile ends the wait at once
+        instead of after the start-up timeout."""
+        ready = grpc.channel_ready_future(channel)
+        while True:
+            try:
+                ready.result(timeout=0.2)
+                return
+            except grpc.FutureCancelledError:  # stop() closed the channel
+                raise PackProcessError("the policy pack was stopped before it started") from None
+            except grpc.FutureTimeoutError:
+                if self._stopped:
+                    ready.cancel()
+                    raise PackProcessError("the policy pack was stopped before it started") from None
+                if time.monotonic() >= deadline:
+                    ready.cancel()
+                    raise self._fail("did not accept gRPC connections") from None
 
     def _read_port_line(self, deadline: float) -> str:
         """The first stdout line, waiting at most until ``deadline`` (the pack prints its port)."""
