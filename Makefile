@@ -7,7 +7,7 @@ CHECKOV_VENV := .venv-checkov
 STACK ?= production
 OUT ?= gate-out
 
-.PHONY: setup gate test lint schema bench clean
+.PHONY: setup gate test lint schema bench clean engine
 
 setup: $(VENV)/.installed $(CHECKOV_VENV)/.installed
 
@@ -41,3 +41,19 @@ bench: setup
 
 clean:
 	rm -rf $(OUT) .pytest_cache
+
+# The real Pulumi engine for tests/engine/ (docs/engine.md): the pinned CLI and our thin Python language
+# host, built from the Go module proxy by tests/engine/cli/go.mod; Go's module and build caches stay at
+# their defaults, so a rebuild (or a fresh clone on the same machine) reuses them.
+ENGINE_BIN := .build/engine/bin
+ENGINE_GO := cd tests/engine/cli && GOFLAGS=-mod=readonly
+
+engine:
+	mkdir -p $(ENGINE_BIN)
+	$(ENGINE_GO) go build -trimpath \
+	  -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$$(go list -m -f '{{.Version}}' github.com/pulumi/pulumi/pkg/v3)" \
+	  -o $(CURDIR)/$(ENGINE_BIN)/pulumi github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+	$(ENGINE_GO) go build -trimpath -o $(CURDIR)/$(ENGINE_BIN)/pulumi-language-python ./pulumi-language-python
+	install -m 0755 "$$($(ENGINE_GO) go list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3)/python/cmd/pulumi-language-python-exec" \
+	  $(ENGINE_BIN)/pulumi-language-python-exec
+	$(ENGINE_BIN)/pulumi version
