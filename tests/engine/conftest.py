@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.engine.harness import EngineProject, engine_missing
+from tests.engine.harness import EngineProject, engine_missing, policy_args
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -39,4 +39,13 @@ def engine_project(tmp_path_factory: pytest.TempPathFactory) -> EngineProject:
     project = EngineProject(Path(tmp_path_factory.mktemp("engine")))
     for stack in ("production", "staging"):
         project.init_stack(stack)
+    return project
+
+
+@pytest.fixture(scope="session")
+def deployed(tmp_path_factory: pytest.TempPathFactory) -> EngineProject:
+    """A project whose production stack went through `pulumi up` with the pack enforced (fake providers)."""
+    project = EngineProject(Path(tmp_path_factory.mktemp("engine-up")))
+    project.init_stack("production")
+    project.run("up", "--yes", "--stack", "production", "--non-interactive", *policy_args(project, "production"))
     return project

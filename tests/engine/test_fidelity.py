@@ -1,0 +1,86 @@
+"""Fidelity: the engine's mandatory policy violations equal the offline gate's findings, case by case.
+
+Cases: both committed stacks as they are, and misconfigured variants of the program
+(tests/engine/variants.py) that together break every policy of the pack. Each case runs the same
+program source and stack file through `pulumi preview --policy-pack` (real engine, fake providers) and
+through `python -m gate preview`; any (policy, resource) one reports and the other does not is a bug in
+one of them, and the failure names it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.engine.harness import REPO_ROOT, EngineEvents, EngineProject, GateRun, run_gate
+from tests.engine.variants import VARIANTS, variant_source
+
+pytestmark = pytest.mark.engine
+
+CASES = [("production", None), ("staging", None), *(("production", name) for name in VARIANTS)]
+_results: dict[str, tuple[EngineEvents, GateRun]] = {}
+
+
+def case_id(case: tuple[str, str | None]) -> str:
+    stack, variant = case
+    return f"{stack}-{variant}" if variant else f"{stack}-committed"
+
+
+def run_case(project: EngineProject, stack: str, variant: str | None, tmp: Path) -> tuple[EngineEvents, GateRun]:
+    key = case_id((stack, variant))
+    if key in _results:
+        return _results[key]
+    source = variant_source(VARIANTS[variant]) if variant else (REPO_ROOT / "__main__.py").read_text(encoding="utf-8")
+    program = tmp / f"{key}.py"
+    program.write_text(source, encoding="utf-8")
+    gate = run_gate(stack, REPO_ROOT / f"Pulumi.{stack}.yaml", program, tmp / f"gate-{key}")
+    # Previews write no state: one project, its __main__.py swapped per case.
+    (project.project / "__main__.py").write_text(source, encoding="utf-8")
+    try:
+        result, events = project.preview(stack, events=tmp / f"{key}.events.json")
+    finally:
+        (project.project / "__main__.py").write_text((REPO_ROOT / "__main__.py").read_text(encoding="utf-8"),
+                                                     encoding="utf-8")
+    failed_to_run = [d["message"] for d in events.diagnostics if d.get("severity") == "error"
+                     and "policy violation" not in d.get("message", "").lower()]
+    assert result.returncode == (1 if events.mandatory() else 0) or not failed_to_run, (
+        f"{key}: the preview failed for another reason than policy violations:\n{result.output[-3000:]}")
+    _results[key] = (events, gate)
+    return events, gate
+
+
+def describe(items: set[tuple[str, str]]) -> str:
+    return "\n".join(f"  {policy} on {resource or '(stack)'}" for policy, resource in sorted(items)) or "  (none)"
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_engine_and_gate_agree(engine_project: EngineProject, case: tuple[str, str | None],
+                               tmp_path_factory: pytest.TempPathFactory):
+    stack, variant = case
+    events, gate = run_case(engine_project, stack, variant, tmp_path_factory.mktemp(case_id(case)))
+    engine, offline = events.mandatory(), gate.mandatory()
+    assert engine == offline, (
+        f"{case_id(case)}: engine and gate disagree\n"
+        f"only the engine (mandatory violation the gate missed):\n{describe(engine - offline)}\n"
+        f"only the gate (finding the engine does not report):\n{describe(offline - engine)}")
+    # A policy that could not run (a value unknown at preview) must be the same on both sides too.
+    assert events.cant_run() == gate.cant_run(), (
+        f"{case_id(case)}: 'can't run policy' differs\nengine only:\n{describe(events.cant_run() - gate.cant_run())}"
+        f"\ngate only:\n{describe(gate.cant_run() - events.cant_run())}")
+    if variant is None:
+        assert engine == set(), f"committed stack {stack} has violations:\n{describe(engine)}"
+
+
+def test_every_policy_of_the_pack_is_violated_at_least_once(engine_project: EngineProject,
+                                                             tmp_path_factory: pytest.TempPathFactory):
+    violated: set[str] = set()
+    policies: list[dict[str, Any]] = []
+    for case in CASES:
+        events, gate = run_case(engine_project, *case, tmp_path_factory.mktemp(case_id(case)))
+        violated |= {policy for policy, _ in events.mandatory()}
+        policies = gate.report["policies"]
+    pack = {p["name"] for p in policies if p["source"] == "policy-pack"}
+    assert len(pack) >= 40
+    assert pack - violated == set(), f"policies no engine case violates: {sorted(pack - violated)}"
