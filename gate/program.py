@@ -111,6 +111,16 @@ class CapturingMonitor(pulumi_mocks.MockMonitor):
         # away, as the engine calls Analyze at registration (must not raise; it runs on the program's path).
         self.on_register = on_register
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # The engine leaves the root stack out of a child's type chain (`...::chatpdd:components:Cache::cache`);
+        # the SDK's mock monitor does not (`...::pulumi:pulumi:Stack$chatpdd:components:Cache::cache`), so every
+        # top-level URN, and every parent and provider reference to one, differed from a real stack's
+        # (found by tests/engine/test_preview.py against the real CLI).
+        if parent and parent.split("::")[2] == "pulumi:pulumi:Stack":
+            parent = ""
+        urn: str = super().make_urn(parent, type_, name)
+        return urn
+
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
