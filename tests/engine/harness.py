@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,6 +107,12 @@ class EngineEvents:
         return {(p["policyName"], resource_name(p.get("resourceUrn", ""))) for p in self.policy
                 if p.get("enforcementLevel") == "mandatory"}
 
+    def violations(self) -> Counter[tuple[str, str, str]]:
+        """Every policy event as (policy, resource name, message without the policy description the engine
+        prefixes), with multiplicity: a policy may report several problems on one resource."""
+        return Counter((p["policyName"], resource_name(p.get("resourceUrn", "")), p["message"].split("\n", 1)[-1].strip())
+                       for p in self.policy)
+
     def cant_run(self) -> set[tuple[str, str]]:
         return {(p["policyName"], resource_name(p.get("resourceUrn", ""))) for p in self.policy
                 if p.get("message", "").lstrip().startswith("can't run policy")
@@ -156,10 +163,10 @@ class EngineProject:
             "PULUMI_HOME": str(self.home),
             "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
             "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "PULUMI_DEBUG_COMMANDS": "true",  # exposes --event-log, the machine-readable engine events
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
             "PULUMI_SELF_MANAGED_STATE_NO_LEGACY_WARNING": "true",
             "PULUMI_DIY_BACKEND_NO_LEGACY_WARNING": "true",
-            "PULUMI_SKIP_CONFIRMATIONS": "true",
             "PULUMI_SUPPRESS_COPILOT_LINK": "true",
             "PULUMI_COPILOT": "false",
             "NO_COLOR": "1",
@@ -227,6 +234,11 @@ class GateRun:
                 continue
             out.add((f["policy"], f.get("resource_name") or ""))
         return out
+
+    def violations(self) -> Counter[tuple[str, str, str]]:
+        """The pack's findings as (policy, resource name, message), exempted or not, with multiplicity."""
+        return Counter((f["policy"], f.get("resource_name") or "", f["message"]) for f in self.report["findings"]
+                       if f["source"] == "policy-pack")
 
     def cant_run(self) -> set[tuple[str, str]]:
         return {(f["policy"], f.get("resource_name") or "") for f in self.report["findings"]

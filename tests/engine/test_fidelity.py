@@ -69,6 +69,11 @@ def test_engine_and_gate_agree(engine_project: EngineProject, case: tuple[str, s
     assert events.cant_run() == gate.cant_run(), (
         f"{case_id(case)}: 'can't run policy' differs\nengine only:\n{describe(events.cant_run() - gate.cant_run())}"
         f"\ngate only:\n{describe(gate.cant_run() - events.cant_run())}")
+    # Beyond (policy, resource): the same problems, as many times, in the same words.
+    only_engine, only_gate = events.violations() - gate.violations(), gate.violations() - events.violations()
+    assert not only_engine and not only_gate, (
+        f"{case_id(case)}: same violations, different findings\nengine only: {sorted(only_engine)[:10]}"
+        f"\ngate only: {sorted(only_gate)[:10]}")
     if variant is None:
         assert engine == set(), f"committed stack {stack} has violations:\n{describe(engine)}"
 

@@ -19,6 +19,7 @@ Behaviour, chosen to be what the engine tests need to be faithful about:
 
 from __future__ import annotations
 
+import json
 import sys
 from concurrent import futures
 from pathlib import Path
@@ -92,6 +93,9 @@ class FakeProvider(provider_pb2_grpc.ResourceProviderServicer):
                   context: grpc.ServicerContext) -> provider_pb2.ConfigureResponse:
         args = unwrap(to_dict(request.args))
         accounts = args.get("allowedAccountIds") or [DEFAULT_ACCOUNT]
+        if isinstance(accounts, str):
+            # A provider resource's non-string inputs arrive JSON-encoded (how the SDK serialises provider config).
+            accounts = json.loads(accounts)
         self.mocks = RealisticMocks(str(accounts[0]), str(args.get("region") or DEFAULT_REGION))
         return provider_pb2.ConfigureResponse(acceptSecrets=True, supportsPreview=True, acceptResources=True,
                                               acceptOutputs=False)
