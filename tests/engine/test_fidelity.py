@@ -43,10 +43,13 @@ def run_case(project: EngineProject, stack: str, variant: str | None, tmp: Path)
     finally:
         (project.project / "__main__.py").write_text((REPO_ROOT / "__main__.py").read_text(encoding="utf-8"),
                                                      encoding="utf-8")
-    failed_to_run = [d["message"] for d in events.diagnostics if d.get("severity") == "error"
-                     and "policy violation" not in d.get("message", "").lower()]
-    assert result.returncode == (1 if events.mandatory() else 0) or not failed_to_run, (
-        f"{key}: the preview failed for another reason than policy violations:\n{result.output[-3000:]}")
+    # Mandatory violations fail a preview with exit code 1 and a bare "preview failed"; anything else
+    # (a program error, a provider or pack that did not start) is not a verdict to compare.
+    other_errors = [d["message"].strip() for d in events.diagnostics
+                    if d.get("severity") == "error" and d["message"].strip() != "preview failed"]
+    assert result.returncode == (1 if events.mandatory() else 0) and not other_errors, (
+        f"{key}: the preview exited {result.returncode} for another reason than policy violations: "
+        f"{other_errors}\n{result.output[-3000:]}")
     _results[key] = (events, gate)
     return events, gate
 
