@@ -27,8 +27,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason=reason))
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def _engine_required_in_ci() -> None:
+    # Session scope: set up before the (session) project fixtures, so CI fails with this message.
     pytest.fail(f"CI=true but {engine_missing()}; .ci/run runs `make engine` before the tests")
 
 

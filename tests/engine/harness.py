@@ -133,6 +133,9 @@ class EngineProject:
     """A throwaway copy of the project wired to the built CLI, a file backend and the fake providers."""
 
     def __init__(self, root: Path, main_source: str | None = None) -> None:
+        reason = engine_missing()
+        if reason:  # one clear line instead of a FileNotFoundError from subprocess
+            raise RuntimeError(reason)
         self.root = root
         self.project = root / "project"
         self.state = root / "state"
