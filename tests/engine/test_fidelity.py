@@ -1,7 +1,9 @@
 """Fidelity: the engine's mandatory policy violations equal the offline gate's findings, case by case.
 
-Cases: both committed stacks as they are, and misconfigured variants of the program
-(tests/engine/variants.py) that together break every policy of the pack. Each case runs the same
+Cases: both committed stacks as they are, misconfigured variants of the program
+(tests/engine/variants.py) that together break every policy of the pack, and misconfigured stack files
+(one the config model accepts but the pack does not; one the config model rejects, where both must
+refuse with the same key path). Each case runs the same
 program source and stack file through `pulumi preview --policy-pack` (real engine, fake providers) and
 through `python -m gate preview`; any (policy, resource) one reports and the other does not is a bug in
 one of them, and the failure names it.
@@ -9,6 +11,8 @@ one of them, and the failure names it.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +24,22 @@ from tests.engine.variants import VARIANTS, variant_source
 pytestmark = pytest.mark.engine
 
 CASES = [("production", None), ("staging", None), *(("production", name) for name in VARIANTS)]
+# Stack-file edits (old line, new line) of Pulumi.production.yaml.
+STACK_EDITS = {
+    "no-read-replicas": ("    read_replicas: 1\n", "    read_replicas: 0\n"),  # valid config, pack violation
+}
+REJECTED_STACK_EDITS = {
+    "slow-query-log-too-lax": ("    slow_query_ms: 100\n", "    slow_query_ms: 5000\n", "database.slow_query_ms"),
+}
+
+
+def edited_stack_file(tmp: Path, old: str, new: str) -> Path:
+    text = (REPO_ROOT / "Pulumi.production.yaml").read_text(encoding="utf-8")
+    assert old in text, f"Pulumi.production.yaml no longer has {old.strip()!r}: update STACK_EDITS"
+    path = tmp / "stack" / "Pulumi.production.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return path
 _results: dict[str, tuple[EngineEvents, GateRun]] = {}
 
 
@@ -79,6 +99,37 @@ def test_engine_and_gate_agree(engine_project: EngineProject, case: tuple[str, s
         f"\ngate only: {sorted(only_gate)[:10]}")
     if variant is None:
         assert engine == set(), f"committed stack {stack} has violations:\n{describe(engine)}"
+
+
+@pytest.mark.parametrize("edit", sorted(STACK_EDITS))
+def test_misconfigured_stack_file_engine_and_gate_agree(edit: str, tmp_path: Path):
+    stack_file = edited_stack_file(tmp_path, *STACK_EDITS[edit])
+    gate = run_gate("production", stack_file, REPO_ROOT / "__main__.py", tmp_path / "gate-out")
+    project = EngineProject(tmp_path / "engine")
+    project.init_stack("production", stack_file)
+    result, events = project.preview("production")
+    assert gate.mandatory(), f"{edit}: the gate found nothing; the edit no longer misconfigures anything"
+    assert events.violations() == gate.violations(), (
+        f"{edit}: engine and gate disagree\nengine only: {sorted(events.violations() - gate.violations())}"
+        f"\ngate only: {sorted(gate.violations() - events.violations())}")
+    assert result.returncode == 1
+
+
+@pytest.mark.parametrize("edit", sorted(REJECTED_STACK_EDITS))
+def test_rejected_stack_file_is_refused_by_both_naming_the_key(edit: str, tmp_path: Path):
+    old, new, key_path = REJECTED_STACK_EDITS[edit]
+    stack_file = edited_stack_file(tmp_path, old, new)
+    proc = subprocess.run([sys.executable, "-m", "gate", "preview", "--stack", "production", "--stack-file",
+                           str(stack_file), "--no-checkov", "--out", str(tmp_path / "gate-out")],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=600, check=False)
+    project = EngineProject(tmp_path / "engine")
+    project.init_stack("production", stack_file)
+    result, events = project.preview("production")
+    assert proc.returncode == 2 and key_path in proc.stderr, proc.stderr[-2000:]
+    # The program stops on the same validation before registering a resource, and says why.
+    assert result.returncode != 0 and key_path in result.output, result.output[-3000:]
+    assert not [m for m in events.resources.values() if m["type"] != "pulumi:pulumi:Stack"]
+    assert events.policy == []
 
 
 def test_every_policy_of_the_pack_is_violated_at_least_once(engine_project: EngineProject,
