@@ -10,7 +10,7 @@ PACK_VENV := policies/.venv
 STACK ?= production
 OUT ?= gate-out
 
-.PHONY: setup deploy-setup gate test lint actionlint schema bench clean lock
+.PHONY: setup deploy-setup gate test lint actionlint schema bench clean lock engine
 
 setup: $(VENV)/.installed $(PACK_VENV)/.installed $(CHECKOV_VENV)/.installed
 
@@ -78,3 +78,19 @@ lock:  # needs uv from .venv: run `make setup` once first
 	$(UV_COMPILE) --output-file requirements.txt --constraint requirements-dev.txt requirements.in
 	$(UV_COMPILE) --output-file policies/requirements.txt --constraint requirements-dev.txt policies/requirements.in
 	$(UV_COMPILE) --output-file gate/requirements-checkov.txt gate/requirements-checkov.in
+
+# The real Pulumi engine for tests/engine/ (docs/engine.md): the pinned CLI and our thin Python language
+# host, built from the Go module proxy by tests/engine/cli/go.mod; Go's module and build caches stay at
+# their defaults, so a rebuild (or a fresh clone on the same machine) reuses them.
+ENGINE_BIN := .build/engine/bin
+ENGINE_GO := cd tests/engine/cli && GOFLAGS=-mod=readonly
+
+engine:
+	mkdir -p $(ENGINE_BIN)
+	$(ENGINE_GO) go build -trimpath \
+	  -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$$(go list -m -f '{{.Version}}' github.com/pulumi/pulumi/pkg/v3)" \
+	  -o $(CURDIR)/$(ENGINE_BIN)/pulumi github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+	$(ENGINE_GO) go build -trimpath -o $(CURDIR)/$(ENGINE_BIN)/pulumi-language-python ./pulumi-language-python
+	install -m 0755 "$$($(ENGINE_GO) go list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3)/python/cmd/pulumi-language-python-exec" \
+	  $(ENGINE_BIN)/pulumi-language-python-exec
+	$(ENGINE_BIN)/pulumi version

@@ -9,7 +9,7 @@ def test_synthetic_stack_is_a_consistent_replica(production_run):
     resources = synthetic(production_run.resources, 1000)
     urns = {r.urn for r in resources}
     assert len(resources) == len(urns) == 1000
-    root = next(r.parent for r in production_run.resources if r.parent and "$" not in r.parent.split("::")[2])
+    root = next(r.parent for r in production_run.resources if r.parent and r.parent.split("::")[2] == "pulumi:pulumi:Stack")
     for r in resources:
         assert r.parent in urns or r.parent == root
         assert set(r.dependencies) <= urns

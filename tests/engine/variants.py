@@ -1,0 +1,123 @@
+"""Misconfigured variants of the program for the fidelity test: the same program with resources edited
+by (type, name) through a stack transformation, so the engine and the offline gate run the *same* source.
+
+A stack transformation (``pulumi.runtime.register_stack_transformation``) runs in the program's own
+process before a resource is registered, under the real language host and under the gate's mocks alike.
+Each variant batches edits that do not mask one another; together they break every policy of the pack at
+least once (the test checks that, against the pack's own policy list).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.engine.harness import REPO_ROOT
+
+# (type token, logical name) -> {"props": {python_prop: value}, "protect": bool}
+Edits = dict[str, dict[str, Any]]
+
+OPEN_POLICY = '{"Version": "2012-10-17", "Statement": []}'
+
+DATA_TIER: Edits = {
+    "aws:rds/instance:Instance::database-primary": {"props": {
+        "storage_encrypted": False,  # aws-rds-instance-enable-storage-encryption
+        "publicly_accessible": True,  # ...-disallow-public-access
+        "deletion_protection": False,  # ...-enable-deletion-protection
+        "iam_database_authentication_enabled": False,  # ...-enable-iam-authentication
+        "multi_az": False,  # ...-enable-multi-az
+        "backup_retention_period": 1,  # ...-configure-backup-retention
+        "skip_final_snapshot": True,  # ...-enable-final-snapshot
+        "performance_insights_enabled": False,  # ...-enable-performance-insights
+        "monitoring_interval": 0,  # ...-enable-enhanced-monitoring
+        "ca_cert_identifier": "rds-ca-2019",  # ...-configure-ca-certificate
+        "parameter_group_name": "default.postgres16",  # ...-configure-parameter-group
+    }},
+    "aws:rds/parameterGroup:ParameterGroup::database-parameters": {"props": {"parameters": [
+        {"name": "rds.force_ssl", "value": "0", "apply_method": "pending-reboot"},  # ...-enforce-ssl
+        {"name": "log_min_duration_statement", "value": "-1", "apply_method": "immediate"},  # slow query log
+        {"name": "max_connections", "value": "800", "apply_method": "pending-reboot"},
+    ]}},
+    "aws:rds/proxy:Proxy::database-proxy": {"props": {"require_tls": False}},  # aws-rds-proxy-enforce-tls
+    "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup::database-proxy-pool": {
+        "props": {"connection_pool_config": {"max_connections_percent": 1}}},  # ...-configure-connection-pool
+    "aws:kms/key:Key::database-key": {"props": {"enable_key_rotation": False}},  # aws-kms-key-enable-rotation
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule::database-proxy-from-app-0": {
+        "props": {"cidr_ipv4": "0.0.0.0/0"}},  # aws-ec2-security-group-disallow-public-postgres-ingress
+    "aws:backup/selection:Selection::storage-backup-selection": {
+        "props": {"resources": ["arn:aws:rds:us-east-1:111122223333:db:some-other-db"]}},  # backup coverage
+    "rediscloud:index/subscriptionDatabase:SubscriptionDatabase::cache-database": {"props": {
+        "replication": False,  # rediscloud-...-enable-replication
+        "enable_tls": False,  # ...-enable-tls
+        "source_ips": ["0.0.0.0/0"],  # ...-disallow-public-access
+        "data_persistence": "none",  # ...-enable-persistence
+        "alerts": [],  # ...-configure-alerts
+        "password": None,  # ...-configure-password
+    }},
+}
+
+STORAGE_AND_APP: Edits = {
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock::storage-uploads-public-access": {
+        "props": {"block_public_acls": False}},  # aws-s3-bucket-block-public-access
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration::storage-uploads-encryption": {
+        "props": {"rules": [{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}]}},  # sse-kms-cmk
+    "aws:s3/bucketVersioning:BucketVersioning::storage-uploads-versioning": {
+        "props": {"versioning_configuration": {"status": "Suspended"}}},  # aws-s3-bucket-enable-versioning
+    "aws:s3/bucketPolicy:BucketPolicy::storage-uploads-policy": {"props": {"policy": OPEN_POLICY}},  # enforce-tls
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration::storage-backups-lifecycle": {"props": {"rules": [
+        {"id": "expire-backups", "status": "Enabled", "filter": {}, "expiration": {"days": 1}}]}},  # backups retention
+    "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration::storage-backups-object-lock": {"props": {
+        "rule": {"default_retention": {"mode": "NONE", "days": 30}}}},  # backups object lock
+    "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration::storage-uploads-cors": {"props": {"cors_rules": [
+        {"allowed_methods": ["GET"], "allowed_origins": ["*"]}]}},  # app-disallow-wildcard-cors
+    "aws:sns/topic:Topic::monitoring-critical": {"props": {"kms_master_key_id": None}},  # sns encryption
+    "aws:route53/healthCheck:HealthCheck::monitoring-app-health": {"props": {"type": "HTTP", "port": 80}},
+    "aws:cloudwatch/metricAlarm:MetricAlarm::monitoring-response-time-warning": {
+        "props": {"threshold": 100000}},  # monitoring-configure-required-alarms
+    "aws:kms/key:Key::storage-kms": {"protect": False},  # stack-protect-stateful-resources
+    "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable::app-env-session-timeout-hours": {
+        "props": {"value": "240"}},  # vercel-env-var-configure-session-timeout
+    "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable::app-env-cache-ttl-session-seconds": {
+        "props": {"value": "1"}},  # vercel-env-var-configure-cache-ttls
+    "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable::app-env-jwt-secret": {
+        "props": {"sensitive": False}},  # vercel-env-var-require-sensitive-secrets
+    "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable::app-env-database-url": {
+        "props": {"key": "DATABASE_URL_UNUSED"}},  # vercel-project-configure-required-env-vars
+    "vercel:index/firewallConfig:FirewallConfig::app-firewall": {"props": {"rules": {"rules": []}}},  # rate limit
+    "vercel:index/projectRoute:ProjectRoute::app-security-headers": {
+        "props": {"route": {"src": "/(.*)", "headers": {"X-Frame-Options": "DENY"}}}},  # security headers
+}
+
+REPLICAS: Edits = {
+    # The only replica follows another database: the primary has none (aws-rds-instance-configure-read-replicas).
+    "aws:rds/instance:Instance::database-replica-1": {"props": {"replicate_source_db": "some-other-db"}},
+}
+
+VARIANTS: dict[str, Edits] = {"data-tier": DATA_TIER, "storage-and-app": STORAGE_AND_APP, "replicas": REPLICAS}
+
+PRELUDE = '''\
+# --- engine tests: a misconfigured variant of __main__.py (tests/engine/variants.py) ---
+import json as _engine_test_json
+
+import pulumi as _engine_test_pulumi
+
+_ENGINE_TEST_EDITS = _engine_test_json.loads({edits!r})
+
+
+def _engine_test_misconfigure(args):
+    edit = _ENGINE_TEST_EDITS.get(args.type_ + "::" + args.name)
+    if edit is None:
+        return None
+    opts = args.opts
+    if "protect" in edit:
+        opts = _engine_test_pulumi.ResourceOptions.merge(opts, _engine_test_pulumi.ResourceOptions(protect=edit["protect"]))
+    return _engine_test_pulumi.ResourceTransformationResult({{**args.props, **edit.get("props", {{}})}}, opts)
+
+
+_engine_test_pulumi.runtime.register_stack_transformation(_engine_test_misconfigure)
+# --- end of the engine tests' prelude; the committed __main__.py follows ---
+'''
+
+
+def variant_source(edits: Edits) -> str:
+    return PRELUDE.format(edits=json.dumps(edits)) + (REPO_ROOT / "__main__.py").read_text(encoding="utf-8")
