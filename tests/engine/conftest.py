@@ -45,8 +45,10 @@ def engine_project(tmp_path_factory: pytest.TempPathFactory) -> EngineProject:
 
 @pytest.fixture(scope="session")
 def deployed(tmp_path_factory: pytest.TempPathFactory) -> EngineProject:
-    """A project whose production stack went through `pulumi up` with the pack enforced (fake providers)."""
+    """A project whose production stack went through `pulumi up` with the pack enforced (fake providers), and
+    whose staging stack is initialised (secrets re-set) for the promotion's staging job to deploy first."""
     project = EngineProject(Path(tmp_path_factory.mktemp("engine-up")))
-    project.init_stack("production")
+    for stack in ("production", "staging"):
+        project.init_stack(stack)
     project.run("up", "--yes", "--stack", "production", "--non-interactive", *policy_args(project, "production"))
     return project

@@ -24,7 +24,8 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ENGINE_BIN = REPO_ROOT / ".build" / "engine" / "bin"
 FAKE_PROVIDERS_BIN = Path(__file__).resolve().parent / "fake_providers" / "bin"
-PYTHON_BIN = Path(sys.executable).parent  # the virtualenv running the tests: program, pack, fake providers
+PYTHON_BIN = Path(sys.executable).parent  # the virtualenv running the tests: program and fake providers
+PACK_VENV = REPO_ROOT / "policies" / ".venv"  # the pack's interpreter (policies/PulumiPolicy.yaml, `make setup`)
 ENGINE_FILES = ("pulumi", "pulumi-language-python", "pulumi-language-python-exec")
 PROJECT_FILES = ("Pulumi.yaml", "__main__.py")
 PROJECT_DIRS = ("components", "stacks", "policies")
@@ -37,6 +38,8 @@ def engine_missing() -> str | None:
     missing = [name for name in ENGINE_FILES if not (ENGINE_BIN / name).exists()]
     if missing:
         return f"the Pulumi engine is not built ({', '.join(missing)} missing in {ENGINE_BIN}): run `make engine`"
+    if not (PACK_VENV / "bin" / "python").exists():
+        return f"the policy pack's virtualenv is missing ({PACK_VENV / 'bin' / 'python'}): run `make setup`"
     return None
 
 
@@ -146,10 +149,13 @@ class EngineProject:
             shutil.copy2(REPO_ROOT / name, self.project / name)
         for name in PROJECT_DIRS:
             shutil.copytree(REPO_ROOT / name, self.project / name,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".venv"))
         # Pulumi.yaml names `.venv` (runtime.options.virtualenv): the language host resolves it relative to
         # the project, so the copy points at the virtualenv that runs these tests.
         (self.project / ".venv").symlink_to(PYTHON_BIN.parent, target_is_directory=True)
+        # policies/PulumiPolicy.yaml names `.venv` too, resolved relative to the pack: the pack runs with
+        # policies/.venv (`make setup`), linked rather than copied (it is ~90 MB).
+        (self.project / "policies" / ".venv").symlink_to(PACK_VENV, target_is_directory=True)
         if main_source is not None:
             (self.project / "__main__.py").write_text(main_source, encoding="utf-8")
         self.env = self._env()
@@ -159,8 +165,9 @@ class EngineProject:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "AWS_", "VERCEL_", "REDISCLOUD_"))}
         env.update({
             # The CLI and its language host first, then the fake providers (ambient plugins), then the
-            # Python that the policy pack runs with (PulumiPolicy.yaml names no virtualenv: the language
-            # host takes the first python3/python on PATH).
+            # tests' Python for anything that looks python3 up on PATH. The fake providers run with
+            # CHATPDD_ENGINE_PYTHON; the program and the pack run `<their virtualenv>/bin/python` (`.venv`
+            # of Pulumi.yaml, `.venv` of policies/PulumiPolicy.yaml = policies/.venv), not PATH's.
             "PATH": os.pathsep.join([str(ENGINE_BIN), str(FAKE_PROVIDERS_BIN), str(PYTHON_BIN), env.get("PATH", "")]),
             "CHATPDD_ENGINE_PYTHON": str(PYTHON_BIN / "python"),
             "PULUMI_HOME": str(self.home),

@@ -4,7 +4,9 @@ Read from .github/workflows/*.yml at test time (so a workflow edit is tested as 
 line that starts with `pulumi `, run by bash in the project copy with the step's environment (stack
 names and ids substituted for GitHub expressions, secrets left out), and every `pulumi/actions` step
 that has a `command`, translated into the CLI flags its inputs stand for. `pulumi login` lines are left out:
-the tests use their own local file backend.
+the tests use their own local file backend. The commands run in file order on one project (production
+deployed, staging initialised with its secrets re-set): the promotion's staging `pulumi up` precedes its
+`stack output`, and the production plan (`--save-plan plan.json`) precedes `pulumi up --plan plan.json`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from tests.engine.harness import REPO_ROOT, EngineProject
 pytestmark = pytest.mark.engine
 
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
-STACK = "production"  # the stack the engine tests deploy; matrix stacks run as production
+STACK = "production"  # the stack the engine tests deploy; matrix stacks (drift) run as production
 # What GitHub would substitute, for the variables the commands use; secrets are never set here.
 EXPRESSION_VALUES = {"STACK": STACK, "DEPLOYMENT_ID": "4242-1"}
 GITHUB_DEFAULTS = {"GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567", "GITHUB_RUN_ID": "4242"}
@@ -77,9 +79,12 @@ COMMANDS = workflow_commands()
 
 
 def test_the_workflows_use_the_cli():
-    # The promotion (up, outputs), the PR preview and the drift check all go through it.
+    # The promotion (staging up, production plan, production up --plan, outputs), the PR preview and the
+    # drift check (a preview against the refreshed state, as JSON) all go through it.
     text = " ".join(command for _, command, _ in COMMANDS)
-    for needed in ("pulumi up", "pulumi stack output", "pulumi preview", "pulumi refresh"):
+    for needed in ("pulumi up --yes --stack staging", "pulumi up --yes --stack production", "--plan plan.json",
+                   "--save-plan plan.json", "pulumi stack output", "pulumi preview", "pulumi preview --refresh",
+                   "--json"):
         assert needed in text, f"no workflow runs `{needed}` any more: update tests/engine"
 
 

@@ -18,6 +18,11 @@ from tests.engine.harness import REPO_ROOT
 Edits = dict[str, dict[str, Any]]
 
 OPEN_POLICY = '{"Version": "2012-10-17", "Statement": []}'
+ADMIN_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+# Any token of the Vercel team may assume the role: no aud/sub condition (any project, any environment).
+UNPINNED_OIDC_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+    "Principal": {"Federated": "arn:aws:iam::111122223333:oidc-provider/oidc.vercel.com/team_chatpdd"}}]})
 
 DATA_TIER: Edits = {
     "aws:rds/instance:Instance::database-primary": {"props": {
@@ -54,6 +59,10 @@ DATA_TIER: Edits = {
         "alerts": [],  # ...-configure-alerts
         "password": None,  # ...-configure-password
     }},
+    "rediscloud:index/subscription:Subscription::cache-subscription": {"props": {
+        "cloud_provider": {"provider": "AWS", "regions": [{  # rediscloud-subscription-enable-multi-az
+            "region": "us-east-1", "networking_deployment_cidr": "10.41.0.0/24",
+            "multiple_availability_zones": False}]}}},
 }
 
 STORAGE_AND_APP: Edits = {
@@ -86,6 +95,11 @@ STORAGE_AND_APP: Edits = {
     "vercel:index/firewallConfig:FirewallConfig::app-firewall": {"props": {"rules": {"rules": []}}},  # rate limit
     "vercel:index/projectRoute:ProjectRoute::app-security-headers": {
         "props": {"route": {"src": "/(.*)", "headers": {"X-Frame-Options": "DENY"}}}},  # security headers
+    "random:index/randomPassword:RandomPassword::app-session-secret": {
+        "props": {"length": 16}},  # random-password-configure-strength
+    "aws:iam/rolePolicy:RolePolicy::app-metrics-role-policy": {"props": {"policy": ADMIN_POLICY}},  # wildcard grants
+    "aws:iam/role:Role::app-uploads-role": {
+        "props": {"assume_role_policy": UNPINNED_OIDC_TRUST}},  # aws-iam-role-restrict-oidc-trust
 }
 
 REPLICAS: Edits = {
