@@ -12,6 +12,7 @@ Traffic path: app (Vercel Secure Compute, `app_ingress_cidrs`) -> RDS Proxy (TLS
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -105,7 +106,7 @@ class DatabaseArgs:
     context: StackContext
     settings: DatabaseSettings
     vpc_id: pulumi.Input[str]
-    subnet_ids: list[pulumi.Input[str]]
+    subnet_ids: Sequence[pulumi.Input[str]]  # Sequence: a list of Output[str] is one (list is invariant)
     availability_zones: list[str]
     app_ingress_cidrs: list[str]
 
