@@ -28,7 +28,7 @@ from chatpdd_policies._util import (
 
 DEFAULTS = {"minTlsVersion": MIN_TLS_VERSION}
 FIX_VERSION = ("add a statement {Effect: Deny, Principal: '*', Action: 's3:*', Resource: [<bucket arn>, "
-               "'<bucket arn>/*'], Condition: {NumericLessThan: {'s3:TlsVersion': '1.2'}}}")
+               f"'<bucket arn>/*'], Condition: {{NumericLessThan: {{'s3:TlsVersion': '{MIN_TLS_VERSION}'}}}}}}")
 FIX = ("add a statement {Effect: Deny, Principal: '*', Action: 's3:*', Resource: [<bucket arn>, "
        "'<bucket arn>/*'], Condition: {Bool: {'aws:SecureTransport': 'false'}}}")
 
@@ -117,7 +117,7 @@ def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> N
 
 POLICY = stack_policy(
     name="aws-s3-bucket-enforce-tls",
-    description="S3 bucket policies must deny any request made without TLS or with TLS older than 1.2.",
+    description=f"S3 bucket policies must deny any request made without TLS or with TLS older than {MIN_TLS_VERSION}.",
     validate=_validate,
     severity=Severity.HIGH,
     remediation_steps="Attach an aws.s3.BucketPolicy with a Deny statement for Principal '*', Action 's3:*' on "

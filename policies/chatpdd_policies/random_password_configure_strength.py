@@ -80,7 +80,8 @@ POLICY = resource_policy(
     description="Generated secrets (random passwords and strings) must have a minimum length and entropy.",
     validate=_validate,
     severity=Severity.HIGH,
-    remediation_steps="Generate secrets with random.RandomPassword(length>=32) over letters and digits (>= 128 bits "
+    remediation_steps=f"Generate secrets with random.RandomPassword(length>={GENERATED_SECRET_MIN_LENGTH}) over letters "
+                      f"and digits (>= {GENERATED_SECRET_MIN_ENTROPY_BITS} bits "
                       "of entropy); bump the component's rotation keeper to replace an existing one.",
     reference=checklist_reference("Pre-Deployment Preparation", "Environment Variables",
                                   "JWT and authentication secrets rotated"),
