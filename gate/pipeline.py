@@ -56,7 +56,7 @@ from gate.findings import (
     sort_findings,
 )
 from gate.locations import Locator, display_path
-from gate.outdir import GATE_FILES, OutDirError, prepare_out
+from gate.outdir import OutDirError, prepare_out
 from gate.pack_session import PackSession, to_analyzer
 from gate.program import CapturedResource, ProgramRun
 from gate.program_process import DEFAULT_PROGRAM_TIMEOUT, ProgramProcess, ProgramProcessError, run_program_process
@@ -71,7 +71,6 @@ from stacks.safe_yaml import InputFileError, load_json
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CANT_RUN = "can't run policy"  # the SDK's message when a policy read a value unknown at preview
-OUTPUT_FILES = GATE_FILES  # the files the gate writes into --out (gate/outdir.py owns the list)
 
 
 class GateInputError(Exception):

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gate.outdir import MARKER
-from gate.pipeline import OUTPUT_FILES
+from gate.outdir import GATE_FILES, MARKER
 
 
 @pytest.mark.parametrize("fixture", ["production_gate", "staging_gate"])
@@ -15,7 +14,7 @@ def test_committed_stack_passes(request, fixture):
     assert run.code == 0, run.stdout + run.stderr
     assert report["verdict"] == "pass" and report["summary"]["blocking"] == 0
     assert "Traceback" not in run.stderr
-    assert sorted(p.name for p in run.out.iterdir()) == sorted((*OUTPUT_FILES, MARKER))
+    assert sorted(p.name for p in run.out.iterdir()) == sorted((*GATE_FILES, MARKER))
 
 
 def test_terminal_summary_lists_resources_by_type_and_ends_with_the_verdict(production_gate):
