@@ -33,6 +33,11 @@ def render(result: GateResult) -> str:
     ]
     if result.review is not None:
         out += change_summary(result)
+    if result.rule_changes:
+        out += ["", f"### Rule changes, for the rule owners ({len(result.rule_changes)} files)", "",
+                "Judged by the base's rules; this pull request's own rules must pass too (docs/trust-boundary.md).", ""]
+        for change in result.rule_changes:
+            out.append(f"- `{cell(change.path)}` {change.change}" + "".join(f"\n  - {cell(d)}" for d in change.details))
     for title, findings in sections(result):
         if not findings:
             continue
