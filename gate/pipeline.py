@@ -5,6 +5,7 @@
 3. the policy pack runs in its own process over the Analyzer gRPC service with the stack's pack config
    (Analyze per resource, AnalyzeStack once), exactly what ``pulumi preview --policy-pack`` drives,
 4. checkov scans the same resources exported as a Terraform plan (optional),
+   then the monthly cost estimate (gate.cost; with ``--base`` its change) and the stack's budget,
 5. exemptions are applied, every finding gets a location and a fingerprint,
 6. the reports are written -- every byte through the run's :class:`~gate.redact.Redactor`.
 
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from gate import checkov as ck
+from gate import cost
 from gate.analyzer import AnalyzeResult, PackConfigError, PackInfo, PackProcessError, PolicyPackProcess
 from gate.change_review import (
     CHANGE_POLICY,
@@ -93,6 +95,7 @@ class GateOptions:
     checkov: bool = True
     program_timeout: float = DEFAULT_PROGRAM_TIMEOUT  # seconds before a program that never returns is stopped
     base: str | None = None  # a git ref: review the change from it (gate.change_review)
+    prices: Path | None = None  # default: <repo>/gate/prices.yaml (the cost estimate's unit prices)
     prestarted: ProgramProcess | None = None  # the program's process, started by the CLI before its imports
     today: dt.date = field(default_factory=dt.date.today)
     write: bool = True
@@ -277,14 +280,16 @@ def _start_base(options: GateOptions, loaded: LoadedStack, cleanup: ExitStack) -
 
 def _review_base(base: _BaseRun, loaded: LoadedStack, session: PackSession,
                  resolved: dict[str, tuple[str, dict[str, Any]]],
-                 resources: list[CapturedResource]) -> tuple[ReviewResult, list[tuple[str, str]]]:
-    """Collect the base run, diff it against the head, and let the pack judge the base resources too."""
+                 resources: list[CapturedResource],
+                 ) -> tuple[ReviewResult, list[tuple[str, str]], list[CapturedResource]]:
+    """Collect the base run, diff it against the head, and let the pack judge the base resources too
+    (the review, the base's findings as (policy, URN), and the base's resources for the cost delta)."""
     checkout = base.checkout
     if base.process is None:
         result = review(checkout.ref, checkout.commit, [], resources, stateful_types(resolved))
         result.warnings.append(f"--base {checkout.ref}: {display_path(loaded.path, checkout.toplevel)} did not "
                                f"exist at that commit: every resource is new.")
-        return result, []
+        return result, [], []
     role = f"base ({checkout.ref}) "
     base_run = capture(loaded, base.program, role=role, process=base.process)
     result = review(checkout.ref, checkout.commit, base_run.resources, resources, stateful_types(resolved))
@@ -293,7 +298,7 @@ def _review_base(base: _BaseRun, loaded: LoadedStack, session: PackSession,
     except PackProcessError as err:
         raise GateInputError(f"The policy pack failed while analysing the base ({checkout.ref}): {err}") from None
     return result, [(d.policy_name, d.urn) for d in base_result.diagnostics
-                    if d.enforcement_level != "disabled"]
+                    if d.enforcement_level != "disabled"], base_run.resources
 
 
 def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_config_file: str,
@@ -302,6 +307,7 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
     root = options.repo_root
     out = Path(options.out)
     stack_file = display_path(loaded.path, root)
+    prices = cost.preload(options.prices or root / "gate" / "prices.yaml", root)  # parsed while the program runs
     t = time.perf_counter()
     run = _program_run(options, loaded, session, resources)
     resources = run.resources
@@ -335,11 +341,17 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
         not_applicable = Counter(name for name, _ in result.not_applicable)
         change_review: ReviewResult | None = None
         base_keys: list[tuple[str, str]] = []
+        base_resources: list[CapturedResource] = []
         if base is not None:
             t = time.perf_counter()
-            change_review, base_keys = _review_base(base, loaded, session, resolved, resources)
+            change_review, base_keys, base_resources = _review_base(base, loaded, session, resolved, resources)
             findings += change_findings(change_review.changes.changes)
             timings["base_wait"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        estimate = _cost_stage(loaded, prices, resources, base_resources, change_review)
+        findings += cost.budget_findings(estimate, stack_file, _budget_line(loaded))
+        timings["cost"] = time.perf_counter() - t
 
         t = time.perf_counter()
         running, checkov_proc = checkov_proc, None
@@ -359,12 +371,13 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
             findings, base_keys, change_review.changes.head_to_base)
         warnings += change_review.warnings
     warnings += _run_warnings(run, export, skips if checkov.ran else [], options.today, redactor)
+    warnings += cost.warnings(estimate, options.today)
     gate_result = GateResult(
         stack=loaded.name, stack_file=stack_file, pack_config_file=pack_config_file, exemptions_file=exemptions_file,
         pack=info, policies=policies, resources=resources, findings=sort_findings(findings), warnings=warnings,
         not_applicable=dict(not_applicable), exemptions=exemptions, exemption_outcome=outcome, checkov=checkov,
         exported_count=len(export.resources), timings=timings, today=options.today, redactor=redactor,
-        checkov_skips=skips, review=change_review)
+        checkov_skips=skips, review=change_review, cost=estimate)
     timings["findings"] = time.perf_counter() - t
     if options.write:
         t = time.perf_counter()
@@ -372,6 +385,28 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
         timings["reports"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     return gate_result
+
+
+def _cost_stage(loaded: LoadedStack, prices: cost.PricesFuture, resources: list[CapturedResource],
+                base_resources: list[CapturedResource], change_review: ReviewResult | None) -> cost.CostEstimate:
+    """The monthly cost estimate of the head and, with ``--base``, of the base -- both priced with this run's
+    table and the head's usage assumptions (the same ruler on both sides, like the mocks) -- and the delta."""
+    try:
+        table, display = prices.result()
+    except cost.PricesError as err:
+        raise GateInputError(str(err)) from None
+    config = loaded.config
+    head = cost.estimate(resources, config.usage, config.aws.region, table, budget=config.budget,
+                         prices_file=display)
+    if change_review is not None:
+        base = cost.estimate(base_resources, config.usage, config.aws.region, table, prices_file=display)
+        head.delta = cost.compare(head, base, change_review.ref, change_review.changes.head_to_base)
+    return head
+
+
+def _budget_line(loaded: LoadedStack) -> int:
+    """The stack file line of the budget (where a budget finding points)."""
+    return loaded.key_lines.get(f"{PROJECT}:budget", 1)
 
 
 def _program_run(options: GateOptions, loaded: LoadedStack, session: PackSession,
@@ -481,6 +516,7 @@ def _policies(info: PackInfo, resolved: dict[str, tuple[str, dict[str, Any]]]) -
         severity=p.severity, remediation=p.remediation_steps, reference=p.framework_reference or None)
         for p in info.policies}
     policies[CHANGE_POLICY] = CHANGE_POLICY_META  # known always: an exemption for it is valid without --base
+    policies[cost.COST_POLICY] = cost.COST_POLICY_META
     policies[EXPIRED_EXEMPTION_POLICY] = PolicyMeta(
         name=EXPIRED_EXEMPTION_POLICY, source="gate", enforcement="mandatory", severity="high",
         description="Exemptions in gate/exemptions.yaml expire; an expired exemption blocks until it is "

@@ -14,6 +14,7 @@ from pathlib import Path
 from gate.analyzer import PackInfo
 from gate.change_review import ReviewResult
 from gate.checkov import CheckovSkip
+from gate.cost import CostEstimate
 from gate.exemptions import ExemptionOutcome, LoadedExemptions
 from gate.findings import Finding, PolicyMeta
 from gate.program import CapturedResource
@@ -57,6 +58,7 @@ class GateResult:
     files: list[Path] = field(default_factory=list)
     checkov_skips: list[CheckovSkip] = field(default_factory=list)  # the skip list as loaded (reports list it)
     review: ReviewResult | None = None  # --base only: what the change does (gate/change_review.py)
+    cost: CostEstimate | None = None  # the monthly cost estimate (gate/cost.py); with --base its delta
 
     @property
     def blocking(self) -> list[Finding]:

@@ -365,6 +365,69 @@ class MonitoringSettings(Model):
         return self.thresholds.get(check_id, checklist.ALARM_CHECKS[check_id].limit)
 
 
+class BucketUsage(Model):
+    """What one bucket holds and serves in a month (the cost estimate's assumptions, docs/cost.md)."""
+
+    stored_gb: float = Field(ge=0, description="GB stored on average (current and noncurrent versions).")
+    written_gb_per_month: float = Field(ge=0, description="GB written a month (what replication copies).")
+    put_requests_per_month: int = Field(ge=0, description="PUT/COPY/POST/LIST requests a month.")
+    get_requests_per_month: int = Field(ge=0, description="GET/SELECT requests a month.")
+
+
+class StorageUsage(Model):
+    """Per bucket role. The DR replica holds what the backups bucket holds (in the replication's storage class)."""
+
+    backups: BucketUsage = BucketUsage(stored_gb=300, written_gb_per_month=300, put_requests_per_month=50_000,
+                                       get_requests_per_month=5_000)
+    uploads: BucketUsage = BucketUsage(stored_gb=100, written_gb_per_month=10, put_requests_per_month=200_000,
+                                       get_requests_per_month=2_000_000)
+    # S3 does not bill the PUTs of server access log delivery: only what the logs occupy.
+    access_logs: BucketUsage = BucketUsage(stored_gb=20, written_gb_per_month=2, put_requests_per_month=0,
+                                           get_requests_per_month=1_000)
+    other: BucketUsage = Field(
+        default=BucketUsage(stored_gb=10, written_gb_per_month=1, put_requests_per_month=10_000,
+                            get_requests_per_month=10_000),
+        description="Any bucket whose Role tag has no entry above.")
+
+
+class DatabaseUsage(Model):
+    backup_storage_factor: float = Field(
+        default=1.5, ge=0, le=50,
+        description="Automated backup storage as a multiple of the primary's allocated storage (RDS bills the "
+                    "part above 1x: backups up to the provisioned size are free).")
+    logs_gb_per_instance_month: float = Field(
+        default=5, ge=0, description="CloudWatch Logs ingested a month per instance (exported PostgreSQL logs and "
+                                     "Enhanced Monitoring).")
+
+
+class UsageSettings(Model):
+    """Explicit usage assumptions for the monthly cost estimate (gate/cost.py, docs/cost.md): every
+    usage-driven price takes its quantity from here, never from a silent zero."""
+
+    storage: StorageUsage = StorageUsage()
+    database: DatabaseUsage = DatabaseUsage()
+    flow_logs_gb_per_month: float = Field(default=20, ge=0, description="VPC flow log volume into CloudWatch Logs.")
+    other_logs_gb_per_month: float = Field(default=1, ge=0,
+                                           description="Ingested a month by any other log group the program creates.")
+    alarm_notifications_per_month: int = Field(default=300, ge=0,
+                                               description="Messages published per alert topic a month.")
+    kms_requests_per_key_month: int = Field(default=100_000, ge=0, description="KMS API requests per key a month.")
+    secrets_api_calls_per_month: int = Field(default=10_000, ge=0, description="Secrets Manager calls per secret.")
+    backup_vault_factor: float = Field(
+        default=1.5, ge=0, le=50,
+        description="AWS Backup recovery points as a multiple of the protected database's allocated storage "
+                    "(one full snapshot plus the daily increments kept).")
+
+
+class Budget(Model):
+    """The stack's cost budget: the gate blocks (gate-cost-budget) an estimate above ``monthly_usd`` and, with
+    ``--base``, a pull request that raises the estimate by more than ``max_increase_percent``."""
+
+    monthly_usd: float = Field(gt=0, le=10_000_000, description="Ceiling of the monthly cost estimate, USD.")
+    max_increase_percent: float = Field(default=10, gt=0, le=1000,
+                                        description="Largest increase of the estimate one pull request may make.")
+
+
 class StackConfig(Model):
     """The whole ``chatpdd-infra:*`` namespace of one stack file."""
 
@@ -378,6 +441,8 @@ class StackConfig(Model):
     storage: StorageSettings
     app: AppSettings
     monitoring: MonitoringSettings
+    usage: UsageSettings = UsageSettings()
+    budget: Budget | None = Field(default=None, description="No budget: the estimate is reported, nothing blocks.")
 
     @model_validator(mode="after")
     def _dr_region_is_another_region(self) -> StackConfig:

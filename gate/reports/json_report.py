@@ -58,4 +58,6 @@ def build(result: GateResult) -> dict[str, Any]:
         # --base only (null without it): what the change does, by URN, and the findings it introduces.
         "changes": [c.as_dict() for c in result.review.changes.changes] if result.review else None,
         "change_review": result.review.as_dict() if result.review else None,
+        # the monthly cost estimate (gate/cost.py, docs/cost.md); with --base its delta
+        "cost": result.cost.as_dict() if result.cost else None,
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from gate.reports import cost as cost_section
 from gate.reports.common import active_waivers, plural, sections, verdict, waiver, where
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ def render(result: GateResult) -> str:
     out = [f"<!-- chatpdd-gate:{result.stack} -->",
            f"## {icon} Offline policy gate: `{result.stack}`", "",
            f"**{verdict(result)}**", ""]
+    out += cost_section.markdown(result)
     ck = result.checkov
     custom = sum(1 for r in result.resources if r.custom)
     out += [
