@@ -347,11 +347,8 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
             change_review, base_keys, base_resources = _review_base(base, loaded, session, resolved, resources)
             findings += change_findings(change_review.changes.changes)
             timings["base_wait"] = time.perf_counter() - t
-
-        t = time.perf_counter()
-        estimate = _cost_stage(loaded, prices, resources, base_resources, change_review)
-        findings += cost.budget_findings(estimate, stack_file, _budget_line(loaded))
-        timings["cost"] = time.perf_counter() - t
+        estimate = _cost_stage(loaded, stack_file, prices, (resources, base_resources), change_review, findings,
+                               timings)
 
         t = time.perf_counter()
         running, checkov_proc = checkov_proc, None
@@ -370,8 +367,7 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
         change_review.new_findings, change_review.fixed, change_review.unchanged = verdict_delta(
             findings, base_keys, change_review.changes.head_to_base)
         warnings += change_review.warnings
-    warnings += _run_warnings(run, export, skips if checkov.ran else [], options.today, redactor)
-    warnings += cost.warnings(estimate, options.today)
+    warnings += _run_warnings(run, export, skips if checkov.ran else [], options.today, redactor, estimate)
     gate_result = GateResult(
         stack=loaded.name, stack_file=stack_file, pack_config_file=pack_config_file, exemptions_file=exemptions_file,
         pack=info, policies=policies, resources=resources, findings=sort_findings(findings), warnings=warnings,
@@ -387,10 +383,15 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
     return gate_result
 
 
-def _cost_stage(loaded: LoadedStack, prices: cost.PricesFuture, resources: list[CapturedResource],
-                base_resources: list[CapturedResource], change_review: ReviewResult | None) -> cost.CostEstimate:
+def _cost_stage(loaded: LoadedStack, stack_file: str, prices: cost.PricesFuture,
+                head_and_base: tuple[list[CapturedResource], list[CapturedResource]],
+                change_review: ReviewResult | None, findings: list[Finding],
+                timings: dict[str, float]) -> cost.CostEstimate:
     """The monthly cost estimate of the head and, with ``--base``, of the base -- both priced with this run's
-    table and the head's usage assumptions (the same ruler on both sides, like the mocks) -- and the delta."""
+    table and the head's usage assumptions (the same ruler on both sides, like the mocks) -- and the delta;
+    the budget's findings are added to ``findings`` (in place)."""
+    t = time.perf_counter()
+    resources, base_resources = head_and_base
     try:
         table, display = prices.result()
     except cost.PricesError as err:
@@ -401,6 +402,8 @@ def _cost_stage(loaded: LoadedStack, prices: cost.PricesFuture, resources: list[
     if change_review is not None:
         base = cost.estimate(base_resources, config.usage, config.aws.region, table, prices_file=display)
         head.delta = cost.compare(head, base, change_review.ref, change_review.changes.head_to_base)
+    findings += cost.budget_findings(head, stack_file, _budget_line(loaded))
+    timings["cost"] = time.perf_counter() - t
     return head
 
 
@@ -437,14 +440,16 @@ def _exemptions(options: GateOptions, loaded: LoadedStack, policies: set[str],
 
 
 def _run_warnings(run: ProgramRun, export: ck.PlanExport, skips: list[ck.CheckovSkip], today: dt.date,
-                  redactor: Redactor) -> list[str]:
-    """What the run noticed without blocking: program warnings, unexported AWS types, skips naming nothing."""
+                  redactor: Redactor, estimate: cost.CostEstimate) -> list[str]:
+    """What the run noticed without blocking: program warnings, unexported AWS types, skips naming nothing,
+    a stale price table and types the cost estimate does not know."""
     warnings = [f"The program warned: {redactor.text(msg.strip())}" for severity, msg in run.log if severity == "warning"]
     warnings += [f"{urn} ({kind}) is an AWS resource with no Terraform type in gate/terraform_types.py: checkov "
                  f"did not see it." for urn, kind in export.unmapped]
     warnings += [f"The checkov skip of {s.check} names {address}, which the exported plan does not have: remove "
                  f"it from the skip, or fix the address." for s in skips for address in s.resources
                  if address not in export.by_address and s.expires >= today]
+    warnings += cost.warnings(estimate, today)
     return warnings
 
 

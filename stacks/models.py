@@ -8,7 +8,7 @@ values (``pulumi config set --secret``); at run time they are ``SecretStr`` so t
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -374,20 +374,28 @@ class BucketUsage(Model):
     get_requests_per_month: int = Field(ge=0, description="GET/SELECT requests a month.")
 
 
+def _bucket_usage(what: str, **usage: float) -> Any:
+    """A bucket role's default usage, stated in its description (a given section needs all four keys)."""
+    default = BucketUsage(**usage)  # type: ignore[arg-type]
+    return Field(default=default, description=f"{what} Default: " + ", ".join(
+        f"{key} {value:.12g}" for key, value in default.model_dump().items()) + ".")
+
+
 class StorageUsage(Model):
     """Per bucket role. The DR replica holds what the backups bucket holds (in the replication's storage class)."""
 
-    backups: BucketUsage = BucketUsage(stored_gb=300, written_gb_per_month=300, put_requests_per_month=50_000,
-                                       get_requests_per_month=5_000)
-    uploads: BucketUsage = BucketUsage(stored_gb=100, written_gb_per_month=10, put_requests_per_month=200_000,
-                                       get_requests_per_month=2_000_000)
+    backups: BucketUsage = _bucket_usage("The backups bucket (Role=backups) and its DR replica.", stored_gb=300,
+                                         written_gb_per_month=300, put_requests_per_month=50_000,
+                                         get_requests_per_month=5_000)
+    uploads: BucketUsage = _bucket_usage("The uploads bucket (Role=uploads).", stored_gb=100, written_gb_per_month=10,
+                                         put_requests_per_month=200_000, get_requests_per_month=2_000_000)
     # S3 does not bill the PUTs of server access log delivery: only what the logs occupy.
-    access_logs: BucketUsage = BucketUsage(stored_gb=20, written_gb_per_month=2, put_requests_per_month=0,
-                                           get_requests_per_month=1_000)
-    other: BucketUsage = Field(
-        default=BucketUsage(stored_gb=10, written_gb_per_month=1, put_requests_per_month=10_000,
-                            get_requests_per_month=10_000),
-        description="Any bucket whose Role tag has no entry above.")
+    access_logs: BucketUsage = _bucket_usage("The access-logs bucket (log delivery PUTs are not billed).",
+                                             stored_gb=20, written_gb_per_month=2, put_requests_per_month=0,
+                                             get_requests_per_month=1_000)
+    other: BucketUsage = _bucket_usage("Any bucket whose Role tag has no entry above.", stored_gb=10,
+                                       written_gb_per_month=1, put_requests_per_month=10_000,
+                                       get_requests_per_month=10_000)
 
 
 class DatabaseUsage(Model):
@@ -401,8 +409,9 @@ class DatabaseUsage(Model):
 
 
 class UsageSettings(Model):
-    """Explicit usage assumptions for the monthly cost estimate (gate/cost.py, docs/cost.md): every
-    usage-driven price takes its quantity from here, never from a silent zero."""
+    """Usage assumptions of the monthly cost estimate (gate/cost.py, docs/cost.md); defaults apply per key.
+
+    Every usage-driven price takes its quantity from here, never from a silent zero."""
 
     storage: StorageUsage = StorageUsage()
     database: DatabaseUsage = DatabaseUsage()
@@ -420,8 +429,9 @@ class UsageSettings(Model):
 
 
 class Budget(Model):
-    """The stack's cost budget: the gate blocks (gate-cost-budget) an estimate above ``monthly_usd`` and, with
-    ``--base``, a pull request that raises the estimate by more than ``max_increase_percent``."""
+    """The monthly cost budget: over either key is a blocking gate-cost-budget finding (docs/cost.md).
+
+    ``monthly_usd`` caps the estimate; with ``--base``, ``max_increase_percent`` caps one pull request's increase."""
 
     monthly_usd: float = Field(gt=0, le=10_000_000, description="Ceiling of the monthly cost estimate, USD.")
     max_increase_percent: float = Field(default=10, gt=0, le=1000,

@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from gate.findings import SEVERITIES, Finding
-from gate.reports import cost as cost_section
 from gate.reports.common import active_waivers, plural, sections, verdict, waiver, where
+from gate.reports.cost import terminal as cost_terminal
 
 if TYPE_CHECKING:
     from gate.result import GateResult
@@ -42,7 +42,7 @@ def render(result: GateResult, verbose: bool = False) -> str:
                      f"{ck.failed} failed, {ck.skipped} skipped ({ck.seconds:.1f} s)")
     else:
         lines.append(f"checkov: not run ({ck.reason})")
-    lines += cost_section.terminal(result)
+    lines += cost_terminal(result)
 
     if result.review is not None:
         review = result.review
