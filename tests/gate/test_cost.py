@@ -19,7 +19,7 @@ from gate.program import CapturedResource
 from stacks.models import UsageSettings
 from tests.gate.conftest import REPO, TODAY, run_gate_cli
 from tests.gate.test_bad_input import assert_bad_input
-from tests.gate.test_change_review import PROGRAM_FILES, edit, git
+from tests.gate.test_change_review import base_repo, edit, head, review  # noqa: F401  (base_repo, head: fixtures)
 
 HOURS = 730
 # The unit prices these tests compute by hand (USD, us-east-1, RDS for PostgreSQL On-Demand): if the table
@@ -238,35 +238,7 @@ def test_an_estimate_over_the_monthly_budget_blocks_and_names_it(tmp_path):
 
 # --- the delta against --base ------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def base_repo(tmp_path_factory) -> Path:
-    repo = tmp_path_factory.mktemp("cost-base-repo")
-    for name in PROGRAM_FILES:
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, repo / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, repo / name)
-    git(repo, "init", "-q")
-    git(repo, "add", ".")
-    git(repo, "commit", "-q", "-m", "base")
-    return repo
-
-
-@pytest.fixture
-def head(base_repo, tmp_path) -> Path:
-    clone = tmp_path / "head"
-    git(tmp_path, "clone", "-q", str(base_repo), str(clone))
-    return clone
-
-
-def review(head: Path):
-    return run_gate_cli(head.parent / "out", "--stack", "production", "--no-checkov", "--today", TODAY,
-                        "--program", str(head / "__main__.py"), "--stack-file", str(head / "Pulumi.production.yaml"),
-                        "--base", "HEAD")
-
-
-def test_an_unchanged_head_costs_the_same(head):
+def test_an_unchanged_head_costs_the_same(head):  # noqa: F811
     run = review(head)
     assert run.code == 0, run.stdout + run.stderr
     delta = run.report()["cost"]["delta"]
@@ -276,7 +248,7 @@ def test_an_unchanged_head_costs_the_same(head):
     assert f"**Monthly cost: {total} → {total} (+$0.00, +0.0%)**" in run.text("report.md")
 
 
-def test_raising_the_rds_instance_class_shows_the_delta_and_blocks_over_the_budgets(head):
+def test_raising_the_rds_instance_class_shows_the_delta_and_blocks_over_the_budgets(head):  # noqa: F811
     edit(head / "Pulumi.production.yaml", "instance_class: db.r6g.xlarge", "instance_class: db.r6g.2xlarge")
     run = review(head)
     assert run.code == 1, run.stdout + run.stderr
