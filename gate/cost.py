@@ -314,6 +314,7 @@ class CostEstimate:
     prices_file: str
     budget: Budget | None = None
     delta: CostDelta | None = None
+    notes: list[str] = field(default_factory=list)  # warnings about the budget applied (e.g. the base's)
 
     @property
     def total(self) -> float:
@@ -852,6 +853,23 @@ def headline(cost: CostEstimate) -> str:
     return f"Monthly cost: {money(d.base_total)} → {money(d.head_total)} ({money(d.delta, signed=True)}, {percent})"
 
 
+def stricter_budget(head: Budget | None, base: Budget | None | str, ref: str) -> tuple[Budget | None, list[str]]:
+    """The budget a pull request is judged against: per key the stricter of the base's and the head's, so a
+    change cannot raise its own ceiling (the raise lands on its own first); and a note for each key it raised.
+    ``base`` is a string when the base's stack file could not be read: the head's budget applies, with a note."""
+    if isinstance(base, str):
+        return head, [f"The budget of --base {ref} is not known ({base}): the head's budget applies."]
+    if base is None or head is None:
+        return head, []
+    notes = [f"This change raises budget.{key} from {old:g} to {new:g}: the base's {old:g} applies until the "
+             f"raise is merged on its own (docs/cost.md)."
+             for key, old, new in (("monthly_usd", base.monthly_usd, head.monthly_usd),
+                                   ("max_increase_percent", base.max_increase_percent, head.max_increase_percent))
+             if new > old]
+    return Budget(monthly_usd=min(head.monthly_usd, base.monthly_usd),
+                  max_increase_percent=min(head.max_increase_percent, base.max_increase_percent)), notes
+
+
 def budget_findings(cost: CostEstimate, stack_file: str, line: int) -> list[Finding]:
     """gate-cost-budget: one blocking finding per budget the estimate exceeds."""
     budget = cost.budget
@@ -880,7 +898,7 @@ def budget_findings(cost: CostEstimate, stack_file: str, line: int) -> list[Find
 
 def warnings(cost: CostEstimate, today: dt.date) -> list[str]:
     """What the estimate must not hide: a stale price table, and every resource not (fully) priced."""
-    out = []
+    out = list(cost.notes)
     age = (today - cost.prices_read).days
     if age > STALE_AFTER_DAYS:
         out.append(f"The price table {cost.prices_file} is {age} days old (oldest price read "

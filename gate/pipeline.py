@@ -68,7 +68,7 @@ from gate.result import CheckovSummary, GateResult
 from gate.stack_export import build_stack_export
 from gate.today import TodayError, check_today
 from stacks.loader import LoadedStack, StackConfigError, find_stack_file, load_stack_file
-from stacks.models import PROJECT
+from stacks.models import PROJECT, Budget
 from stacks.safe_yaml import InputFileError, load_json
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -347,8 +347,8 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
             change_review, base_keys, base_resources = _review_base(base, loaded, session, resolved, resources)
             findings += change_findings(change_review.changes.changes)
             timings["base_wait"] = time.perf_counter() - t
-        estimate = _cost_stage(loaded, stack_file, prices, (resources, base_resources), change_review, findings,
-                               timings)
+        estimate = _cost_stage(loaded, stack_file, prices, (resources, base_resources), (change_review, base),
+                               findings, timings)
 
         t = time.perf_counter()
         running, checkov_proc = checkov_proc, None
@@ -385,26 +385,39 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
 
 def _cost_stage(loaded: LoadedStack, stack_file: str, prices: cost.PricesFuture,
                 head_and_base: tuple[list[CapturedResource], list[CapturedResource]],
-                change_review: ReviewResult | None, findings: list[Finding],
+                review_and_base: tuple[ReviewResult | None, _BaseRun | None], findings: list[Finding],
                 timings: dict[str, float]) -> cost.CostEstimate:
     """The monthly cost estimate of the head and, with ``--base``, of the base -- both priced with this run's
     table and the head's usage assumptions (the same ruler on both sides, like the mocks) -- and the delta;
-    the budget's findings are added to ``findings`` (in place)."""
+    the budget's findings are added to ``findings`` (in place). With ``--base`` the budget is the stricter of
+    the base's and the head's, per key: a pull request cannot raise the ceiling it is judged against."""
     t = time.perf_counter()
     resources, base_resources = head_and_base
+    change_review, base = review_and_base
     try:
         table, display = prices.result()
     except cost.PricesError as err:
         raise GateInputError(str(err)) from None
     config = loaded.config
-    head = cost.estimate(resources, config.usage, config.aws.region, table, budget=config.budget,
-                         prices_file=display)
+    budget, notes = config.budget, list[str]()
+    if change_review is not None and base is not None and base.process is not None:
+        budget, notes = cost.stricter_budget(config.budget, _base_budget(base, loaded), change_review.ref)
+    head = cost.estimate(resources, config.usage, config.aws.region, table, budget=budget, prices_file=display)
+    head.notes += notes
     if change_review is not None:
-        base = cost.estimate(base_resources, config.usage, config.aws.region, table, prices_file=display)
-        head.delta = cost.compare(head, base, change_review.ref, change_review.changes.head_to_base)
+        base_cost = cost.estimate(base_resources, config.usage, config.aws.region, table, prices_file=display)
+        head.delta = cost.compare(head, base_cost, change_review.ref, change_review.changes.head_to_base)
     findings += cost.budget_findings(head, stack_file, _budget_line(loaded))
     timings["cost"] = time.perf_counter() - t
     return head
+
+
+def _base_budget(base: _BaseRun, loaded: LoadedStack) -> Budget | None | str:
+    """The budget of the stack file at the base, or why it cannot be read (then the head's applies)."""
+    try:
+        return load_stack_file(base.checkout.counterpart(loaded.path)).config.budget
+    except (StackConfigError, BaseRefError, InputFileError, OSError) as err:
+        return f"the base's stack file does not load with this gate's models ({type(err).__name__})"
 
 
 def _budget_line(loaded: LoadedStack) -> int:

@@ -250,8 +250,14 @@ def test_an_unchanged_head_costs_the_same(head):  # noqa: F811
 
 def test_raising_the_rds_instance_class_shows_the_delta_and_blocks_over_the_budgets(head):  # noqa: F811
     edit(head / "Pulumi.production.yaml", "instance_class: db.r6g.xlarge", "instance_class: db.r6g.2xlarge")
+    # ... and raises its own budget in the same change: the base's budget still applies (per key, the stricter).
+    edit(head / "Pulumi.production.yaml", "monthly_usd: 1150", "monthly_usd: 5000")
+    edit(head / "Pulumi.production.yaml", "max_increase_percent: 10", "max_increase_percent: 200")
     run = review(head)
     assert run.code == 1, run.stdout + run.stderr
+    assert run.report()["cost"]["budget"] == {"monthly_usd": 1150.0, "max_increase_percent": 10.0}
+    raised = [w for w in run.report()["warnings"] if "This change raises budget." in w]
+    assert len(raised) == 2 and "raises budget.monthly_usd from 1150 to 5000: the base's 1150 applies" in raised[0]
     delta = run.report()["cost"]["delta"]
     # By hand: Multi-AZ instance hours (2 x price) and the proxy's vCPUs (db.r6g.xlarge 4 -> db.r6g.2xlarge 8).
     instance = HOURS * 2 * (R6G_2XLARGE - R6G_XLARGE)
