@@ -739,6 +739,23 @@ def _canary(r: CapturedResource, ix: _Index, region: str) -> Lines:
                   ix.table.value("cloudwatch-synthetics", region, "per_run"), "cloudwatch-synthetics")]
 
 
+def _backups_replication(r: CapturedResource, ix: _Index, region: str) -> Lines:
+    """RDS automated backups replicated to another region: their storage there (no free allowance: no database
+    in that region) and the inter-region transfer of what changes."""
+    arn = str(r.properties.get("sourceDbInstanceArn") or "")
+    db = ix.db_by_identifier.get(arn.rsplit(":db:", 1)[-1]) if ":db:" in arn else None
+    storage = _num(db.properties.get("allocatedStorage")) if db is not None else None
+    if storage is None:
+        return [_missing("replicated backups", "rds-backup-replication", "the source instance is not in the stack")]
+    usage = ix.usage.database
+    return [_line(f"replicated backup storage in {region} (usage.database.backup_storage_factor "
+                  f"{usage.backup_storage_factor:g} x {storage:g} GB)", usage.backup_storage_factor * storage,
+                  "GB-month", ix.table.value("rds-backup-storage", region, "per_gb_month"), "rds-backup-storage"),
+            _line("inter-region transfer (usage.database.backup_replication_gb_per_month)",
+                  usage.backup_replication_gb_per_month, "GB",
+                  ix.table.value("rds-backup-replication", region, "inter_region_per_gb"), "rds-backup-replication")]
+
+
 Pricer = Callable[[CapturedResource, _Index, str], Lines]
 PRICERS: dict[str, Pricer] = {
     "aws:rds/instance:Instance": _rds_instance,
@@ -757,12 +774,13 @@ PRICERS: dict[str, Pricer] = {
     "aws:backup/vault:Vault": _vault,
     "rediscloud:index/subscription:Subscription": _redis_subscription,
     "aws:synthetics/canary:Canary": _canary,
+    "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": _backups_replication,
 }
 REQUIRED_GROUPS = frozenset({
     "rds-instance", "rds-storage", "rds-iops", "rds-backup-storage", "rds-proxy", "rds-performance-insights",
     "kms", "cloudwatch-alarms", "cloudwatch-dashboards", "cloudwatch-logs", "cloudwatch-synthetics",
     "route53-health-checks", "sns", "secrets-manager", "s3-storage", "s3-requests", "s3-replication",
-    "aws-backup", "rediscloud-pro"})
+    "aws-backup", "rediscloud-pro", "rds-backup-replication"})
 
 
 def billable(r: CapturedResource) -> bool:

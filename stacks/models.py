@@ -406,6 +406,9 @@ class DatabaseUsage(Model):
     logs_gb_per_instance_month: float = Field(
         default=5, ge=0, description="CloudWatch Logs ingested a month per instance (exported PostgreSQL logs and "
                                      "Enhanced Monitoring).")
+    backup_replication_gb_per_month: float = Field(
+        default=100, ge=0, description="Backup data copied a month to the DR region when automated backups are "
+                                       "replicated there (snapshot increments and transaction logs).")
 
 
 class UsageSettings(Model):
