@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from gate.exemptions import DateTextLoader
 from gate.findings import Finding, Location, PolicyMeta
 from gate.program import CapturedResource
+from stacks.loader import StackConfigError, load_stack_file
 from stacks.models import BucketUsage, Budget, UsageSettings
 from stacks.safe_yaml import InputFileError, load_yaml
 
@@ -314,7 +315,7 @@ class CostEstimate:
     prices_file: str
     budget: Budget | None = None
     delta: CostDelta | None = None
-    notes: list[str] = field(default_factory=list)  # warnings about the budget applied (e.g. the base's)
+    notes: list[str] = field(default_factory=list)  # the run's warnings about the estimate and its budget
 
     @property
     def total(self) -> float:
@@ -871,6 +872,14 @@ def headline(cost: CostEstimate) -> str:
     return f"Monthly cost: {money(d.base_total)} → {money(d.head_total)} ({money(d.delta, signed=True)}, {percent})"
 
 
+def base_budget(stack_file: Path) -> Budget | None | str:
+    """The budget of the stack file as it is at the base, or why it cannot be read (then the head's applies)."""
+    try:
+        return load_stack_file(stack_file).config.budget
+    except (StackConfigError, InputFileError, OSError) as err:
+        return f"the base's stack file does not load with this gate's models ({type(err).__name__})"
+
+
 def stricter_budget(head: Budget | None, base: Budget | None | str, ref: str) -> tuple[Budget | None, list[str]]:
     """The budget a pull request is judged against: per key the stricter of the base's and the head's, so a
     change cannot raise its own ceiling (the raise lands on its own first); and a note for each key it raised.
@@ -915,8 +924,8 @@ def budget_findings(cost: CostEstimate, stack_file: str, line: int) -> list[Find
 
 
 def warnings(cost: CostEstimate, today: dt.date) -> list[str]:
-    """What the estimate must not hide: a stale price table, and every resource not (fully) priced."""
-    out = list(cost.notes)
+    """What the estimate must not hide: a stale price table, and types it does not know."""
+    out = []
     age = (today - cost.prices_read).days
     if age > STALE_AFTER_DAYS:
         out.append(f"The price table {cost.prices_file} is {age} days old (oldest price read "

@@ -68,7 +68,7 @@ from gate.result import CheckovSummary, GateResult
 from gate.stack_export import build_stack_export
 from gate.today import TodayError, check_today
 from stacks.loader import LoadedStack, StackConfigError, find_stack_file, load_stack_file
-from stacks.models import PROJECT, Budget
+from stacks.models import PROJECT
 from stacks.safe_yaml import InputFileError, load_json
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -92,10 +92,10 @@ class GateOptions:
     pack_config: Path | None = None  # default: <repo>/policies/config/<stack>.json
     exemptions: Path | None = None  # default: <repo>/gate/exemptions.yaml
     checkov_skips: Path | None = None  # default: <repo>/gate/checkov-skips.yaml
+    prices: Path | None = None  # default: <repo>/gate/prices.yaml (the cost estimate's unit prices)
     checkov: bool = True
     program_timeout: float = DEFAULT_PROGRAM_TIMEOUT  # seconds before a program that never returns is stopped
     base: str | None = None  # a git ref: review the change from it (gate.change_review)
-    prices: Path | None = None  # default: <repo>/gate/prices.yaml (the cost estimate's unit prices)
     prestarted: ProgramProcess | None = None  # the program's process, started by the CLI before its imports
     today: dt.date = field(default_factory=dt.date.today)
     write: bool = True
@@ -280,16 +280,14 @@ def _start_base(options: GateOptions, loaded: LoadedStack, cleanup: ExitStack) -
 
 def _review_base(base: _BaseRun, loaded: LoadedStack, session: PackSession,
                  resolved: dict[str, tuple[str, dict[str, Any]]],
-                 resources: list[CapturedResource],
-                 ) -> tuple[ReviewResult, list[tuple[str, str]], list[CapturedResource]]:
-    """Collect the base run, diff it against the head, and let the pack judge the base resources too
-    (the review, the base's findings as (policy, URN), and the base's resources for the cost delta)."""
+                 resources: list[CapturedResource]) -> tuple[ReviewResult, list[tuple[str, str]]]:
+    """Collect the base run, diff it against the head, and let the pack judge the base resources too."""
     checkout = base.checkout
     if base.process is None:
         result = review(checkout.ref, checkout.commit, [], resources, stateful_types(resolved))
         result.warnings.append(f"--base {checkout.ref}: {display_path(loaded.path, checkout.toplevel)} did not "
                                f"exist at that commit: every resource is new.")
-        return result, [], []
+        return result, []
     role = f"base ({checkout.ref}) "
     base_run = capture(loaded, base.program, role=role, process=base.process)
     result = review(checkout.ref, checkout.commit, base_run.resources, resources, stateful_types(resolved))
@@ -298,7 +296,7 @@ def _review_base(base: _BaseRun, loaded: LoadedStack, session: PackSession,
     except PackProcessError as err:
         raise GateInputError(f"The policy pack failed while analysing the base ({checkout.ref}): {err}") from None
     return result, [(d.policy_name, d.urn) for d in base_result.diagnostics
-                    if d.enforcement_level != "disabled"], base_run.resources
+                    if d.enforcement_level != "disabled"]
 
 
 def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_config_file: str,
@@ -341,14 +339,12 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
         not_applicable = Counter(name for name, _ in result.not_applicable)
         change_review: ReviewResult | None = None
         base_keys: list[tuple[str, str]] = []
-        base_resources: list[CapturedResource] = []
         if base is not None:
             t = time.perf_counter()
-            change_review, base_keys, base_resources = _review_base(base, loaded, session, resolved, resources)
+            change_review, base_keys = _review_base(base, loaded, session, resolved, resources)
             findings += change_findings(change_review.changes.changes)
             timings["base_wait"] = time.perf_counter() - t
-        estimate = _cost_stage(loaded, stack_file, prices, (resources, base_resources), (change_review, base),
-                               findings, timings)
+        estimate = _cost_stage(options, loaded, stack_file, prices, (resources, change_review, base), findings, timings)
 
         t = time.perf_counter()
         running, checkov_proc = checkov_proc, None
@@ -367,14 +363,15 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
         change_review.new_findings, change_review.fixed, change_review.unchanged = verdict_delta(
             findings, base_keys, change_review.changes.head_to_base)
         warnings += change_review.warnings
-    warnings += _run_warnings(run, export, skips if checkov.ran else [], options.today, redactor, estimate)
+    warnings += _run_warnings(run, export, skips if checkov.ran else [], options.today, redactor)
     gate_result = GateResult(
         stack=loaded.name, stack_file=stack_file, pack_config_file=pack_config_file, exemptions_file=exemptions_file,
         pack=info, policies=policies, resources=resources, findings=sort_findings(findings), warnings=warnings,
         not_applicable=dict(not_applicable), exemptions=exemptions, exemption_outcome=outcome, checkov=checkov,
         exported_count=len(export.resources), timings=timings, today=options.today, redactor=redactor,
-        checkov_skips=skips, review=change_review, cost=estimate)
+        checkov_skips=skips, review=change_review)
     timings["findings"] = time.perf_counter() - t
+    gate_result.cost, gate_result.warnings = estimate, gate_result.warnings + estimate.notes
     if options.write:
         t = time.perf_counter()
         gate_result.files = write_reports(gate_result, out)
@@ -383,17 +380,16 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
     return gate_result
 
 
-def _cost_stage(loaded: LoadedStack, stack_file: str, prices: cost.PricesFuture,
-                head_and_base: tuple[list[CapturedResource], list[CapturedResource]],
-                review_and_base: tuple[ReviewResult | None, _BaseRun | None], findings: list[Finding],
+def _cost_stage(options: GateOptions, loaded: LoadedStack, stack_file: str, prices: cost.PricesFuture,
+                head: tuple[list[CapturedResource], ReviewResult | None, _BaseRun | None], findings: list[Finding],
                 timings: dict[str, float]) -> cost.CostEstimate:
-    """The monthly cost estimate of the head and, with ``--base``, of the base -- both priced with this run's
-    table and the head's usage assumptions (the same ruler on both sides, like the mocks) -- and the delta;
-    the budget's findings are added to ``findings`` (in place). With ``--base`` the budget is the stricter of
-    the base's and the head's, per key: a pull request cannot raise the ceiling it is judged against."""
+    """The monthly cost estimate of the head's resources and, with ``--base``, of the base's -- both priced with
+    this run's table and the head's usage assumptions (the same ruler on both sides, like the mocks) -- and the
+    delta; the budget's findings are added to ``findings`` (in place), what the reports must say to ``notes``.
+    With ``--base`` the budget is the stricter of the base's and the head's, per key: a pull request cannot raise
+    the ceiling it is judged against."""
     t = time.perf_counter()
-    resources, base_resources = head_and_base
-    change_review, base = review_and_base
+    resources, change_review, base = head
     try:
         table, display = prices.result()
     except cost.PricesError as err:
@@ -401,28 +397,16 @@ def _cost_stage(loaded: LoadedStack, stack_file: str, prices: cost.PricesFuture,
     config = loaded.config
     budget, notes = config.budget, list[str]()
     if change_review is not None and base is not None and base.process is not None:
-        budget, notes = cost.stricter_budget(config.budget, _base_budget(base, loaded), change_review.ref)
-    head = cost.estimate(resources, config.usage, config.aws.region, table, budget=budget, prices_file=display)
-    head.notes += notes
+        base_budget = cost.base_budget(base.checkout.counterpart(loaded.path))
+        budget, notes = cost.stricter_budget(config.budget, base_budget, change_review.ref)
+    estimate = cost.estimate(resources, config.usage, config.aws.region, table, budget=budget, prices_file=display)
     if change_review is not None:
-        base_cost = cost.estimate(base_resources, config.usage, config.aws.region, table, prices_file=display)
-        head.delta = cost.compare(head, base_cost, change_review.ref, change_review.changes.head_to_base)
-    findings += cost.budget_findings(head, stack_file, _budget_line(loaded))
+        base_cost = cost.estimate(change_review.base_run, config.usage, config.aws.region, table, prices_file=display)
+        estimate.delta = cost.compare(estimate, base_cost, change_review.ref, change_review.changes.head_to_base)
+    estimate.notes = notes + cost.warnings(estimate, options.today)
+    findings += cost.budget_findings(estimate, stack_file, loaded.key_lines.get(f"{PROJECT}:budget", 1))
     timings["cost"] = time.perf_counter() - t
-    return head
-
-
-def _base_budget(base: _BaseRun, loaded: LoadedStack) -> Budget | None | str:
-    """The budget of the stack file at the base, or why it cannot be read (then the head's applies)."""
-    try:
-        return load_stack_file(base.checkout.counterpart(loaded.path)).config.budget
-    except (StackConfigError, BaseRefError, InputFileError, OSError) as err:
-        return f"the base's stack file does not load with this gate's models ({type(err).__name__})"
-
-
-def _budget_line(loaded: LoadedStack) -> int:
-    """The stack file line of the budget (where a budget finding points)."""
-    return loaded.key_lines.get(f"{PROJECT}:budget", 1)
+    return estimate
 
 
 def _program_run(options: GateOptions, loaded: LoadedStack, session: PackSession,
@@ -453,16 +437,14 @@ def _exemptions(options: GateOptions, loaded: LoadedStack, policies: set[str],
 
 
 def _run_warnings(run: ProgramRun, export: ck.PlanExport, skips: list[ck.CheckovSkip], today: dt.date,
-                  redactor: Redactor, estimate: cost.CostEstimate) -> list[str]:
-    """What the run noticed without blocking: program warnings, unexported AWS types, skips naming nothing,
-    a stale price table and types the cost estimate does not know."""
+                  redactor: Redactor) -> list[str]:
+    """What the run noticed without blocking: program warnings, unexported AWS types, skips naming nothing."""
     warnings = [f"The program warned: {redactor.text(msg.strip())}" for severity, msg in run.log if severity == "warning"]
     warnings += [f"{urn} ({kind}) is an AWS resource with no Terraform type in gate/terraform_types.py: checkov "
                  f"did not see it." for urn, kind in export.unmapped]
     warnings += [f"The checkov skip of {s.check} names {address}, which the exported plan does not have: remove "
                  f"it from the skip, or fix the address." for s in skips for address in s.resources
                  if address not in export.by_address and s.expires >= today]
-    warnings += cost.warnings(estimate, today)
     return warnings
 
 

@@ -56,9 +56,9 @@ class GateResult:
     today: dt.date
     redactor: Redactor = field(repr=False)
     files: list[Path] = field(default_factory=list)
+    cost: CostEstimate | None = None  # the monthly cost estimate (gate/cost.py); with --base its delta
     checkov_skips: list[CheckovSkip] = field(default_factory=list)  # the skip list as loaded (reports list it)
     review: ReviewResult | None = None  # --base only: what the change does (gate/change_review.py)
-    cost: CostEstimate | None = None  # the monthly cost estimate (gate/cost.py); with --base its delta
 
     @property
     def blocking(self) -> list[Finding]:

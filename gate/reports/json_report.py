@@ -47,6 +47,8 @@ def build(result: GateResult) -> dict[str, Any]:
             "by_type": dict(sorted(result.resource_types.items())),
             "exported_to_checkov": result.exported_count,
         },
+        # the monthly cost estimate (gate/cost.py, docs/cost.md); with --base its delta
+        "cost": result.cost.as_dict() if result.cost else None,
         "pack": {"name": result.pack.name, "version": result.pack.version, "config_file": result.pack_config_file},
         "policies": [asdict(p) for p in sorted(result.policies.values(), key=lambda p: p.name)],
         "not_applicable": dict(sorted(result.not_applicable.items())),
@@ -58,6 +60,4 @@ def build(result: GateResult) -> dict[str, Any]:
         # --base only (null without it): what the change does, by URN, and the findings it introduces.
         "changes": [c.as_dict() for c in result.review.changes.changes] if result.review else None,
         "change_review": result.review.as_dict() if result.review else None,
-        # the monthly cost estimate (gate/cost.py, docs/cost.md); with --base its delta
-        "cost": result.cost.as_dict() if result.cost else None,
     }
