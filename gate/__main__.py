@@ -90,6 +90,7 @@ def parser() -> argparse.ArgumentParser:
     pre.add_argument("--pack-config", type=Path, help="policy pack config (default: policies/config/<stack>.json)")
     pre.add_argument("--no-checkov", action="store_true", help="do not export to / run checkov")
     pre.add_argument("--checkov-skips", type=Path, help="checkov skip list (default: gate/checkov-skips.yaml)")
+    pre.add_argument("--prices", type=Path, help="price table of the cost estimate (default: gate/prices.yaml)")
     pre.add_argument("--today", type=_date, default=None,
                      help="the date exemptions and checkov skips expire against (YYYY-MM-DD; not before the "
                           "newest commit; default: the system date)")
@@ -140,7 +141,7 @@ def _check_inputs(args: argparse.Namespace, repo_root: Path) -> None:
     from stacks.safe_yaml import InputFileError, check_regular_file, load_yaml
 
     try:
-        for option in ("stack_file", "program", "pack_config", "exemptions", "checkov_skips"):
+        for option in ("stack_file", "program", "pack_config", "exemptions", "checkov_skips", "prices"):
             path = getattr(args, option)
             if path is not None:
                 check_regular_file(path, f"--{option.replace('_', '-')} {path}")
@@ -313,7 +314,7 @@ def _main(argv: list[str], early_out: Path | None) -> int:
 
         options = GateOptions(stack=args.stack, out=args.out, stack_file=args.stack_file, program=args.program,
                               pack_config=args.pack_config, exemptions=args.exemptions,
-                              checkov_skips=args.checkov_skips, checkov=not args.no_checkov,
+                              checkov_skips=args.checkov_skips, checkov=not args.no_checkov, prices=args.prices,
                               **({"program_timeout": args.program_timeout} if args.program_timeout else {}),
                               base=args.base, prestarted=early,
                               head=args.head.resolve() if args.head is not None else None,

@@ -99,6 +99,7 @@ class ReviewResult:
     fixed: list[dict[str, str]] = field(default_factory=list)  # base findings gone in the head (policy, urn)
     unchanged: int = 0
     warnings: list[str] = field(default_factory=list)
+    base_run: list[CapturedResource] = field(default_factory=list, repr=False)  # the base's resources (the cost delta)
 
     def as_dict(self) -> dict[str, object]:
         """The JSON report's ``change_review`` section: counts by action and the verdict delta."""
@@ -148,4 +149,5 @@ def verdict_delta(head: list[Finding], base: list[tuple[str, str]], head_to_base
 def review(ref: str, commit: str, base: list[CapturedResource], head: list[CapturedResource],
            stateful: set[str]) -> ReviewResult:
     """The change from the base's resources to the head's; the verdict delta is filled in by the caller."""
-    return ReviewResult(ref=ref, commit=commit, changes=diff(base, head, stateful), base_resources=len(base))
+    return ReviewResult(ref=ref, commit=commit, changes=diff(base, head, stateful), base_resources=len(base),
+                        base_run=base)

@@ -5,6 +5,7 @@
 3. the policy pack runs in its own process over the Analyzer gRPC service with the stack's pack config
    (Analyze per resource, AnalyzeStack once), exactly what ``pulumi preview --policy-pack`` drives,
 4. checkov scans the same resources exported as a Terraform plan (optional),
+   then the monthly cost estimate (gate.cost; with ``--base`` its change) and the stack's budget,
 5. exemptions are applied, every finding gets a location and a fingerprint,
 6. the reports are written -- every byte through the run's :class:`~gate.redact.Redactor`.
 
@@ -30,6 +31,7 @@ from typing import Any
 
 from gate import box
 from gate import checkov as ck
+from gate import cost
 from gate.analyzer import AnalyzeResult, PackConfigError, PackInfo, PackProcessError, PolicyPackProcess
 from gate.change_review import (
     CHANGE_POLICY,
@@ -94,6 +96,7 @@ class GateOptions:
     pack_config: Path | None = None  # default: <repo>/policies/config/<stack>.json
     exemptions: Path | None = None  # default: <repo>/gate/exemptions.yaml
     checkov_skips: Path | None = None  # default: <repo>/gate/checkov-skips.yaml
+    prices: Path | None = None  # default: <repo>/gate/prices.yaml (the cost estimate's unit prices)
     checkov: bool = True
     program_timeout: float = DEFAULT_PROGRAM_TIMEOUT  # seconds before a program that never returns is stopped
     base: str | None = None  # a git ref: review the change from it (gate.change_review)
@@ -353,6 +356,7 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
     root = options.repo_root
     out = Path(options.out)
     stack_file = display_path(loaded.path, root)
+    prices = cost.preload(options.prices or root / "gate" / "prices.yaml", root)  # parsed while the program runs
     t = time.perf_counter()
     run = _program_run(options, loaded, session, resources)
     resources = run.resources
@@ -391,6 +395,7 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
             change_review, base_keys = _review_base(base, loaded, session, resolved, resources)
             findings += change_findings(change_review.changes.changes)
             timings["base_wait"] = time.perf_counter() - t
+        estimate = _cost_stage(options, loaded, stack_file, prices, (resources, change_review, base), findings, timings)
 
         t = time.perf_counter()
         running, checkov_proc = checkov_proc, None
@@ -417,12 +422,42 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
         exported_count=len(export.resources), timings=timings, today=options.today, redactor=redactor,
         checkov_skips=skips, review=change_review, rule_changes=rules.rules if rules is not None else None)
     timings["findings"] = time.perf_counter() - t
+    gate_result.cost, gate_result.warnings = estimate, gate_result.warnings + estimate.notes
     if options.write:
         t = time.perf_counter()
         gate_result.files = write_reports(gate_result, out)
         timings["reports"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     return gate_result
+
+
+def _cost_stage(options: GateOptions, loaded: LoadedStack, stack_file: str, prices: cost.PricesFuture,
+                head: tuple[list[CapturedResource], ReviewResult | None, _BaseRun | None], findings: list[Finding],
+                timings: dict[str, float]) -> cost.CostEstimate:
+    """The monthly cost estimate of the head's resources and, with ``--base``, of the base's -- both priced with
+    this run's table and the head's usage assumptions (the same ruler on both sides, like the mocks) -- and the
+    delta; the budget's findings are added to ``findings`` (in place), what the reports must say to ``notes``.
+    With ``--base`` the budget is the stricter of the base's and the head's, per key: a pull request cannot raise
+    the ceiling it is judged against."""
+    t = time.perf_counter()
+    resources, change_review, base = head
+    try:
+        table, display = prices.result()
+    except cost.PricesError as err:
+        raise GateInputError(str(err)) from None
+    config = loaded.config
+    budget, notes = config.budget, list[str]()
+    if change_review is not None and base is not None and base.process is not None:
+        base_budget = cost.base_budget(base.checkout.counterpart(loaded.path))
+        budget, notes = cost.stricter_budget(config.budget, base_budget, change_review.ref)
+    estimate = cost.estimate(resources, config.usage, config.aws.region, table, budget=budget, prices_file=display)
+    if change_review is not None:
+        base_cost = cost.estimate(change_review.base_run, config.usage, config.aws.region, table, prices_file=display)
+        estimate.delta = cost.compare(estimate, base_cost, change_review.ref, change_review.changes.head_to_base)
+    estimate.notes = notes + cost.warnings(estimate, options.today)
+    findings += cost.budget_findings(estimate, stack_file, loaded.key_lines.get(f"{PROJECT}:budget", 1))
+    timings["cost"] = time.perf_counter() - t
+    return estimate
 
 
 def _program_run(options: GateOptions, loaded: LoadedStack, session: PackSession,
@@ -536,6 +571,7 @@ def _policies(info: PackInfo, resolved: dict[str, tuple[str, dict[str, Any]]]) -
         severity=p.severity, remediation=p.remediation_steps, reference=p.framework_reference or None)
         for p in info.policies}
     policies[CHANGE_POLICY] = CHANGE_POLICY_META  # known always: an exemption for it is valid without --base
+    policies[cost.COST_POLICY] = cost.COST_POLICY_META
     policies[EXPIRED_EXEMPTION_POLICY] = PolicyMeta(
         name=EXPIRED_EXEMPTION_POLICY, source="gate", enforcement="mandatory", severity="high",
         description="Exemptions in gate/exemptions.yaml expire; an expired exemption blocks until it is "

@@ -14,6 +14,7 @@ from pathlib import Path
 from gate.analyzer import PackInfo
 from gate.change_review import ReviewResult
 from gate.checkov import CheckovSkip
+from gate.cost import CostEstimate
 from gate.exemptions import ExemptionOutcome, LoadedExemptions
 from gate.findings import Finding, PolicyMeta
 from gate.program import CapturedResource
@@ -56,6 +57,7 @@ class GateResult:
     today: dt.date
     redactor: Redactor = field(repr=False)
     files: list[Path] = field(default_factory=list)
+    cost: CostEstimate | None = None  # the monthly cost estimate (gate/cost.py); with --base its delta
     checkov_skips: list[CheckovSkip] = field(default_factory=list)  # the skip list as loaded (reports list it)
     review: ReviewResult | None = None  # --base only: what the change does (gate/change_review.py)
     # --head only: the rule files the head changes (gate/rule_changes.py); [] when it changes none

@@ -8,7 +8,7 @@ values (``pulumi config set --secret``); at run time they are ``SecretStr`` so t
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -365,6 +365,82 @@ class MonitoringSettings(Model):
         return self.thresholds.get(check_id, checklist.ALARM_CHECKS[check_id].limit)
 
 
+class BucketUsage(Model):
+    """What one bucket holds and serves in a month (the cost estimate's assumptions, docs/cost.md)."""
+
+    stored_gb: float = Field(ge=0, description="GB stored on average (current and noncurrent versions).")
+    written_gb_per_month: float = Field(ge=0, description="GB written a month (what replication copies).")
+    put_requests_per_month: int = Field(ge=0, description="PUT/COPY/POST/LIST requests a month.")
+    get_requests_per_month: int = Field(ge=0, description="GET/SELECT requests a month.")
+
+
+def _bucket_usage(what: str, **usage: float) -> Any:
+    """A bucket role's default usage, stated in its description (a given section needs all four keys)."""
+    default = BucketUsage(**usage)  # type: ignore[arg-type]
+    return Field(default=default, description=f"{what} Default: " + ", ".join(
+        f"{key} {value:.12g}" for key, value in default.model_dump().items()) + ".")
+
+
+class StorageUsage(Model):
+    """Per bucket role. The DR replica holds what the backups bucket holds (in the replication's storage class)."""
+
+    backups: BucketUsage = _bucket_usage("The backups bucket (Role=backups) and its DR replica.", stored_gb=300,
+                                         written_gb_per_month=300, put_requests_per_month=50_000,
+                                         get_requests_per_month=5_000)
+    uploads: BucketUsage = _bucket_usage("The uploads bucket (Role=uploads).", stored_gb=100, written_gb_per_month=10,
+                                         put_requests_per_month=200_000, get_requests_per_month=2_000_000)
+    # S3 does not bill the PUTs of server access log delivery: only what the logs occupy.
+    access_logs: BucketUsage = _bucket_usage("The access-logs bucket (log delivery PUTs are not billed).",
+                                             stored_gb=20, written_gb_per_month=2, put_requests_per_month=0,
+                                             get_requests_per_month=1_000)
+    other: BucketUsage = _bucket_usage("Any bucket whose Role tag has no entry above.", stored_gb=10,
+                                       written_gb_per_month=1, put_requests_per_month=10_000,
+                                       get_requests_per_month=10_000)
+
+
+class DatabaseUsage(Model):
+    backup_storage_factor: float = Field(
+        default=1.5, ge=0, le=50,
+        description="Automated backup storage as a multiple of the primary's allocated storage (RDS bills the "
+                    "part above 1x: backups up to the provisioned size are free).")
+    logs_gb_per_instance_month: float = Field(
+        default=5, ge=0, description="CloudWatch Logs ingested a month per instance (exported PostgreSQL logs and "
+                                     "Enhanced Monitoring).")
+    backup_replication_gb_per_month: float = Field(
+        default=100, ge=0, description="Backup data copied a month to the DR region when automated backups are "
+                                       "replicated there (snapshot increments and transaction logs).")
+
+
+class UsageSettings(Model):
+    """Usage assumptions of the monthly cost estimate (gate/cost.py, docs/cost.md); defaults apply per key.
+
+    Every usage-driven price takes its quantity from here, never from a silent zero."""
+
+    storage: StorageUsage = StorageUsage()
+    database: DatabaseUsage = DatabaseUsage()
+    flow_logs_gb_per_month: float = Field(default=20, ge=0, description="VPC flow log volume into CloudWatch Logs.")
+    other_logs_gb_per_month: float = Field(default=1, ge=0,
+                                           description="Ingested a month by any other log group the program creates.")
+    alarm_notifications_per_month: int = Field(default=300, ge=0,
+                                               description="Messages published per alert topic a month.")
+    kms_requests_per_key_month: int = Field(default=100_000, ge=0, description="KMS API requests per key a month.")
+    secrets_api_calls_per_month: int = Field(default=10_000, ge=0, description="Secrets Manager calls per secret.")
+    backup_vault_factor: float = Field(
+        default=1.5, ge=0, le=50,
+        description="AWS Backup recovery points as a multiple of the protected database's allocated storage "
+                    "(one full snapshot plus the daily increments kept).")
+
+
+class Budget(Model):
+    """The monthly cost budget: over either key is a blocking gate-cost-budget finding (docs/cost.md).
+
+    ``monthly_usd`` caps the estimate; with ``--base``, ``max_increase_percent`` caps one pull request's increase."""
+
+    monthly_usd: float = Field(gt=0, le=10_000_000, description="Ceiling of the monthly cost estimate, USD.")
+    max_increase_percent: float = Field(default=10, gt=0, le=1000,
+                                        description="Largest increase of the estimate one pull request may make.")
+
+
 class StackConfig(Model):
     """The whole ``chatpdd-infra:*`` namespace of one stack file."""
 
@@ -378,6 +454,8 @@ class StackConfig(Model):
     storage: StorageSettings
     app: AppSettings
     monitoring: MonitoringSettings
+    usage: UsageSettings = UsageSettings()
+    budget: Budget | None = Field(default=None, description="No budget: the estimate is reported, nothing blocks.")
 
     @model_validator(mode="after")
     def _dr_region_is_another_region(self) -> StackConfig:

@@ -84,14 +84,23 @@ def render() -> str:
             ann = info.annotation
             desc = (info.description or "").replace("|", "\\|")
             lines.append(f"| `{name}` | {_type_name(ann)} | {_default(info)} | {_constraints(info)} | {desc} |")
-            if isinstance(ann, type) and issubclass(ann, BaseModel):
-                nested.append((ann, f"{path}.{name}"))
+            sub = _section_model(ann)
+            if sub is not None:
+                nested.append((sub, f"{path}.{name}"))
         lines.append("")
         for sub, sub_path in nested:
             section(sub, sub_path)
 
     section(StackConfig, PROJECT)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _section_model(ann: object) -> type[BaseModel] | None:
+    """The model of a section: ``Model`` or an optional ``Model | None`` (e.g. ``budget``)."""
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return ann
+    models = [a for a in typing.get_args(ann) if isinstance(a, type) and issubclass(a, BaseModel)]
+    return models[0] if len(models) == 1 and type(None) in typing.get_args(ann) else None
 
 
 def main(argv: list[str]) -> int:

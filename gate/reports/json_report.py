@@ -47,6 +47,8 @@ def build(result: GateResult) -> dict[str, Any]:
             "by_type": dict(sorted(result.resource_types.items())),
             "exported_to_checkov": result.exported_count,
         },
+        # the monthly cost estimate (gate/cost.py, docs/cost.md); with --base its delta
+        "cost": result.cost.as_dict() if result.cost else None,
         "pack": {"name": result.pack.name, "version": result.pack.version, "config_file": result.pack_config_file},
         "policies": [asdict(p) for p in sorted(result.policies.values(), key=lambda p: p.name)],
         "not_applicable": dict(sorted(result.not_applicable.items())),

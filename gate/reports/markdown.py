@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from gate.reports.common import active_waivers, plural, sections, verdict, waiver, where
+from gate.reports.cost import markdown as cost_markdown
 
 if TYPE_CHECKING:
     from gate.result import GateResult
@@ -22,6 +23,7 @@ def render(result: GateResult) -> str:
     out = [f"<!-- chatpdd-gate:{result.stack} -->",
            f"## {icon} Offline policy gate: `{result.stack}`", "",
            f"**{verdict(result)}**", ""]
+    out += cost_markdown(result)
     ck = result.checkov
     custom = sum(1 for r in result.resources if r.custom)
     out += [

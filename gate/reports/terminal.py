@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from gate.findings import SEVERITIES, Finding
 from gate.reports.common import active_waivers, plural, sections, verdict, waiver, where
+from gate.reports.cost import terminal as cost_terminal
 
 if TYPE_CHECKING:
     from gate.result import GateResult
@@ -41,6 +42,7 @@ def render(result: GateResult, verbose: bool = False) -> str:
                      f"{ck.failed} failed, {ck.skipped} skipped ({ck.seconds:.1f} s)")
     else:
         lines.append(f"checkov: not run ({ck.reason})")
+    lines += cost_terminal(result)
 
     if result.review is not None:
         review = result.review
