@@ -183,7 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args, Outputs.load(args.outputs)))
     except StepFailed as exc:
-        print(f"{prefix}: FAILED: {exc}", file=sys.stderr)
+        print(visible(f"{prefix}: FAILED: {exc}", limit=2000), file=sys.stderr)
         return EXIT_FAILED
     except OpsError as exc:
         message = str(exc)

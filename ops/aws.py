@@ -67,10 +67,10 @@ def _refuse_html(response_dict: dict[str, Any], **_: Any) -> None:
     """AWS APIs answer XML or JSON, never a web page: an HTML answer (a captive portal's login page, a
     proxy's block page, often with HTTP 200) is refused before botocore's parser trips over it with a
     traceback -- or, worse, parses it into an empty result."""
-    headers = {str(k).lower(): str(v) for k, v in (response_dict.get("headers") or {}).items()}
+    # The body, not the Content-Type: moto (and some AWS-compatible services) label their XML text/html.
     body = response_dict.get("body") or b""
-    head = (body[:64] if isinstance(body, bytes) else b"").lstrip().lower()
-    if "text/html" in headers.get("content-type", "").lower() or head.startswith((b"<!doctype html", b"<html")):
+    head = (body[:256] if isinstance(body, bytes) else b"").lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<head", b"<body")):
         raise OpsError(f"the endpoint {LAST_ENDPOINT[0] or '(unknown)'} answered HTTP {response_dict.get('status_code')} "
                        f"with text/html instead of an AWS API response (a captive portal, a proxy's page?); check "
                        f"the network, the proxy settings and AWS_ENDPOINT_URL")

@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from stacks.models import PROJECT, StackConfig
-from stacks.safe_yaml import InputFileError, check_regular_file, load_yaml
+from stacks.safe_yaml import InputFileError, check_regular_file, load_yaml, visible
 from stacks.schema import SCHEMA_PATH, load_committed_schema
 
 NAMESPACE = f"{PROJECT}:"
@@ -32,6 +32,9 @@ class StackConfigError(Exception):
 
     def __init__(self, source: str, problems: list[str]):
         self.source = source
+        # Keys and values from the file, shown escaped (a zero-width space in a key would read as the valid key);
+        # the real CLI prints this message too, not only the gate.
+        problems = [visible(p, limit=2000) for p in problems]
         self.problems = problems
         count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
         super().__init__(f"Invalid stack config in {source} ({count}):\n" + "\n".join(f"  - {p}" for p in problems))
@@ -241,7 +244,7 @@ def _merge(model_problems: list[str], schema_problems: list[tuple[str, str]]) ->
     # Schema and model often see the same fault: keep the model's message (it shows the value) and add
     # what only the schema sees (plaintext secrets, keys outside the namespace).
     seen = {p.split(" = ", 1)[0].split(": ", 1)[0] for p in model_problems}
-    return model_problems + [msg for path, msg in schema_problems if path not in seen]
+    return model_problems + [msg for path, msg in schema_problems if visible(path, limit=2000) not in seen]
 
 
 def load_stack_file(path: Path) -> LoadedStack:

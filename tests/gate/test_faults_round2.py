@@ -20,7 +20,7 @@ import pytest
 
 from gate.outdir import MARKER
 from stacks.loader import StackConfigError, load_stack_file
-from tests.gate.conftest import REPO, stack_text
+from tests.gate.conftest import REPO, needs_checkov, stack_text
 from tests.gate.test_hostile_input import (
     OWNER,
     Run,
@@ -196,6 +196,31 @@ def test_point6_every_list_and_map_of_the_schema_is_bounded():
 
 # --- 7. interruptions ----------------------------------------------------------------------------------
 
+def _kill_and_check_children(proc: subprocess.Popen[str]) -> None:
+    """SIGKILL the gate (no handler, no ``finally``); one second later none of its descendants may be alive."""
+    children = _descendants(proc.pid)
+    assert children, "the gate has no child to leave behind"
+    proc.kill()
+    proc.communicate(timeout=30)
+    time.sleep(1.0)
+    outlived = {p: Path(f"/proc/{p}/cmdline").read_text().replace("\0", " ")[:120] for p in children if _alive(p)}
+    assert outlived == {}, "a child outlived the gate by more than a second"
+
+
+@needs_checkov
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to find the gate's children")
+def test_point7_a_sigkill_while_checkov_and_the_pack_run_leaves_no_child(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-m", "gate", "preview", "--stack", "production", "--out",
+                             str(tmp_path / "out")], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None and not [
+            p for p in _descendants(proc.pid) if "checkov" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")]:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the gate ended before checkov started"
+    time.sleep(1.0)
+    _kill_and_check_children(proc)
+
+
 def _worktrees(repo: Path) -> list[str]:
     listed = subprocess.run(["git", "worktree", "list", "--porcelain"], cwd=repo, capture_output=True, text=True,
                             check=True).stdout
@@ -220,13 +245,7 @@ def test_point7_a_sigkill_during_base_leaves_nothing_for_long(tmp_path):
     while not list(temp.glob("gate-base-*/base/__main__.py")) and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.5)  # the base's program is running beside the head's
-    children = _descendants(proc.pid)
-    assert children, "the gate has no child to leave behind"
-    proc.kill()
-    proc.communicate(timeout=30)
-    time.sleep(1.0)
-    outlived = {p: Path(f"/proc/{p}/cmdline").read_text().replace("\0", " ")[:120] for p in children if _alive(p)}
-    assert outlived == {}, "a child outlived the gate by more than a second"
+    _kill_and_check_children(proc)
     left = [p for p in temp.iterdir() if p.name.startswith("gate-base-")]
     assert left and len(_worktrees(repo)) == 2, "the killed run left its checkout (what the next run sweeps)"
 
