@@ -5,8 +5,8 @@ unskipped checkov failures, and with ``--base`` destructive changes); 2 bad inpu
 stack config, unknown stack, pack config, exemptions file, checkov skip list or installation, --out folder, a
 program that raises, exits, is killed, hangs past ``--program-timeout`` or registers nothing, a policy pack that
 crashes, a ``--base`` that does not exist) -- one line on stderr and no traceback unless ``--debug``; 130 / 143
-interrupted by SIGINT (Ctrl-C) / SIGTERM: the pack, checkov and the program are stopped and no report of the run
-is kept. Nothing printed is ever a secret value: all output goes through the run's redactor, and error messages
+interrupted by SIGINT (Ctrl-C) / SIGTERM (SIGHUP: 129): the pack, checkov and the program are stopped and no
+report of the run is kept. Nothing printed is ever a secret value: all output goes through the run's redactor, and error messages
 are scrubbed of the offline placeholders.
 """
 
@@ -32,12 +32,13 @@ if TYPE_CHECKING:
     from gate.program_process import ProgramProcess
 
 EXIT_OK, EXIT_BLOCKING, EXIT_BAD_INPUT = 0, 1, 2
-EXIT_INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + signal number, as shells report it
+# 128 + signal number, as shells report it; SIGHUP: a closed terminal, a cancelled CI job.
+EXIT_INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
 DEFAULT_OUT = Path("gate-out")
 
 
 class Interrupted(BaseException):
-    """SIGINT or SIGTERM arrived. A BaseException, so that no ``except Exception`` on the way up (the program
+    """SIGINT, SIGTERM or SIGHUP arrived. A BaseException, so that no ``except Exception`` on the way up (the program
     run, the pack session) mistakes it for bad input; every ``finally`` and ``__exit__`` still runs."""
 
     def __init__(self, signum: int) -> None:
@@ -63,8 +64,10 @@ def _date(text: str) -> dt.date:
 
 def _stack_name(text: str) -> str:
     # Pulumi's stack-name characters; also keeps a path or a terminal escape out of file names and messages.
+    from stacks.safe_yaml import visible
+
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}", text) or ".." in text:
-        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a stack name (letters, digits, '-', '_', '.')")
+        raise argparse.ArgumentTypeError(f"'{visible(text, 40)}' is not a stack name (letters, digits, '-', '_', '.')")
     return text
 
 
@@ -110,10 +113,13 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _scrub(text: str) -> str:
-    # Errors happen before a run's redactor exists (or without one): still never echo a placeholder.
+    # Errors happen before a run's redactor exists (or without one): still never echo a placeholder. And every
+    # character a terminal would act on or hide (an escape sequence in a --base ref, a zero-width space in a
+    # config key) is shown as its escape.
     from gate.redact import Redactor
+    from stacks.safe_yaml import visible
 
-    return Redactor().text(text)
+    return visible(Redactor().text(text), limit=100_000)
 
 
 def _early_out(argv: list[str]) -> Path | None:
@@ -129,6 +135,23 @@ def _early_out(argv: list[str]) -> Path | None:
     except (argparse.ArgumentError, SystemExit):
         return None
     return known.out if known.command == "preview" else None
+
+
+DEFAULT_INPUTS = ("Pulumi.yaml", "Pulumi.{stack}.yaml", "policies/config/{stack}.json", "gate/exemptions.yaml",
+                  "gate/checkov-skips.yaml")
+
+
+def _check_default_inputs(args: argparse.Namespace, repo_root: Path) -> None:
+    """The inputs read by default (no option names them) stay inside the repository: a symlink leading out
+    of it, or a loop, is refused before anything reads them (InputFileError)."""
+    from stacks.safe_yaml import check_inside
+
+    given = {"Pulumi.{stack}.yaml": args.stack_file, "policies/config/{stack}.json": args.pack_config,
+             "gate/exemptions.yaml": args.exemptions, "gate/checkov-skips.yaml": args.checkov_skips}
+    for name in DEFAULT_INPUTS:
+        if given.get(name) is None:
+            relative = name.format(stack=args.stack)
+            check_inside(repo_root / relative, repo_root, relative)
 
 
 def _check_inputs(args: argparse.Namespace, repo_root: Path) -> None:
@@ -200,6 +223,22 @@ def _debug_details(err: BaseException) -> str:
     return "\n".join(parts)
 
 
+def _before_start(args: argparse.Namespace) -> str | None:
+    """Sweep what a killed run left behind (and say so); check the default inputs before the program's
+    process starts on them. Returns the bad-input message, if any."""
+    from gate.change_review import sweep_stale_checkouts
+    from gate.program_process import REPO_ROOT
+    from stacks.safe_yaml import InputFileError
+
+    for notice in sweep_stale_checkouts():  # a --base checkout of a run killed by SIGKILL or a power cut
+        print(_scrub(f"gate: {notice}"), file=sys.stderr)
+    try:
+        _check_default_inputs(args, REPO_ROOT)
+    except InputFileError as err:
+        return str(err)
+    return None
+
+
 def _start_program(args: argparse.Namespace) -> ProgramProcess | None:
     """Start the program's own process at once, on the files the pipeline will use; None when they are not
     there (the pipeline then reports what is wrong). Only the standard library is loaded for this."""
@@ -269,6 +308,10 @@ def _hand_over_to_base(args: argparse.Namespace) -> int | None:
 def main(argv: list[str] | None = None) -> int:
     """Run the gate; the exit code is 0 clean, 1 blocking findings, 2 bad input, 130/143 interrupted."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    # Team decision (docs/gate.md): the gate ignores an ambient PULUMI_CONFIG entirely -- the stack file is the
+    # config. The Pulumi SDK would fall back to it (and to PULUMI_CONFIG_<KEY>) for any key the file lacks.
+    for name in [n for n in os.environ if n.startswith("PULUMI_CONFIG")]:
+        del os.environ[name]
     out: Path | None = None
     with _signals():
         try:
@@ -304,6 +347,9 @@ def _main(argv: list[str], early_out: Path | None) -> int:
         args = parser().parse_args(argv)
     except UsageError as err:
         return bad_input(f"{err} (see `python -m gate preview --help`)")
+    refused = _before_start(args)
+    if refused is not None:
+        return bad_input(refused)
     handed = _refused_or_handed_over(args, bad_input)
     if handed is not None:
         return handed
@@ -325,6 +371,12 @@ def _main(argv: list[str], early_out: Path | None) -> int:
         except GateInputError as err:
             if args.debug:
                 print(neutralise(_scrub(_debug_details(err))), file=sys.stderr)
+            return bad_input(str(err))
+        except OutDirError as err:  # a report could not be written (a full disk): none of this run is kept
+            with contextlib.suppress(OutDirError):
+                from gate.outdir import clear
+
+                clear(args.out)
             return bad_input(str(err))
         except Exception as err:  # noqa: BLE001 - the CLI edge: a gate bug is reported, not dumped
             if args.debug:

@@ -11,6 +11,8 @@ resources too, so the verdict delta -- findings new in this change -- compares l
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gate.changes import Change, ChangeSet, diff
+from gate.children import die_with_parent
 from gate.findings import Finding, PolicyMeta
 from gate.program import CapturedResource
 
@@ -41,7 +44,8 @@ class BaseRefError(Exception):
 
 
 def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False,
+                          preexec_fn=die_with_parent)  # a killed gate leaves no `git worktree add` running
 
 
 @dataclass
@@ -74,10 +78,17 @@ def base_checkout(ref: str, inside: Path) -> Iterator[BaseCheckout]:
         raise BaseRefError(f"--base {ref}: no such commit in {toplevel} (fetch it first, e.g. "
                            f"`git fetch origin {ref}`, with enough history: actions/checkout fetch-depth: 0)")
     commit = found.stdout.strip()
-    holder = Path(tempfile.mkdtemp(prefix="gate-base-"))
+    holder = Path(tempfile.mkdtemp(prefix=HOLDER_PREFIX))
     worktree = holder / "base"
     try:
-        added = _git(["worktree", "add", "--detach", "--quiet", str(worktree), commit], toplevel)
+        # Whose checkout this is: a run killed before its `finally` leaves it, and the next run sweeps it.
+        (holder / STALE_MARKER).write_text(json.dumps({"pid": os.getpid(), "started": _start_time(os.getpid()),
+                                                       "repository": str(toplevel)}), encoding="utf-8")
+        # --no-checkout, then the checkout as a child of the gate's own: `worktree add` would run it as a
+        # grandchild, which a SIGKILL of the gate leaves running (only direct children die with it).
+        added = _git(["worktree", "add", "--detach", "--no-checkout", "--quiet", str(worktree), commit], toplevel)
+        if added.returncode == 0:
+            added = _git(["reset", "--hard", "--no-recurse-submodules", "--quiet"], worktree)
         if added.returncode != 0:
             raise BaseRefError(f"--base {ref}: git worktree add failed: {' '.join(added.stderr.split())[:300]}")
         yield BaseCheckout(ref=ref, commit=commit, toplevel=toplevel, worktree=worktree)
@@ -85,6 +96,52 @@ def base_checkout(ref: str, inside: Path) -> Iterator[BaseCheckout]:
         _git(["worktree", "remove", "--force", str(worktree)], toplevel)
         shutil.rmtree(holder, ignore_errors=True)
         _git(["worktree", "prune"], toplevel)
+
+
+HOLDER_PREFIX = "gate-base-"
+STALE_MARKER = ".chatpdd-gate-base"  # {"pid", "started", "repository"} of the run that made the checkout
+
+
+def _start_time(pid: int) -> str:
+    """The process's start time (clock ticks since boot, /proc/<pid>/stat field 22): a pid reused by another
+    process does not keep a dead run's checkout alive. Empty where /proc is absent (the pid alone decides)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
+def _alive(pid: int, started: str) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return not started or _start_time(pid) in ("", started)
+
+
+def sweep_stale_checkouts() -> list[str]:
+    """Remove the base checkouts of ``--base`` runs that were killed (SIGKILL, a power cut: no ``finally``
+    ran): the temporary folder and its git worktree registration. Found by the marker each run writes in its
+    folder; a folder whose run is still alive is left alone. Returns one notice per checkout removed."""
+    notices = []
+    for marker in sorted(Path(tempfile.gettempdir()).glob(f"{HOLDER_PREFIX}*/{STALE_MARKER}")):
+        try:
+            owner = json.loads(marker.read_text(encoding="utf-8"))
+            pid, started, repository = int(owner["pid"]), str(owner["started"]), Path(owner["repository"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # not ours to judge
+        if pid == os.getpid() or _alive(pid, started):
+            continue
+        holder = marker.parent
+        if repository.is_dir():
+            _git(["worktree", "remove", "--force", str(holder / "base")], repository)
+            _git(["worktree", "prune"], repository)
+        shutil.rmtree(holder, ignore_errors=True)
+        notices.append(f"removed the --base checkout {holder} (and its git worktree registration in "
+                       f"{repository}) left by a killed gate run (pid {pid})")
+    return notices
 
 
 @dataclass

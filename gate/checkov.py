@@ -26,6 +26,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from gate.analyzer import stop_process_group
+from gate.children import die_with_parent
 from gate.exemptions import MAX_EXPIRY_DAYS, Concrete, DateTextLoader, ExpiryDays, Text, expiry_problem
 from gate.findings import EXPIRED_EXEMPTION_POLICY, Finding, PolicyMeta
 from gate.program import UNKNOWN, CapturedResource, is_secret
@@ -273,7 +274,7 @@ def start_checkov(binary: Path, plan_path: Path) -> tuple[subprocess.Popen[bytes
     env = {**os.environ, "BC_SKIP_MAPPING": "TRUE", "LOG_LEVEL": "WARNING"}
     try:  # its own process group: stop_checkov ends checkov and whatever it started
         proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                env=env, cwd=plan_path.parent, start_new_session=True)
+                                env=env, cwd=plan_path.parent, start_new_session=True, preexec_fn=die_with_parent)
     except OSError as exc:  # e.g. a broken interpreter line in the script
         raise CheckovError(f"checkov at {binary} cannot be started ({exc.strerror or exc}); recreate its "
                            f"virtualenv with `make setup`, or run the gate with --no-checkov.") from None

@@ -121,6 +121,10 @@ def atomic_write(path: Path, text: str) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+    except OSError as exc:  # a full disk, a quota, a folder removed or made read-only during the run
+        tmp.unlink(missing_ok=True)
+        raise OutDirError(f"--out {path.parent}: cannot write {path.name} ({exc.strerror or exc}); free space "
+                          f"there or pick another --out (no report of this run was kept)") from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -58,8 +58,8 @@ class PackSession:
             # still waiting for the port) fail at once instead of being waited for.
             self.pack.stop()
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self.pack.stop()  # before its starting thread ends: that would SIGKILL it (gate/children.py)
         self._setup_pool.shutdown(wait=True)
-        self.pack.stop()
 
     def _start_and_configure(self) -> tuple[PackInfo, Any]:
         self.pack.start()

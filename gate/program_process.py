@@ -21,6 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gate.children import die_with_parent
+
 if TYPE_CHECKING:
     from gate.program import CapturedResource, ProgramRun
 
@@ -89,7 +91,7 @@ class ProgramProcess:
             self.proc = subprocess.Popen(
                 command, cwd=self.gate_root, env=env,
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(write_fd,),
-                start_new_session=True)
+                start_new_session=True, preexec_fn=die_with_parent)
         except BaseException:
             os.close(read_fd)
             raise

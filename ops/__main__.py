@@ -22,8 +22,9 @@ from botocore.exceptions import (
     NoRegionError,
     PartialCredentialsError,
 )
+from botocore.parsers import ResponseParserError
 
-from ops.aws import Aws, error_code, is_throttling, retry_settings
+from ops.aws import LAST_ENDPOINT, Aws, error_code, is_throttling, retry_settings
 from ops.cleanup import cleanup_snapshots
 from ops.errors import EXIT_ERROR, EXIT_FAILED, EXIT_OK, OpsError, StepFailed
 from ops.outputs import Outputs
@@ -31,6 +32,7 @@ from ops.restore import restore_drill
 from ops.snapshot import take_snapshot
 from ops.verify import run_verify, table, tls_context
 from stacks.checklist import BACKUP_RETENTION_DAYS, HEALTH_RESPONSE_MS
+from stacks.safe_yaml import visible
 
 
 def cmd_snapshot(args: argparse.Namespace, outputs: Outputs) -> int:
@@ -181,7 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args, Outputs.load(args.outputs)))
     except StepFailed as exc:
-        print(f"{prefix}: FAILED: {exc}", file=sys.stderr)
+        print(visible(f"{prefix}: FAILED: {exc}", limit=2000), file=sys.stderr)
         return EXIT_FAILED
     except OpsError as exc:
         message = str(exc)
@@ -194,11 +196,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = f"cannot reach the AWS endpoint {exc.kwargs.get('endpoint_url')}"
     except ClientError as exc:
         message = describe_client_error(exc)
+    except ResponseParserError:
+        message = (f"the endpoint {LAST_ENDPOINT[0] or '(unknown)'} answered something that is not an AWS API "
+                   f"response; check the network, the proxy settings and AWS_ENDPOINT_URL")
     except BotoCoreError as exc:
         message = f"AWS client error: {exc}"
     except (OSError, ValueError, OverflowError) as exc:  # the tool's environment, not a failed check
         message = f"{type(exc).__name__}: {exc}"
-    print(f"{prefix}: error: {message}", file=sys.stderr)
+    print(visible(f"{prefix}: error: {message}", limit=2000), file=sys.stderr)
     return EXIT_ERROR
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
 import botocore.loaders
 import botocore.session
@@ -54,12 +55,35 @@ def api_models() -> botocore.loaders.Loader:
     return botocore.loaders.create_loader(os.environ.get("AWS_DATA_PATH"))
 
 
+LAST_ENDPOINT: list[str] = [""]  # scheme://host[:port] of the request sent last (for error messages)
+
+
+def _remember_endpoint(request: Any, **_: Any) -> None:
+    parts = urlsplit(str(request.url))
+    LAST_ENDPOINT[0] = f"{parts.scheme}://{parts.netloc}"
+
+
+def _refuse_html(response_dict: dict[str, Any], **_: Any) -> None:
+    """AWS APIs answer XML or JSON, never a web page: an HTML answer (a captive portal's login page, a
+    proxy's block page, often with HTTP 200) is refused before botocore's parser trips over it with a
+    traceback -- or, worse, parses it into an empty result."""
+    # The body, not the Content-Type: moto (and some AWS-compatible services) label their XML text/html.
+    body = response_dict.get("body") or b""
+    head = (body[:256] if isinstance(body, bytes) else b"").lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<head", b"<body")):
+        raise OpsError(f"the endpoint {LAST_ENDPOINT[0] or '(unknown)'} answered HTTP {response_dict.get('status_code')} "
+                       f"with text/html instead of an AWS API response (a captive portal, a proxy's page?); check "
+                       f"the network, the proxy settings and AWS_ENDPOINT_URL")
+
+
 class Aws:
     """Creates each service client once, all from one session and one retry configuration."""
 
     def __init__(self, region: str | None) -> None:
         self._session = botocore.session.get_session()
         self._session.register_component("data_loader", api_models())
+        self._session.register("before-send", _remember_endpoint)
+        self._session.register("before-parse", _refuse_html)
         self._region = region
         self._config = Config(retries=retry_settings(), connect_timeout=10, read_timeout=60)
         self._clients: dict[str, Any] = {}

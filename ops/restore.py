@@ -1,8 +1,12 @@
 """Restore drill (checklist: "Test backup restoration process"): restore a snapshot of the primary
-into a temporary instance, check it, and always delete it again."""
+into a temporary instance, check it, and always delete it again -- but only that instance: the drill tags
+what it creates with a fresh token (:data:`DRILL_TOKEN_TAG`) and deletes an instance only after reading that
+tag back with this run's token. An instance it did not create (the name taken, whatever its tags) is never
+touched."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +18,7 @@ from ops.outputs import Database
 from ops.snapshot import MANAGED_BY, describe_snapshot, poll_config
 
 DRILL_PREFIX = "chatpdd-restore-drill-"
+DRILL_TOKEN_TAG = "RestoreDrillToken"  # this run's random token: proof that this run created the instance
 
 
 def latest_snapshot(rds: Any, primary: str) -> dict[str, Any]:
@@ -35,10 +40,21 @@ def find_instance(rds: Any, identifier: str) -> dict[str, Any] | None:
         raise
 
 
-def delete_instance(rds: Any, identifier: str, wait_seconds: int) -> bool:
-    """Delete the drill instance if it exists; True when something was deleted."""
+def owned_by(rds: Any, instance: dict[str, Any], token: str) -> bool:
+    """Whether ``instance`` carries this run's drill token (read from AWS, not assumed)."""
+    tags = rds.list_tags_for_resource(ResourceName=instance["DBInstanceArn"])["TagList"]
+    return {t["Key"]: t["Value"] for t in tags}.get(DRILL_TOKEN_TAG) == token
+
+
+def delete_instance(rds: Any, identifier: str, wait_seconds: int, token: str) -> bool:
+    """Delete the drill instance if it exists and carries this run's token; True when something was deleted.
+    An instance without the token is not this run's: it is left alone and reported."""
     instance = find_instance(rds, identifier)
     if instance is None:
+        return False
+    if not owned_by(rds, instance, token):
+        print(f"{identifier}: NOT deleted: this drill did not create it (no {DRILL_TOKEN_TAG} tag of this run); "
+              f"the drill deletes only what it created")
         return False
     if instance.get("DeletionProtection"):
         # AWS honours DeletionProtection=False on restore; moto drops falsy overrides and copies the
@@ -56,6 +72,11 @@ def restore_drill(aws: Aws, db: Database, snapshot_id: str | None, wait_seconds:
     snapshot = describe_snapshot(rds, snapshot_id) if snapshot_id else latest_snapshot(rds, db.primary_identifier)
     primary = rds.describe_db_instances(DBInstanceIdentifier=db.primary_identifier)["DBInstances"][0]
     target = f"{DRILL_PREFIX}{now:%Y%m%d%H%M%S}"
+    if find_instance(rds, target) is not None:
+        raise StepFailed(f"{target} already exists and this drill did not create it: nothing restored, nothing "
+                         f"deleted (re-run in a second for a new name, or delete that instance if it is a "
+                         f"forgotten drill)")
+    token = secrets.token_hex(16)
     print(f"restoring {snapshot['DBSnapshotIdentifier']} ({snapshot['SnapshotType']}, "
           f"{snapshot['SnapshotCreateTime']:%Y-%m-%d %H:%M}) into {target}")
     # same network as the primary (its subnet group and security groups), single-AZ, private
@@ -68,7 +89,8 @@ def restore_drill(aws: Aws, db: Database, snapshot_id: str | None, wait_seconds:
         rds.restore_db_instance_from_db_snapshot(
             DBInstanceIdentifier=target, DBSnapshotIdentifier=snapshot["DBSnapshotIdentifier"],
             DBInstanceClass=primary["DBInstanceClass"], MultiAZ=False, PubliclyAccessible=False,
-            DeletionProtection=False, Tags=tag_list({**MANAGED_BY, "Purpose": "restore-drill"}), **network,
+            DeletionProtection=False,
+            Tags=tag_list({**MANAGED_BY, "Purpose": "restore-drill", DRILL_TOKEN_TAG: token}), **network,
         )
         try:
             rds.get_waiter("db_instance_available").wait(
@@ -84,7 +106,7 @@ def restore_drill(aws: Aws, db: Database, snapshot_id: str | None, wait_seconds:
         print(f"{target}: {restored['DBInstanceStatus']}, encrypted with {restored['KmsKeyId']}")
     finally:
         try:
-            if delete_instance(rds, target, wait_seconds):
+            if delete_instance(rds, target, wait_seconds, token):
                 print(f"{target}: deleted (no final snapshot)")
         except (ClientError, WaiterError) as exc:
             raise StepFailed(f"CLEANUP FAILED for {target} ({exc}); delete it by hand") from None

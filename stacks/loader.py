@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import yaml
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from stacks.models import PROJECT, StackConfig
-from stacks.safe_yaml import InputFileError, load_yaml
+from stacks.safe_yaml import InputFileError, check_regular_file, load_yaml, visible
 from stacks.schema import SCHEMA_PATH, load_committed_schema
 
 NAMESPACE = f"{PROJECT}:"
@@ -31,6 +32,9 @@ class StackConfigError(Exception):
 
     def __init__(self, source: str, problems: list[str]):
         self.source = source
+        # Keys and values from the file, shown escaped (a zero-width space in a key would read as the valid key);
+        # the real CLI prints this message too, not only the gate.
+        problems = [visible(p, limit=2000) for p in problems]
         self.problems = problems
         count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
         super().__init__(f"Invalid stack config in {source} ({count}):\n" + "\n".join(f"  - {p}" for p in problems))
@@ -132,15 +136,24 @@ def _problems_from_pydantic(err: ValidationError, secret_paths: set[str],
     return problems
 
 
+def _holds_secret(annotation: Any) -> bool:
+    """``annotation`` is SecretStr or a container of it (``dict[str, Secret]``, ``list[Secret] | None``)."""
+    if annotation is SecretStr:
+        return True
+    return any(_holds_secret(arg) for arg in typing.get_args(annotation))
+
+
 def secret_paths() -> set[str]:
-    """Dotted key paths (``chatpdd-infra:app.smtp.password``) of every secret field in the model."""
+    """Dotted key paths (``chatpdd-infra:app.smtp.password``) of every secret-bearing field in the model: a
+    secret, or a map or list of secrets (``chatpdd-infra:app.external_api_keys``: every path inside it is
+    concealed too, whatever the type of the value found there)."""
     paths: set[str] = set()
 
     def walk(model: type[BaseModel], prefix: str) -> None:
         for name, info in model.model_fields.items():
             ann = info.annotation
             path = f"{prefix}.{name}" if prefix else NAMESPACE + name
-            if ann is SecretStr:
+            if _holds_secret(ann):
                 paths.add(path)
             elif isinstance(ann, type) and hasattr(ann, "model_fields"):
                 walk(ann, path)
@@ -204,6 +217,8 @@ def _schema_problems(document: Any, hidden: set[str] | None = None) -> list[tupl
         loc = loc[1:] if loc[:1] == ["config"] else loc
         where = (str(loc[0]) + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc[1:])) if loc else ""
         if err.validator == "additionalProperties":
+            if where and any(where == h or where.startswith(h + ".") for h in hidden if h.startswith(NAMESPACE)):
+                continue  # a mapping given for a secret: its type error says it (and its keys are no schema's)
             for extra in sorted(set(err.instance) - set(err.schema.get("properties", {}))):
                 path = f"{where}.{extra}" if where else extra
                 hint = ("" if where else f" (config keys live under '{NAMESPACE}'; providers are configured "
@@ -218,6 +233,8 @@ def _schema_problems(document: Any, hidden: set[str] | None = None) -> list[tupl
                                     f"'{where.removeprefix(NAMESPACE)}' <value>`), not plaintext"))
         elif conceals(where, err.instance, hidden):
             problems.append((where, f"{where} = {REDACTED}: {_expectation(err)}"))
+        elif err.validator in ("maxItems", "maxProperties", "maxLength"):  # jsonschema's message quotes it all
+            problems.append((where, f"{where}: {_expectation(err)}"))
         else:
             problems.append((where, f"{where or '(top level)'}: {err.message}"))
     return problems
@@ -227,7 +244,7 @@ def _merge(model_problems: list[str], schema_problems: list[tuple[str, str]]) ->
     # Schema and model often see the same fault: keep the model's message (it shows the value) and add
     # what only the schema sees (plaintext secrets, keys outside the namespace).
     seen = {p.split(" = ", 1)[0].split(": ", 1)[0] for p in model_problems}
-    return model_problems + [msg for path, msg in schema_problems if path not in seen]
+    return model_problems + [msg for path, msg in schema_problems if visible(path, limit=2000) not in seen]
 
 
 def load_stack_file(path: Path) -> LoadedStack:
@@ -302,6 +319,11 @@ def _key_lines(text: str) -> dict[str, int]:
 def find_stack_file(root: Path, stack: str) -> Path:
     """``Pulumi.<stack>.yaml`` under ``root``, or a clear error listing the stacks that exist."""
     path = Path(root) / f"Pulumi.{stack}.yaml"
+    if path.is_symlink() and not path.is_file():  # a loop or a link to nothing is no missing stack
+        try:
+            check_regular_file(path, path.name)
+        except InputFileError as exc:
+            raise StackConfigError(path.name, [exc.problem]) from None
     if not path.is_file():
         known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in Path(root).glob("Pulumi.*.yaml"))
         raise StackConfigError(path.name, [f"no such stack '{stack}' (known stacks: {', '.join(known) or 'none'})"])

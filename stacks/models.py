@@ -55,6 +55,16 @@ CspConnectSource = Annotated[str, StringConstraints(
     pattern=r"^(https|wss)://([a-z0-9-]{1,63}\.)+[a-z]{2,63}(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?$")]
 
 
+# Bounds on every list and map of the config (issue 21): far above what a real stack holds (the committed stacks
+# have 1-3 entries), far below what makes validation, the program and the reports slow (ten thousand CORS
+# origins). A bound is a refusal with one line, visible in the JSON Schema (maxItems / maxProperties).
+MAX_ACCOUNTS = 10
+MAX_NETWORKS = 50  # CIDR allow-lists (ingress, Redis source IPs)
+MAX_ORIGINS = 20  # CORS origins, extra CSP connect-src hosts
+MAX_EMAILS = 20  # per alert severity
+MAX_SECRETS = 50  # external API keys
+
+
 class Model(BaseModel):
     """Base for every config section: immutable, and unknown keys are errors, not ignored."""
 
@@ -87,7 +97,7 @@ class AwsSettings(Model):
 
     region: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")] = "us-east-1"
     allowed_account_ids: list[Annotated[str, StringConstraints(pattern=r"^[0-9]{12}$")]] = Field(
-        min_length=1, description="Accounts this stack may touch; the provider refuses any other."
+        min_length=1, max_length=MAX_ACCOUNTS, description="Accounts this stack may touch; the provider refuses any other."
     )
 
 
@@ -95,7 +105,7 @@ class NetworkSettings(Model):
     vpc_cidr: Cidr = "10.40.0.0/16"
     availability_zones: list[AvailabilityZone] = Field(min_length=2, max_length=6)
     app_ingress_cidrs: Allowlist = Field(
-        min_length=1,
+        min_length=1, max_length=MAX_NETWORKS,
         description=(
             "Networks allowed to reach PostgreSQL through the RDS Proxy: the app's declared egress path "
             "(Vercel Secure Compute peering CIDRs or fixed egress IPs). Never 0.0.0.0/0."
@@ -183,7 +193,7 @@ class CacheSettings(Model):
         "volatile-lru", "volatile-lfu", "volatile-ttl", "volatile-random", "allkeys-lru", "allkeys-lfu", "noeviction"
     ] = "volatile-lru"
     source_ips: Allowlist = Field(
-        min_length=1,
+        min_length=1, max_length=MAX_NETWORKS,
         description="Who may reach the database's public TLS endpoint: the app's fixed egress IPs. Never 0.0.0.0/0.",
     )
     backup_interval: Literal["every-1-hours", "every-2-hours", "every-4-hours", "every-6-hours", "every-12-hours", "every-24-hours"] = "every-6-hours"
@@ -301,15 +311,15 @@ class AppSettings(Model):
     cache_ttls: CacheTtls = CacheTtls()
     rate_limit: RateLimit = RateLimit()
     feature_flags: FeatureFlags = FeatureFlags()
-    cors_origins: list[Origin] = Field(min_length=1)
+    cors_origins: list[Origin] = Field(min_length=1, max_length=MAX_ORIGINS)
     extra_csp_connect_src: list[CspConnectSource] = Field(
-        default_factory=list,
+        default_factory=list, max_length=MAX_ORIGINS,
         description="Extra hosts the browser may connect to (CSP connect-src): https:// or wss:// with a full host name.",
     )
     smtp: Smtp
     error_tracking_dsn: Secret
     external_api_keys: dict[Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{1,63}$")], Secret] = Field(
-        default_factory=dict
+        default_factory=dict, max_length=MAX_SECRETS
     )
     # Bump to generate new JWT and session secrets (checklist "JWT and authentication secrets rotated").
     auth_secrets_rotation: int = Field(default=1, ge=1)
@@ -318,9 +328,9 @@ class AppSettings(Model):
 
 
 class AlertSubscriptions(Model):
-    critical: list[Email] = Field(min_length=1)
-    warning: list[Email] = Field(min_length=1)
-    info: list[Email] = Field(default_factory=list)
+    critical: list[Email] = Field(min_length=1, max_length=MAX_EMAILS)
+    warning: list[Email] = Field(min_length=1, max_length=MAX_EMAILS)
+    info: list[Email] = Field(default_factory=list, max_length=MAX_EMAILS)
 
 
 class MonitoringSettings(Model):
@@ -335,7 +345,7 @@ class MonitoringSettings(Model):
     replica_lag_seconds: int = Field(default=int(checklist.ALARM_CHECKS["replica-lag-warning"].limit), ge=1,
                                      le=int(checklist.ALARM_CHECKS["replica-lag-warning"].limit))
     thresholds: dict[str, float] = Field(
-        default_factory=dict,
+        default_factory=dict, max_length=len(checklist.ALARM_CHECKS),
         description="Per-check overrides (check id -> threshold), stricter than the checklist only.",
     )
     log_retention_days: int = Field(default=90, ge=30)

@@ -40,6 +40,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 MAX_BYTES = 1024 * 1024  # the committed stack files are ~4 KB; a megabyte is no config file we write
 MAX_DEPTH = 32  # the deepest committed structure is 5 levels
 MAX_NODES = 100_000  # nodes after alias expansion (the committed files have a few hundred)
+MAX_ITEMS = 1000  # entries of one list or mapping (the longest committed one has 46): checked while parsing,
+# so ten thousand CORS origins stop after the first thousand instead of being parsed, built and validated
 
 # Unicode bidirectional controls (CVE-2021-42574, "Trojan Source"): they reorder how text is displayed.
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -74,17 +76,56 @@ def bad_character(text: str) -> tuple[int, str] | None:
     return match.start(), f"the control character U+{ord(ch):04X}"
 
 
-def check_regular_file(path: Path, display: str) -> os.stat_result:
-    """``os.stat`` of a file the product is about to read, or InputFileError saying what it is instead
-    (missing, a symlink loop, a folder, a device or FIFO, unreadable)."""
+def visible(text: str, limit: int = 200) -> str:
+    """``text`` safe to print in a one-line message: every character that is not plainly visible (controls,
+    terminal escape sequences, zero-width and bidirectional characters, any space other than ' ') is written
+    as its escape (``\\x1b``, ``\\u200b``), so what a reader sees is what the input holds; cut to ``limit``
+    characters. The one sanitiser for every value from input that reaches a message (stack name, ``--base``
+    ref, config keys, the gate's and ``ops``'s error lines)."""
+    out = []
+    for ch in text[:limit]:
+        if ch == "\n":
+            out.append(ch)  # a multi-problem message keeps its lines; callers of one value never pass one
+        elif ch == " " or (ch.isprintable() and not ch.isspace()):
+            out.append(ch)
+        else:
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return "".join(out) + ("..." if len(text) > limit else "")
+
+
+def _stat(path: Path, display: str, missing: str) -> os.stat_result:
     try:
-        info = os.stat(path)
+        return os.stat(path)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise InputFileError(display, "is a symlink loop (expected a file)") from None
         if exc.errno == errno.ENOENT:
-            raise InputFileError(display, "does not exist") from None
+            raise InputFileError(display, missing) from None
         raise InputFileError(display, f"cannot be read ({exc.strerror})") from None
+
+
+def check_inside(path: Path, root: Path, display: str) -> None:
+    """An input the gate reads by default (``Pulumi.<stack>.yaml``, the pack config, the exemptions, the
+    checkov skips, ``Pulumi.yaml``) must stay inside the repository ``root``: a symlink (of the file or of a
+    folder on its path) leading out of it is refused, and a symlink loop is named as one. A missing file is
+    left to the caller (it says what is missing)."""
+    if not os.path.lexists(path):
+        return
+    _stat(path, display, missing="is a symlink to nothing (expected a file)")
+    real = Path(os.path.realpath(path))
+    try:
+        real.relative_to(Path(os.path.realpath(root)))
+    except ValueError:
+        raise InputFileError(display, "is a symlink leading out of the repository; inputs read by default "
+                                      "must be files of the repository (copy the file in, or name it "
+                                      "explicitly on the command line)") from None
+
+
+def check_regular_file(path: Path, display: str) -> os.stat_result:
+    """``os.stat`` of a file the product is about to read, or InputFileError saying what it is instead
+    (missing, a symlink loop, a folder, a device or FIFO, unreadable)."""
+    info = _stat(path, display, missing="does not exist")
     if stat.S_ISDIR(info.st_mode):
         raise InputFileError(display, "is a folder (expected a file)")
     if not stat.S_ISREG(info.st_mode):
@@ -188,7 +229,7 @@ class _Expansion:
 
     def __init__(self, display: str) -> None:
         self.display = display
-        self.frames: list[list[Any]] = []  # [anchor, expanded size] per open collection
+        self.frames: list[list[Any]] = []  # [anchor, expanded size, direct nodes, is a mapping] per collection
         self.sizes: dict[str, int] = {}
         self.total = 0
 
@@ -199,18 +240,24 @@ class _Expansion:
             raise InputFileError(self.display, f"line {_line(event)}: the document expands to more than "
                                                f"{MAX_NODES} nodes (nested aliases?); refused")
         if self.frames:
-            self.frames[-1][1] += n
+            frame = self.frames[-1]
+            frame[1] += n
+            frame[2] += 1
+            if frame[2] > MAX_ITEMS * (2 if frame[3] else 1):  # a mapping's entry is a key and a value
+                kind = "mapping" if frame[3] else "list"
+                raise InputFileError(self.display, f"line {_line(event)}: a {kind} with more than {MAX_ITEMS} "
+                                                   f"entries; refused (no config needs that many)")
 
     def open(self, event: yaml.Event, anchor: str | None) -> None:
         """A mapping or sequence starts; refuse past MAX_DEPTH."""
         if len(self.frames) >= MAX_DEPTH:
             raise InputFileError(self.display, f"line {_line(event)}: nested deeper than {MAX_DEPTH} levels; refused")
         self.grow(event, 1)
-        self.frames.append([anchor, 1])
+        self.frames.append([anchor, 1, 0, isinstance(event, yaml.MappingStartEvent)])
 
     def close(self) -> None:
         """A mapping or sequence ends: its anchor (if any) now knows its size."""
-        name, size = self.frames.pop()
+        name, size, _, _ = self.frames.pop()
         if name:
             self.sizes[name] = size
         if self.frames:
@@ -347,6 +394,10 @@ def _check_json_tree(value: Any, display: str) -> None:
         if isinstance(node, (dict, list)):
             if depth > MAX_DEPTH:
                 raise InputFileError(display, f"nested deeper than {MAX_DEPTH} levels; refused")
+            if len(node) > MAX_ITEMS:
+                kind = "an object" if isinstance(node, dict) else "an array"
+                raise InputFileError(display, f"{kind} with more than {MAX_ITEMS} entries; refused (no config "
+                                              f"needs that many)")
             stack.extend((v, depth + 1) for v in (node.values() if isinstance(node, dict) else node))
 
 
@@ -355,5 +406,5 @@ def load_json(path: Path, display: str, max_bytes: int = MAX_BYTES) -> Any:
     return loads_json(read_text(path, display, max_bytes), display)
 
 
-__all__ = ["BIDI_CONTROLS", "HardenedLoader", "InputFileError", "MAX_BYTES", "MAX_DEPTH", "MAX_NODES",
-           "bad_character", "check_regular_file", "load_json", "load_yaml", "loads_json", "loads_yaml", "read_text"]
+__all__ = ["BIDI_CONTROLS", "HardenedLoader", "InputFileError", "MAX_BYTES", "MAX_DEPTH", "MAX_ITEMS", "MAX_NODES",
+           "bad_character", "check_inside", "check_regular_file", "load_json", "load_yaml", "loads_json", "loads_yaml", "read_text"]

@@ -27,9 +27,11 @@ def generate() -> dict[str, Any]:
     properties["pulumi:disable-default-providers"] = {
         "type": "array",
         "items": {"type": "string"},
+        "maxItems": 20,  # bounded like every list of the config (stacks/models.py): a few package names at most
         "description": "Pulumi's switch that refuses implicit default providers; the program uses explicit ones.",
     }
-    properties["pulumi:tags"] = {"type": "object", "additionalProperties": {"type": "string"}}
+    # AWS takes at most 50 tags on a resource.
+    properties["pulumi:tags"] = {"type": "object", "additionalProperties": {"type": "string"}, "maxProperties": 50}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://chatpdd.example/schemas/stack-config.schema.json",

@@ -297,8 +297,26 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _descendants(pid: int) -> set[int]:
+    found, todo = set(), [pid]
+    while todo:
+        for child in _children(todo.pop()):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")  # a zombie is dead, waiting for its new parent to collect it
+
+
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to find the pack process")
-@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130), (signal.SIGHUP, 129)])
 def test_class5_a_signal_stops_the_gate_the_pack_and_keeps_no_report(tmp_path, sig, code):
     path = stack_file(tmp_path, {SMTP_LINE: canary(f"signal-{sig.name}")})
     out = tmp_path / "out"
@@ -313,6 +331,7 @@ def test_class5_a_signal_stops_the_gate_the_pack_and_keeps_no_report(tmp_path, s
         time.sleep(0.05)
     assert pack, "the policy pack never started"
     time.sleep(0.5)
+    children = _descendants(proc.pid)
     proc.send_signal(sig)
     stdout, stderr = proc.communicate(timeout=60)
     run = Run(["signal", sig.name], proc.returncode, stdout, stderr, _files(out), 0.0)
@@ -324,6 +343,7 @@ def test_class5_a_signal_stops_the_gate_the_pack_and_keeps_no_report(tmp_path, s
     time.sleep(0.2)
     assert [p for p in pack if Path(f"/proc/{p}").exists() and "pulumi.policy" in
             Path(f"/proc/{p}/cmdline").read_text(errors="replace")] == [], "the pack outlived the gate"
+    assert [p for p in children if _alive(p)] == [], "a child outlived the gate"
     assert sorted(run.files) == [MARKER]
 
 
