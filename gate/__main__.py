@@ -239,6 +239,16 @@ def _before_start(args: argparse.Namespace) -> str | None:
     return None
 
 
+def _preflight(args: argparse.Namespace, bad_input: Callable[[str], int]) -> int | None:
+    """What runs before the program's process starts: the sweep and the default inputs' checks
+    (:func:`_before_start`), then a refused ``--head`` combination or ``--base`` handed to the base's gate
+    (:func:`_refused_or_handed_over`). The exit code when the run ends here, None to go on."""
+    refused = _before_start(args)
+    if refused is not None:
+        return bad_input(refused)
+    return _refused_or_handed_over(args, bad_input)
+
+
 def _start_program(args: argparse.Namespace) -> ProgramProcess | None:
     """Start the program's own process at once, on the files the pipeline will use; None when they are not
     there (the pipeline then reports what is wrong). Only the standard library is loaded for this."""
@@ -347,12 +357,9 @@ def _main(argv: list[str], early_out: Path | None) -> int:
         args = parser().parse_args(argv)
     except UsageError as err:
         return bad_input(f"{err} (see `python -m gate preview --help`)")
-    refused = _before_start(args)
-    if refused is not None:
-        return bad_input(refused)
-    handed = _refused_or_handed_over(args, bad_input)
-    if handed is not None:
-        return handed
+    ended = _preflight(args, bad_input)
+    if ended is not None:
+        return ended
     early = _start_program(args)  # the program's process imports and runs while the gate imports the rest
     try:
         from gate.pipeline import REPO_ROOT, GateInputError, GateOptions, run_gate

@@ -29,9 +29,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from gate import box
+from gate import box, cost
 from gate import checkov as ck
-from gate import cost
 from gate.analyzer import AnalyzeResult, PackConfigError, PackInfo, PackProcessError, PolicyPackProcess
 from gate.change_review import (
     CHANGE_POLICY,
@@ -288,7 +287,7 @@ def _start_trusted_base(options: GateOptions, loaded: LoadedStack, cleanup: Exit
         return _BaseRun(checkout, program, None)
     process = ProgramProcess(program, stack_file, timeout=options.program_timeout).start()
     cleanup.callback(process.kill)
-    return _BaseRun(checkout, program, process)
+    return _BaseRun(checkout, program, process, stack_file)
 
 
 def _prestarted(options: GateOptions, loaded: LoadedStack, program: Path) -> ProgramProcess | None:
@@ -308,6 +307,7 @@ class _BaseRun:
     checkout: BaseCheckout
     program: Path
     process: ProgramProcess | None  # None: the stack did not exist at the base
+    stack_file: Path | None = None  # the base's stack file (its budget), when it exists
 
 
 def _start_base(options: GateOptions, loaded: LoadedStack, cleanup: ExitStack) -> _BaseRun:
@@ -326,7 +326,7 @@ def _start_base(options: GateOptions, loaded: LoadedStack, cleanup: ExitStack) -
         return _BaseRun(checkout, base_program, None)
     process = ProgramProcess(base_program, base_stack, timeout=options.program_timeout).start()
     cleanup.callback(process.kill)
-    return _BaseRun(checkout, base_program, process)
+    return _BaseRun(checkout, base_program, process, base_stack)
 
 
 def _review_base(base: _BaseRun, loaded: LoadedStack, session: PackSession,
@@ -447,8 +447,8 @@ def _cost_stage(options: GateOptions, loaded: LoadedStack, stack_file: str, pric
         raise GateInputError(str(err)) from None
     config = loaded.config
     budget, notes = config.budget, list[str]()
-    if change_review is not None and base is not None and base.process is not None:
-        base_budget = cost.base_budget(base.checkout.counterpart(loaded.path))
+    if change_review is not None and base is not None and base.stack_file is not None:
+        base_budget = cost.base_budget(base.stack_file)
         budget, notes = cost.stricter_budget(config.budget, base_budget, change_review.ref)
     estimate = cost.estimate(resources, config.usage, config.aws.region, table, budget=budget, prices_file=display)
     if change_review is not None:
