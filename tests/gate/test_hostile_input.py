@@ -374,11 +374,13 @@ def test_class5_a_policy_that_raises_is_one_line(tmp_path):
 
 # --- 6. inputs that slipped through validation --------------------------------------------------------
 
+# the line of the committed stack file a value stands on (the file grows with new sections)
+RETENTION = "    backup_retention_days: 30\n"
+RETENTION_LINE = (REPO / "Pulumi.production.yaml").read_text().splitlines(keepends=True).index(RETENTION) + 1
+
 SLIPPED = {
-    "NaN": ({"    backup_retention_days: 30\n": "    backup_retention_days: .nan\n"},
-            "line 23: not a finite number"),
-    "infinity": ({"    backup_retention_days: 30\n": "    backup_retention_days: -.inf\n"},
-                 "line 23: not a finite number"),
+    "NaN": ({RETENTION: "    backup_retention_days: .nan\n"}, f"line {RETENTION_LINE}: not a finite number"),
+    "infinity": ({RETENTION: "    backup_retention_days: -.inf\n"}, f"line {RETENTION_LINE}: not a finite number"),
     "escaped control character": ({OWNER: '  chatpdd-infra:owner: "platform-team\\e[31m"\n'},
                                   "line 7: a string holds the control character U+001B"),
     "bidirectional control": ({OWNER: "  chatpdd-infra:owner: platform\u202e-team\n"},
