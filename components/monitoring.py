@@ -155,7 +155,7 @@ class Monitoring(pulumi.ComponentResource):
         # subscription whose URL is a secret (it carries the integration's token). Chat and paging integrations
         # that accept SNS confirm the subscription themselves (endpoint_auto_confirms).
         s = self._args.settings
-        webhooks = {"chat": s.chat_webhook_url if severity in REQUIRED_SUBSCRIPTION_PROTOCOLS else None,
+        webhooks = {"chat": s.chat_webhook_url if "https" in REQUIRED_SUBSCRIPTION_PROTOCOLS.get(severity, ()) else None,
                     "pager": s.pager_webhook_url if severity == "critical" else None}
         for kind, url in webhooks.items():
             if url is None:

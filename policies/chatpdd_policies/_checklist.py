@@ -333,8 +333,8 @@ CANARY_CHECKS = {
 # are replicated into storage.dr_region (production needs one replication; staging's pack config allows 0).
 MIN_BACKUP_REPLICATIONS = 1
 # -- Alerts that reach people ("notify team", critical "Immediate Response"): every alarm's topic has a
-# subscription; the critical and warning topics reach a chat channel (https), the critical one also e-mail or a
-# pager.
-REQUIRED_SUBSCRIPTION_PROTOCOLS = {"critical": ["https"], "warning": ["https"]}
+# subscription; the critical and warning topics reach a chat channel (https), the critical one also e-mail (the
+# pager, another https subscription, is on top where a stack has one).
+REQUIRED_SUBSCRIPTION_PROTOCOLS = {"critical": ["https", "email"], "warning": ["https"]}
 # "Info Alerts (Track Trends)": the info tier's metrics (docs/metrics-contract.md), on the dashboard, no alarm.
 INFO_METRICS = ["DailyActiveUsers", "TeamsCreated", "FilesShared", "FileSharingBytes", "FeatureUsed"]
