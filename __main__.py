@@ -113,6 +113,7 @@ pulumi.export("database", {
     # The replicated automated backups (None when the stack does not replicate them): `ops restore-drill --dr`.
     "dr_backup_replication": config.database.dr_backup_replication,
     "dr_region": config.storage.dr_region,
+    "dr_kms_key_arn": database.dr_kms_key_arn,
 })
 pulumi.export("storage", {
     "backups_bucket": storage.backups_bucket,
