@@ -50,6 +50,11 @@ RESOURCE_OPTIONS = (
     "version",
 )
 
+STACK_TYPE = "pulumi:pulumi:Stack"
+# Inputs the engine itself adds to every provider resource's inputs (pkg/resource/deploy/providers: the plugin
+# version and download URL it resolved), which the pack then sees beside the SDK's ProviderArgs.
+ENGINE_PROVIDER_INPUTS = {"version": "scalar", "pluginDownloadURL": "scalar"}
+
 _MAX_DEPTH = 12  # no registered type nests deeper; a recursive input type stops here
 
 
@@ -58,7 +63,7 @@ def registered_types() -> list[str]:
     from gate.program import run_program
     from stacks.loader import load_stack_file
 
-    found: set[str] = set()
+    found: set[str] = {STACK_TYPE}  # the engine analyzes the root stack resource too (no inputs)
     for stack in STACKS:
         run = run_program(load_stack_file(REPO_ROOT / f"Pulumi.{stack}.yaml"))
         found.update(r.type for r in run.resources)
@@ -68,6 +73,8 @@ def registered_types() -> list[str]:
 def resource_class(token: str) -> type | None:
     """The SDK class of a type token (``aws:rds/instance:Instance``, ``pulumi:providers:aws``); None for a
     component of this program (it has no SDK)."""
+    if token == STACK_TYPE:
+        return None
     if token.startswith("pulumi:providers:"):
         package = token.rsplit(":", 1)[1]
         module = importlib.import_module(PACKAGES[package][0])
@@ -176,7 +183,10 @@ def build(types: list[str]) -> dict[str, Any]:
             doc["types"][token] = {"sdk_class": None, "inputs": {}}
             continue
         args = args_class(cls)
-        doc["types"][token] = {"sdk_class": f"{args.__module__}.{args.__qualname__}", "inputs": inputs_of(cls)}
+        inputs = inputs_of(cls)
+        if token.startswith("pulumi:providers:"):
+            inputs = dict(sorted({**inputs, **ENGINE_PROVIDER_INPUTS}.items()))
+        doc["types"][token] = {"sdk_class": f"{args.__module__}.{args.__qualname__}", "inputs": inputs}
     return doc
 
 

@@ -55,6 +55,8 @@ class Row:
         if kind == "default":
             return None if value is MISSING else "is set, but the table requires the provider default (absent)"
         if value is MISSING:
+            if kind == "one_of" and "default" in arg:
+                return None
             return f"is absent (the provider default), but the table requires {self.describe()}"
         if kind == "equals":
             return None if _same(value, arg) else f"is {_shown_value(value)}, but the table requires {_show(arg)}"

@@ -21,7 +21,7 @@ POLICY_NAMES = {p.name for p in ALL_POLICIES}
 def test_inventory_is_not_stale(program_runs):
     """`make schema` (python -m gate.inventory) regenerates it from the installed SDKs and the types the
     program registers for both committed stacks."""
-    types = sorted({r.type for run in program_runs.values() for r in run.resources})
+    types = sorted({inventory.STACK_TYPE} | {r.type for run in program_runs.values() for r in run.resources})
     assert inventory.TARGET.read_text(encoding="utf-8") == inventory.render(types), (
         "stacks/input-inventory.json is stale: run `make schema` and classify what it adds")
 
