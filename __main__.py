@@ -67,7 +67,7 @@ app = VercelApp(
         uploads_bucket=storage.uploads_bucket,
         uploads_bucket_arn=storage.uploads_bucket_arn,
         max_upload_size_mb=config.storage.max_upload_size_mb,
-        uploads_kms_key_arn=storage.uploads_kms_key_arn,
+        uploads_kms_alias=storage.uploads_kms_alias,
     ),
     opts,
 )

@@ -12,6 +12,7 @@ Traffic path: app (Vercel Secure Compute, `app_ingress_cidrs`) -> RDS Proxy (TLS
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,8 @@ from components.base import (
     assume_role_policy,
     child,
     customer_managed_key,
+    key_grant,
+    secret_arn_pattern,
     stateful,
 )
 from stacks.checklist import RDS_CA_CERT_IDENTIFIERS, ROLE_RDS_PRIMARY, ROLE_RDS_PROXY, ROLE_RDS_REPLICA
@@ -459,12 +462,14 @@ class Database(pulumi.ComponentResource):
         role_policy = aws.iam.RolePolicy(
             f"{name}-proxy",
             role=role.id,
-            policy=pulumi.Output.json_dumps({
+            # Known at preview (the secret's name pattern, the key by its alias): the pack judges it there.
+            policy=json.dumps({
                 "Version": "2012-10-17",
                 "Statement": [
-                    {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret.arn},
-                    {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key.arn,
-                     "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{ctx.region}.amazonaws.com"}}},
+                    {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                     "Resource": secret_arn_pattern(ctx, ctx.name("db-proxy-credentials"))},
+                    {"Effect": "Allow", "Action": "kms:Decrypt", **key_grant(ctx, ctx.name("db"), condition={
+                        "StringEquals": {"kms:ViaService": f"secretsmanager.{ctx.region}.amazonaws.com"}})},
                 ],
             }),
             opts=child(self),

@@ -27,6 +27,7 @@ from components.base import (
     assume_role_policy,
     child,
     customer_managed_key,
+    key_grant,
     stateful,
 )
 from stacks.checklist import (
@@ -101,6 +102,7 @@ class Storage(pulumi.ComponentResource):
     """The storage key, the backups/uploads/access-logs buckets, the DR replica and AWS Backup."""
     kms_key_arn: pulumi.Output[str]
     uploads_kms_key_arn: pulumi.Output[str]  # the app's OIDC role needs kms:Decrypt/GenerateDataKey on it
+    uploads_kms_alias: str  # the same key's alias (without alias/), known at preview
     dr_kms_key_arn: pulumi.Output[str]
     backups_bucket: str  # explicit bucket names: known at preview
     uploads_bucket: str
@@ -134,8 +136,10 @@ class Storage(pulumi.ComponentResource):
 
         key = self._key(name, ctx, backups_arn)
         self.kms_key_arn = key.arn
-        # One key by design (brief); exposed separately so the app's IAM policy names its own dependency.
+        # One key by design (brief); exposed separately so the app's IAM policy names its own dependency, by
+        # ARN (an output) and by alias (a known string: the app's role policy grants on it, base.key_grant).
         self.uploads_kms_key_arn = key.arn
+        self.uploads_kms_alias = ctx.name("storage")
         backups, backups_versioning = self._backups_bucket(name, ctx, s, key, backups_arn)
         uploads = self._uploads_bucket(name, ctx, s, key, args.cors_origins)
         canary_artifacts = self._canary_artifacts_bucket(name, ctx, s, key)
@@ -409,7 +413,8 @@ class Storage(pulumi.ComponentResource):
             f"{name}-replication-policy",
             name="replicate-backups",
             role=role.name,
-            policy=pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": [
+            # Known at preview (the keys by their aliases, key_grant): the pack judges it there.
+            policy=json.dumps({"Version": "2012-10-17", "Statement": [
                 {"Sid": "ReadReplicationConfiguration", "Effect": "Allow",
                  "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"], "Resource": source},
                 {"Sid": "ReadSourceVersions", "Effect": "Allow",
@@ -419,12 +424,14 @@ class Storage(pulumi.ComponentResource):
                 {"Sid": "WriteReplicas", "Effect": "Allow",
                  "Action": ["s3:ReplicateObject", "s3:ReplicateTags"], "Resource": f"{replica_arn}/*"},
                 # With an S3 Bucket Key the encryption context is the bucket ARN, without it the object's.
-                {"Sid": "DecryptSourceViaS3", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": key.arn,
-                 "Condition": {"StringEquals": {"kms:ViaService": f"s3.{ctx.region}.amazonaws.com"},
-                               "StringLike": {"kms:EncryptionContext:aws:s3:arn": [source, f"{source}/*"]}}},
-                {"Sid": "EncryptReplicasViaS3", "Effect": "Allow", "Action": "kms:Encrypt", "Resource": dr_key.arn,
-                 "Condition": {"StringEquals": {"kms:ViaService": f"s3.{s.dr_region}.amazonaws.com"},
-                               "StringLike": {"kms:EncryptionContext:aws:s3:arn": [replica_arn, f"{replica_arn}/*"]}}},
+                {"Sid": "DecryptSourceViaS3", "Effect": "Allow", "Action": "kms:Decrypt",
+                 **key_grant(ctx, ctx.name("storage"), condition={
+                     "StringEquals": {"kms:ViaService": f"s3.{ctx.region}.amazonaws.com"},
+                     "StringLike": {"kms:EncryptionContext:aws:s3:arn": [source, f"{source}/*"]}})},
+                {"Sid": "EncryptReplicasViaS3", "Effect": "Allow", "Action": "kms:Encrypt",
+                 **key_grant(ctx, ctx.name("storage-dr"), s.dr_region, condition={
+                     "StringEquals": {"kms:ViaService": f"s3.{s.dr_region}.amazonaws.com"},
+                     "StringLike": {"kms:EncryptionContext:aws:s3:arn": [replica_arn, f"{replica_arn}/*"]}})},
             ]}),
             opts=child(self),
         )
