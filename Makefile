@@ -59,6 +59,7 @@ schema: $(VENV)/.installed
 	$(VENV)/bin/python -m stacks.schema
 	$(VENV)/bin/python -m stacks.reference
 	$(VENV)/bin/python -m stacks.pack_defaults
+	$(VENV)/bin/python -m gate.inventory
 
 bench: setup
 	$(VENV)/bin/python -m gate.benchmark

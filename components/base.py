@@ -79,6 +79,25 @@ def assume_role_policy(context: StackContext, service: str, source_account_condi
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
+def key_grant(context: StackContext, alias: str, region: str | None = None,
+              condition: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``Resource`` and ``Condition`` of an IAM statement on the customer key aliased ``alias/<alias>``, known
+    at preview: the account's keys of the region, narrowed by ``kms:ResourceAliases`` (AWS KMS Developer
+    Guide, "Use aliases to control access to KMS keys"). A key ARN is unknown until the key exists, and a
+    document with an unknown part is unknown as a whole: the pack could not judge it at a real preview
+    (issue 17). ``condition`` is merged in (its operators other than ForAnyValue:StringEquals)."""
+    region = region or context.region
+    return {"Resource": f"arn:{context.partition}:kms:{region}:{context.account_id}:key/*",
+            "Condition": {**(condition or {}),
+                          "ForAnyValue:StringEquals": {"kms:ResourceAliases": f"alias/{alias}"}}}
+
+
+def secret_arn_pattern(context: StackContext, name: str) -> str:
+    """The ARN of secret ``name`` with its random six-character suffix as ``??????`` (Secrets Manager User
+    Guide, "Permissions policy examples"): known at preview, unlike the secret's ARN output."""
+    return f"arn:{context.partition}:secretsmanager:{context.region}:{context.account_id}:secret:{name}-??????"
+
+
 def kms_key_policy(context: StackContext, *statements: dict[str, Any]) -> str:
     """A KMS key policy: the account root may administer the key and delegate use through IAM
     policies (the AWS default key policy, written out so the key never ends up without one --

@@ -27,7 +27,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 import pulumiverse_vercel as vercel
 
-from components.base import TYPE_PREFIX, StackContext, child, stateful
+from components.base import TYPE_PREFIX, StackContext, child, key_grant, stateful
 from stacks.checklist import HEALTH_ENDPOINTS
 from stacks.models import AppSettings
 
@@ -58,8 +58,9 @@ class VercelAppArgs:
     uploads_bucket: str
     uploads_bucket_arn: str
     max_upload_size_mb: int
-    # The KMS key that encrypts the uploads bucket (SSE-KMS): the app role needs GenerateDataKey/Decrypt.
-    uploads_kms_key_arn: pulumi.Input[str]
+    # The alias (without alias/) of the KMS key that encrypts the uploads bucket (SSE-KMS): the app role needs
+    # GenerateDataKey/Decrypt on it, granted by alias so that the role policy is known at preview.
+    uploads_kms_alias: str
 
 
 @dataclass(frozen=True)
@@ -264,7 +265,7 @@ class VercelApp(pulumi.ComponentResource):
             tags=ctx.tags(role="app"),
             opts=child(self, depends_on=[oidc]),
         )
-        policy = pulumi.Output.json_dumps({
+        policy = json.dumps({
             "Version": "2012-10-17",
             "Statement": [
                 {
@@ -274,12 +275,12 @@ class VercelApp(pulumi.ComponentResource):
                     "Resource": f"{args.uploads_bucket_arn}/*",
                 },
                 {
-                    # SSE-KMS: writing needs a data key, reading needs Decrypt; only through S3.
+                    # SSE-KMS: data key to write, Decrypt to read, only through S3; the key by alias (issue 17).
                     "Sid": "UploadsKey",
                     "Effect": "Allow",
                     "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
-                    "Resource": args.uploads_kms_key_arn,
-                    "Condition": {"StringEquals": {"kms:ViaService": f"s3.{ctx.region}.amazonaws.com"}},
+                    **key_grant(ctx, args.uploads_kms_alias,
+                                condition={"StringEquals": {"kms:ViaService": f"s3.{ctx.region}.amazonaws.com"}}),
                 },
             ],
         })

@@ -85,8 +85,10 @@ class AnalyzerResource:
     what ``json_format.MessageToDict(RegisterResourceRequest.object)`` gives (secrets as
     ``{"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": ...}``,
     unknowns as the sentinel strings of ``pulumi_policy.proxy``). ``provider`` is a provider
-    reference (``<provider urn>::<id>``) or a provider URN. ``retain_on_delete`` is kept for the
-    gate's reports; the Analyzer protocol has no field for it."""
+    reference (``<provider urn>::<id>``) or a provider URN, ``provider_properties`` that provider's inputs
+    (the engine sends them with every resource). ``retain_on_delete`` is kept for the gate's reports; the
+    Analyzer protocol has no field for it (gate/options.py judges it). ``aliases`` are alias URNs and
+    ``custom_timeouts`` (create, update, delete) seconds, as the engine sends them."""
 
     urn: str
     type: str
@@ -100,6 +102,10 @@ class AnalyzerResource:
     ignore_changes: list[str] = field(default_factory=list)
     additional_secret_outputs: list[str] = field(default_factory=list)
     provider: str | None = None
+    delete_before_replace: bool | None = None  # None: not set (deleteBeforeReplaceDefined false)
+    aliases: list[str] = field(default_factory=list)
+    custom_timeouts: tuple[float, float, float] | None = None
+    provider_properties: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -170,20 +176,29 @@ def _struct(properties: dict[str, Any]) -> struct_pb2.Struct:
 
 
 def _options(res: AnalyzerResource) -> pb.AnalyzerResourceOptions:
+    """Every option the engine puts in AnalyzerResourceOptions (pkg/resource/analyzer: protect,
+    ignoreChanges, deleteBeforeReplace(+Defined), additionalSecretOutputs, aliases, customTimeouts, parent)."""
+    timeouts = None
+    if res.custom_timeouts is not None:
+        create, update, delete = res.custom_timeouts
+        timeouts = pb.AnalyzerResourceOptions.CustomTimeouts(create=create, update=update, delete=delete)
     return pb.AnalyzerResourceOptions(protect=res.protect, ignoreChanges=res.ignore_changes,
+                                      deleteBeforeReplace=bool(res.delete_before_replace),
+                                      deleteBeforeReplaceDefined=res.delete_before_replace is not None,
                                       additionalSecretOutputs=res.additional_secret_outputs,
-                                      parent=res.parent or "")
+                                      aliases=res.aliases, customTimeouts=timeouts, parent=res.parent or "")
 
 
-def _provider(ref: str | None) -> pb.AnalyzerProviderResource | None:
-    """``urn:pulumi:<stack>::<project>::pulumi:providers:<pkg>::<name>[::<id>]`` -> provider info."""
+def _provider(ref: str | None, properties: dict[str, Any] | None = None) -> pb.AnalyzerProviderResource | None:
+    """``urn:pulumi:<stack>::<project>::pulumi:providers:<pkg>::<name>[::<id>]`` -> provider info, with the
+    provider's inputs."""
     if not ref:
         return None
     parts = ref.split("::")
     urn = "::".join(parts[:4])
     type_ = parts[2].rsplit("$", 1)[-1] if len(parts) > 2 else ""
     name = parts[3] if len(parts) > 3 else ""
-    return pb.AnalyzerProviderResource(type=type_, urn=urn, name=name, properties=struct_pb2.Struct())
+    return pb.AnalyzerProviderResource(type=type_, urn=urn, name=name, properties=_struct(properties or {}))
 
 
 def configure_request(resolved: dict[str, tuple[str, dict[str, Any]]]) -> pb.ConfigureAnalyzerRequest:
@@ -196,7 +211,8 @@ def configure_request(resolved: dict[str, tuple[str, dict[str, Any]]]) -> pb.Con
 def analyze_request(resource: AnalyzerResource) -> pb.AnalyzeRequest:
     """The Analyze request for one resource, as the engine sends it."""
     return pb.AnalyzeRequest(type=resource.type, properties=_struct(resource.properties), urn=resource.urn,
-                             name=resource.name, options=_options(resource), provider=_provider(resource.provider))
+                             name=resource.name, options=_options(resource),
+                             provider=_provider(resource.provider, resource.provider_properties))
 
 
 def analyze_stack_request(resources: list[AnalyzerResource]) -> pb.AnalyzeStackRequest:
@@ -204,7 +220,7 @@ def analyze_stack_request(resources: list[AnalyzerResource]) -> pb.AnalyzeStackR
     return pb.AnalyzeStackRequest(resources=[
         pb.AnalyzerResource(
             type=r.type, properties=_struct(r.properties), urn=r.urn, name=r.name, options=_options(r),
-            provider=_provider(r.provider), parent=r.parent or "", dependencies=r.dependencies,
+            provider=_provider(r.provider, r.provider_properties), parent=r.parent or "", dependencies=r.dependencies,
             propertyDependencies={k: pb.AnalyzerPropertyDependencies(urns=v)
                                   for k, v in r.property_dependencies.items()})
         for r in resources])

@@ -13,7 +13,13 @@ this sees the *program's* change only: drift, and anything done outside Pulumi, 
 - ``update`` with the changed input paths, and ``replace`` when one of them is an input the provider
   replaces the resource for (gate/replacements.py) or listed in the resource's ``replaceOnChanges``;
   secret values are compared but never shown: a path is all a change carries;
-- ``unprotect``: ``protect`` dropped from a resource (other changes, if any, are listed with it).
+- ``unprotect``: ``protect`` dropped from a resource (other changes, if any, are listed with it);
+- resource options are compared too (``options.retainOnDelete``, ``options.deleteBeforeReplace``,
+  ``options.ignoreChanges``, ``options.import``, ...): on a stateful type, turning on one that lets a
+  destructive change or a drift slip by (:data:`WEAKENING_OPTIONS`) blocks;
+- a stateful resource whose provider changes -- another provider resource, or the same one with another
+  region or account (:data:`PROVIDER_IDENTITY`) -- or whose own ``region`` input changes, is a ``replace``:
+  the resource is created anew where the provider points and the old one deleted.
 
 A ``delete``, ``move`` or ``replace`` of a stateful type (the pack's ``statefulTypes``) and an ``unprotect``
 of one block the merge. A delete of a resource registered with ``retainOnDelete`` leaves the cloud
@@ -35,6 +41,14 @@ STACK_TYPE = "pulumi:pulumi:Stack"
 # The input that holds a resource's physical name, where it is not ``name``.
 PHYSICAL_NAME = {"aws:s3/bucket:Bucket": "bucket", "aws:rds/instance:Instance": "identifier",
                  "aws:cloudwatch/dashboard:Dashboard": "dashboardName"}
+
+
+# Options that, once on, let a destructive change or a drift of a stateful resource pass unseen.
+WEAKENING_OPTIONS = ("retainOnDelete", "deleteBeforeReplace", "ignoreChanges", "import", "deletedWith",
+                     "replaceWith", "replacementTrigger", "hooks", "hideDiffs")
+# Provider inputs that decide where its resources live: a change moves every resource of that provider.
+PROVIDER_IDENTITY = ("region", "allowedAccountIds", "assumeRoles", "assumeRoleWithWebIdentity", "profile",
+                     "endpoints", "team", "apiUrl", "url")
 
 
 @dataclass
@@ -212,6 +226,7 @@ def diff(base: list[CapturedResource], head: list[CapturedResource], stateful: s
     for b in deleted:
         changes.append(_deletion(b, stateful))
     head_by_urn = {h.urn: h for h in head}
+    providers = _provider_moves(base, head)
     # An aliased resource keeps its cloud identity; under mocks its id and computed outputs derive from the
     # new name, and everything that refers to it would look changed. Map them back before comparing.
     identity = _identity_map([(head_by_urn[h], base_by_urn[b]) for h, b in renamed.items()])
@@ -219,7 +234,7 @@ def diff(base: list[CapturedResource], head: list[CapturedResource], stateful: s
     for head_urn, base_urn in head_to_base.items():
         if head_urn in moved:
             continue
-        changes += _compare(base_by_urn[base_urn], head_by_urn[head_urn], stateful, identity)
+        changes += _compare(base_by_urn[base_urn], head_by_urn[head_urn], stateful, identity, providers)
     order = {"unprotect": 0, "delete": 1, "move": 2, "replace": 3, "update": 4, "rename": 5, "create": 6}
     changes.sort(key=lambda c: (not c.blocking, order[c.action], c.type, c.urn))
     return ChangeSet(changes=changes, head_to_base=head_to_base)
@@ -291,6 +306,29 @@ def _deletion(b: CapturedResource, stateful: set[str]) -> Change:
              "gate-destructive-change) for the migration.") if is_stateful else "")
 
 
+def _option_and_move_changes(b: CapturedResource, h: CapturedResource, is_stateful: bool, options: list[str],
+                             weakening: list[str], moved: str, paths: list[str]) -> list[Change]:
+    """The blocking changes of a stateful resource's options or location (empty when there is none)."""
+    if not is_stateful or b.protect and not h.protect:
+        return []  # unprotect is reported by the caller
+    renamed = b.urn != h.urn
+    if moved:
+        return [Change(
+            urn=h.urn, type=h.type, name=h.name, action="replace", paths=paths + options + ["provider"],
+            blocking=True, old_urn=b.urn if renamed else None,
+            reason=f"{moved}: the {h.type} is created anew there and the old one deleted -- its data is lost",
+            fix="Keep the stateful resource on its provider and region; move data deliberately (a new resource "
+                "beside the old, copy, then remove the old) with an exemption (policy gate-destructive-change).")]
+    if weakening:
+        return [Change(
+            urn=h.urn, type=h.type, name=h.name, action="update", paths=paths + options, blocking=True,
+            old_urn=b.urn if renamed else None,
+            reason=(f"{', '.join(weakening)} turned on for a stateful resource: it lets a later delete, replacement "
+                    f"or drift of its data pass without this review"),
+            fix=f"Remove {', '.join(o.removeprefix('options.') for o in weakening)} from its ResourceOptions.")]
+    return []
+
+
 def _identity_map(pairs: list[tuple[CapturedResource, CapturedResource]]) -> dict[str, str]:
     """Head string -> base string for the id and computed outputs of each (head, base) renamed pair."""
     out: dict[str, str] = {}
@@ -317,12 +355,61 @@ def _restore(value: Any, identity: dict[str, str]) -> Any:
     return value
 
 
+def _provider_urn(r: CapturedResource) -> str:
+    return "::".join((r.provider or "").split("::")[:4])
+
+
+def _provider_moves(base: list[CapturedResource], head: list[CapturedResource]) -> dict[str, str]:
+    """Provider URN (head) -> what about it moves its resources: the identity inputs that differ from the
+    base provider of the same URN."""
+    old = {r.urn: unwrap(r.properties) for r in base if r.type.startswith("pulumi:providers:")}
+    moved: dict[str, str] = {}
+    for r in head:
+        if r.type.startswith("pulumi:providers:") and r.urn in old:
+            new = unwrap(r.properties)
+            keys = [k for k in PROVIDER_IDENTITY if old[r.urn].get(k) != new.get(k)]
+            if keys:
+                moved[r.urn] = ", ".join(f"provider {k}" for k in keys)
+    return moved
+
+
+def option_paths(b: CapturedResource, h: CapturedResource) -> tuple[list[str], list[str]]:
+    """(every changed option as ``options.<name>``, those of them that weaken: WEAKENING_OPTIONS turned on
+    or given more entries)."""
+    def opts(r: CapturedResource) -> dict[str, Any]:
+        return {"retainOnDelete": r.retain_on_delete, "deleteBeforeReplace": r.delete_before_replace,
+                "ignoreChanges": sorted(r.ignore_changes), "replaceOnChanges": sorted(r.replace_on_changes),
+                "additionalSecretOutputs": sorted(r.additional_secret_outputs),
+                "customTimeouts": r.custom_timeouts, **{k: v for k, v in r.other_options.items() if k != "dependsOn"}}
+    old, new = opts(b), opts(h)
+    changed = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k) and (old.get(k) or new.get(k)))
+    weakening = [k for k in changed if k in WEAKENING_OPTIONS and new.get(k)
+                 and not (isinstance(new[k], list) and set(new[k]) <= set(old.get(k) or []))]
+    return [f"options.{k}" for k in changed], [f"options.{k}" for k in weakening]
+
+
+def _move_reason(b: CapturedResource, h: CapturedResource, providers: dict[str, str], paths: list[str]) -> str:
+    """Why ``h`` lands somewhere else than ``b`` (another provider, a provider's region, its own region), or ''."""
+    if b.custom and h.custom and _provider_urn(b) != _provider_urn(h):
+        return f"its provider changed from {_provider_urn(b) or 'the default'} to {_provider_urn(h) or 'the default'}"
+    if _provider_urn(h) in providers:
+        return f"its provider's {providers[_provider_urn(h)].removeprefix('provider ')} changed"
+    if "region" in {_top(p) for p in paths}:
+        return "its region input changed"
+    return ""
+
+
 def _compare(b: CapturedResource, h: CapturedResource, stateful: set[str],
-             identity: dict[str, str] | None = None) -> list[Change]:
+             identity: dict[str, str] | None = None, providers: dict[str, str] | None = None) -> list[Change]:
     found = changed_paths(b.properties, _restore(h.properties, identity) if identity else h.properties)
     paths = [p for p, _ in found]
     secret_paths = [p for p, secret in found if secret]
     is_stateful = h.type in stateful
+    options, weakening = option_paths(b, h)
+    moved = _move_reason(b, h, providers or {}, paths)
+    blocking = _option_and_move_changes(b, h, is_stateful, options, weakening, moved, paths)
+    if blocking:
+        return blocking
     forcing = set(REPLACE_ON_CHANGE.get(h.type, ())) | set(h.replace_on_changes)
     replacing = [p for p in paths if _top(p) in forcing or "*" in h.replace_on_changes]
     renamed = b.urn != h.urn
@@ -345,10 +432,10 @@ def _compare(b: CapturedResource, h: CapturedResource, stateful: set[str],
             fix=(f"Keep {', '.join(sorted({_top(p) for p in replacing}))} as it is, or migrate deliberately (new "
                  f"resource beside the old, move the data, then remove the old one) with an exemption (policy "
                  f"gate-destructive-change) for the migration.") if is_stateful else ""))
-    elif paths:
-        out.append(Change(urn=h.urn, type=h.type, name=h.name, action="update", paths=paths,
+    elif paths or options:
+        out.append(Change(urn=h.urn, type=h.type, name=h.name, action="update", paths=paths + options,
                           secret_paths=secret_paths, old_urn=b.urn if renamed else None,
-                          reason=f"changed in place: {shown}"))
+                          reason=f"changed in place: {', '.join(filter(None, [shown, ', '.join(options)]))}"))
     elif renamed:
         out.append(Change(urn=h.urn, type=h.type, name=h.name, action="rename", old_urn=b.urn,
                           reason=f"the URN changed from {b.urn}; an alias keeps it the same resource"))

@@ -11,6 +11,7 @@ and raised by :meth:`PackSession.ready` on the pipeline's path, never inside the
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -18,19 +19,40 @@ from pathlib import Path
 from typing import Any
 
 from gate.analyzer import AnalyzeResult, AnalyzerResource, PackInfo, PolicyPackProcess
+from gate.changes import AliasResolver
 from gate.program import CapturedResource
 
 # The pack serves Analyze on 4 threads: a few more requests in flight hide the round trips.
 ANALYZE_CONCURRENCY = 8
 
 
-def to_analyzer(r: CapturedResource) -> AnalyzerResource:
-    """A captured resource as the Analyzer client sends it."""
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)")
+_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
+
+
+def duration_seconds(text: str) -> float:
+    """A Go duration (``"1h30m"``, ``"5m"``: what customTimeouts carries) in seconds (0 if unreadable)."""
+    return sum(float(n) * _SECONDS[unit] for n, unit in _DURATION.findall(text or ""))
+
+
+def to_analyzer(r: CapturedResource, providers: dict[str, dict[str, Any]] | None = None) -> AnalyzerResource:
+    """A captured resource as the engine sends it to the pack: its options (aliases as URNs), and its
+    provider's inputs (``providers``: provider URN -> inputs) when that provider was registered."""
+    timeouts = None
+    if r.custom_timeouts:
+        t = r.custom_timeouts
+        timeouts = (duration_seconds(t.get("create", "")), duration_seconds(t.get("update", "")),
+                    duration_seconds(t.get("delete", "")))
+    provider_urn = "::".join((r.provider or "").split("::")[:4])
     return AnalyzerResource(urn=r.urn, type=r.type, name=r.name, properties=r.properties, parent=r.parent,
                             dependencies=list(r.dependencies), property_dependencies=dict(r.property_dependencies),
                             protect=r.protect, retain_on_delete=r.retain_on_delete,
                             ignore_changes=list(r.ignore_changes),
-                            additional_secret_outputs=list(r.additional_secret_outputs), provider=r.provider)
+                            additional_secret_outputs=list(r.additional_secret_outputs), provider=r.provider,
+                            delete_before_replace=True if r.delete_before_replace else None,
+                            aliases=sorted(AliasResolver([r]).aliases(r.urn)),
+                            custom_timeouts=timeouts,
+                            provider_properties=(providers or {}).get(provider_urn, {}))
 
 
 class PackSession:
@@ -46,6 +68,7 @@ class PackSession:
         self._lock = threading.Lock()
         self._pending: list[tuple[str, Future[AnalyzeResult | None]]] = []
         self._closed = False
+        self._providers: dict[str, dict[str, Any]] = {}  # provider URN -> its inputs (sent with its resources)
 
     def __enter__(self) -> PackSession:
         self._setup = self._setup_pool.submit(self._start_and_configure)
@@ -80,8 +103,11 @@ class PackSession:
     def submit(self, resource: CapturedResource) -> None:
         """Queue Analyze for one resource (safe from any thread; never raises into the program run)."""
         with self._lock:
+            if resource.type.startswith("pulumi:providers:"):
+                self._providers[resource.urn] = resource.properties
             if not self._closed:
-                self._pending.append((resource.urn, self._pool.submit(self._analyze, to_analyzer(resource))))
+                self._pending.append((resource.urn, self._pool.submit(self._analyze,
+                                                                      to_analyzer(resource, self._providers))))
 
     def finish(self, resources: list[CapturedResource]) -> AnalyzeResult:
         """Collect every Analyze (submitting any resource not streamed), then AnalyzeStack on all of them."""
@@ -94,7 +120,9 @@ class PackSession:
         total = AnalyzeResult()
         with self._lock:
             pending = list(self._pending)
-        stack: Future[AnalyzeResult] = self._pool.submit(self.pack.analyze_stack, [to_analyzer(r) for r in resources])
+        providers = {r.urn: r.properties for r in resources if r.type.startswith("pulumi:providers:")}
+        stack: Future[AnalyzeResult] = self._pool.submit(self.pack.analyze_stack,
+                                                         [to_analyzer(r, providers) for r in resources])
         for _, future in pending:
             one = future.result()  # PolicyPackProcess.analyze already stamps each diagnostic with its URN
             if one is not None:

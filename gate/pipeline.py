@@ -60,6 +60,7 @@ from gate.findings import (
     sort_findings,
 )
 from gate.locations import Locator, display_path
+from gate.options import OPTIONS_POLICY, OPTIONS_POLICY_META, option_findings
 from gate.outdir import OutDirError, prepare_out
 from gate.pack_session import PackSession, to_analyzer
 from gate.program import CapturedResource, ProgramRun
@@ -386,7 +387,7 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
         except PackProcessError as err:
             raise GateInputError(f"The policy pack failed while analysing: {err}") from None
         timings["analyze_wait"] = time.perf_counter() - t
-        findings = pack_findings(result, policies, by_urn)
+        findings = pack_findings(result, policies, by_urn) + option_findings(resources)
         not_applicable = Counter(name for name, _ in result.not_applicable)
         change_review: ReviewResult | None = None
         base_keys: list[tuple[str, str]] = []
@@ -570,6 +571,7 @@ def _policies(info: PackInfo, resolved: dict[str, tuple[str, dict[str, Any]]]) -
         enforcement="mandatory" if resolved[p.name][0] == "remediate" else resolved[p.name][0],
         severity=p.severity, remediation=p.remediation_steps, reference=p.framework_reference or None)
         for p in info.policies}
+    policies[OPTIONS_POLICY] = OPTIONS_POLICY_META
     policies[CHANGE_POLICY] = CHANGE_POLICY_META  # known always: an exemption for it is valid without --base
     policies[cost.COST_POLICY] = cost.COST_POLICY_META
     policies[EXPIRED_EXEMPTION_POLICY] = PolicyMeta(

@@ -60,6 +60,12 @@ class CapturedResource:
     # parentUrn, noParent}} per alias (gate.changes resolves them to URNs).
     aliases: list[dict[str, Any]] = field(default_factory=list)
     replace_on_changes: list[str] = field(default_factory=list)  # the replaceOnChanges option
+    # customTimeouts as the program wrote them (Go durations: "5m", "1h30m"), by create/update/delete.
+    custom_timeouts: dict[str, str] = field(default_factory=dict)
+    # The other options of the request, by the name of the classification table's options section (import,
+    # deletedWith, version, pluginDownloadUrl, providers, replaceWith, replacementTrigger, hooks, hideDiffs,
+    # transforms, dependsOn): only those that are set. gate/options.py judges them.
+    other_options: dict[str, Any] = field(default_factory=dict)
     # What the mocks answered (computed outputs such as arn). The mock monitor deserializes inputs before
     # the mocks see them, so secrets arrive here UNWRAPPED: never render these without the inputs' secret
     # wrapping (gate/stack_export.py does that).
@@ -157,11 +163,34 @@ class CapturingMonitor(pulumi_mocks.MockMonitor):
             aliases=[json_format.MessageToDict(a) for a in request.aliases]
             + [{"urn": urn} for urn in request.aliasURNs],
             replace_on_changes=list(request.replaceOnChanges),
+            custom_timeouts=_timeouts(request),
+            other_options=_other_options(request),
             outputs=json_format.MessageToDict(response.object),
         ))
         if self.on_register is not None:
             self.on_register(self.captured[-1])
         return response
+
+
+def _timeouts(request: Any) -> dict[str, str]:
+    if not request.HasField("customTimeouts"):
+        return {}
+    t = request.customTimeouts
+    return {k: v for k, v in (("create", t.create), ("update", t.update), ("delete", t.delete)) if v}
+
+
+def _other_options(request: Any) -> dict[str, Any]:
+    """The request's other options that are set, by the classification table's option names."""
+    found: dict[str, Any] = {
+        "import": request.importId, "deletedWith": request.deletedWith, "version": request.version,
+        "pluginDownloadUrl": request.pluginDownloadURL, "providers": dict(request.providers),
+        "replaceWith": list(request.replace_with), "hideDiffs": list(request.hideDiffs),
+        "transforms": len(request.transforms), "dependsOn": list(request.dependencies),
+        "replacementTrigger": (json_format.MessageToDict(request.replacement_trigger)
+                               if request.HasField("replacement_trigger") else None),
+        "hooks": (json_format.MessageToDict(request.hooks) if request.HasField("hooks") else None),
+    }
+    return {k: v for k, v in found.items() if v}
 
 
 class _Logger:

@@ -18,9 +18,10 @@ of this stack has an ``Allow`` statement that
 Documents: ``policy`` of ``aws:iam/rolePolicy``, ``aws:iam/policy``, ``aws:iam/userPolicy``,
 ``aws:iam/groupPolicy``, ``aws:kms/key``, ``aws:s3/bucketPolicy``; ``assumeRolePolicy`` and
 ``inlinePolicies[].policy`` of ``aws:iam/role``. ``Deny`` statements may name ``*`` (the TLS-only bucket
-statements do). A document unknown at preview fails closed unless it is computed from resources of this stack
-(a KMS key's or a bucket's ARN): then its unknown parts are this program's own ARNs, and the offline gate,
-whose mocks resolve them, checks the literal grants."""
+statements do). A document unknown at preview fails closed, whatever it is computed from: a document with one
+unknown part (a key's ARN) is unknown as a whole, so a ``*``-on-``*`` statement beside it would pass a real
+preview unseen (issue 17). The program writes its documents from known strings (a key by its alias,
+``kms:ResourceAliases``; a secret by its name pattern), so the pack judges them at a real preview too."""
 
 import json
 from collections.abc import Mapping
@@ -116,9 +117,7 @@ def _document_problems(document: Any) -> list[str]:
 
 def _check(resource, prop: str, document: Any, report_violation: ReportViolation) -> None:
     if document is UNKNOWN:
-        top = prop.split("[", 1)[0].split(".", 1)[0]
-        if not resource.property_dependencies.get(top):
-            report_violation(unknown_message(label(resource), prop, RULE), resource.urn)
+        report_violation(unknown_message(label(resource), prop, RULE), resource.urn)
         return
     if document is MISSING:
         return

@@ -107,7 +107,23 @@ REPLICAS: Edits = {
     "aws:rds/instance:Instance::database-replica-1": {"props": {"replicate_source_db": "some-other-db"}},
 }
 
-VARIANTS: dict[str, Edits] = {"data-tier": DATA_TIER, "storage-and-app": STORAGE_AND_APP, "replicas": REPLICAS}
+# Issue 20: canaries, their alarms and artifacts, the DR replication of the backups, alerts that reach people.
+OBSERVABILITY: Edits = {
+    "aws:synthetics/canary:Canary::synthetics-api": {"props": {
+        "runtime_version": "syn-nodejs-puppeteer-3.9",  # synthetics-canary-configure-runtime
+        "schedule": {"expression": "rate(60 minutes)"},  # synthetics-canary-configure-coverage
+        "artifact_config": {"s3_encryption": {"encryption_mode": "SSE_S3"}},  # ...-enable-artifact-encryption
+    }},
+    "aws:cloudwatch/metricAlarm:MetricAlarm::synthetics-home-canary-canary-success": {
+        "props": {"treat_missing_data": "notBreaching"}},  # synthetics-canary-configure-alarms
+    "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication::database-backups-replication": {
+        "props": {"retention_period": 7}},  # aws-rds-instance-configure-backup-replication
+    "aws:sns/topicSubscription:TopicSubscription::monitoring-warning-chat": {
+        "props": {"protocol": "email"}},  # sns-topic-require-subscriptions (the warning topic reaches no chat)
+}
+
+VARIANTS: dict[str, Edits] = {"data-tier": DATA_TIER, "storage-and-app": STORAGE_AND_APP, "replicas": REPLICAS,
+                              "observability": OBSERVABILITY}
 
 PRELUDE = '''\
 # --- engine tests: a misconfigured variant of __main__.py (tests/engine/variants.py) ---

@@ -137,13 +137,24 @@ def test_a_dropped_protect_blocks(head):
 
 
 def test_a_new_resource_is_a_create(head):
+    # A type the program already registers (a new TYPE blocks until its inputs are classified: default deny).
+    edit(head / "__main__.py", "providers = create_providers(config)\n",
+         "providers = create_providers(config)\nimport pulumi_random\n"
+         "pulumi_random.RandomPassword('deploy-marker', length=48, special=False, "
+         "opts=pulumi.ResourceOptions(provider=providers.random))\n")
+    run = review(head)
+    assert [(c["action"], c["type"], c["name"], c["blocking"]) for c in changes(run)] == [
+        ("create", "random:index/randomPassword:RandomPassword", "deploy-marker", False)]
+    assert run.code == 0, run.stdout + run.stderr
+
+
+def test_a_new_unclassified_type_blocks_until_its_inputs_have_rows(head):
     edit(head / "__main__.py", "providers = create_providers(config)\n",
          "providers = create_providers(config)\nimport pulumi_random\n"
          "pulumi_random.RandomId('deploy-marker', byte_length=8, opts=pulumi.ResourceOptions(provider=providers.random))\n")
     run = review(head)
-    assert [(c["action"], c["type"], c["name"], c["blocking"]) for c in changes(run)] == [
-        ("create", "random:index/randomId:RandomId", "deploy-marker", False)]
-    assert run.code == 0, run.stdout + run.stderr
+    assert run.code == 1, run.stdout + run.stderr
+    assert "x stack-inputs-allow-only-classified -- deploy-marker" in run.stdout
 
 
 def test_a_secret_rotation_is_changed_without_its_value(head):

@@ -150,8 +150,10 @@ def _props(properties: dict[str, Any]) -> Any:
 
 
 def _opts(res: AnalyzerResource) -> PolicyResourceOptions:
-    return PolicyResourceOptions(res.protect, list(res.ignore_changes), None, [],
-                                 PolicyCustomTimeouts(0, 0, 0), list(res.additional_secret_outputs),
+    """The options as the servicer builds them from AnalyzerResourceOptions."""
+    create, update, delete = res.custom_timeouts or (0, 0, 0)
+    return PolicyResourceOptions(res.protect, list(res.ignore_changes), res.delete_before_replace, list(res.aliases),
+                                 PolicyCustomTimeouts(create, update, delete), list(res.additional_secret_outputs),
                                  res.parent)
 
 

@@ -126,14 +126,16 @@ def test_not_json():
         f"IAM role policy 'app-metrics-role-policy' policy is not valid JSON. {FIX}"]
 
 
-def test_unknown_document_fails_closed_unless_computed_from_this_stack():
+def test_unknown_document_fails_closed_even_when_computed_from_this_stack():
+    """Issue 17: a `*`-on-`*` statement beside a computed key ARN made the whole document unknown at a real
+    preview, and the old exception for documents computed from this stack let it pass there."""
     unknown = with_props(ROLE_POLICY, policy=UNKNOWN_STRING)
-    assert run(POLICY, [unknown]).messages == [
-        "IAM role policy 'app-metrics-role-policy': policy is unknown at preview, so the grants of the policy "
-        "document cannot be verified. Fix: set it from a literal or stack config."]
+    message = ("IAM role policy 'app-metrics-role-policy': policy is unknown at preview, so the grants of the policy "
+               "document cannot be verified. Fix: set it from a literal or stack config.")
+    assert run(POLICY, [unknown]).messages == [message]
     computed = with_props(unknown)
     computed.property_dependencies = {"policy": [KEY.urn]}
-    assert run(POLICY, [KEY, computed]).messages == []
+    assert run(POLICY, [KEY, computed]).messages == [message]
 
 
 @pytest.mark.parametrize("policy", ["AdministratorAccess", "PowerUserAccess", "IAMFullAccess"])

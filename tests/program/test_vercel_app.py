@@ -99,7 +99,7 @@ def run_component(loaded: LoadedStack, **app_updates: Any) -> ProgramRun:
             uploads_bucket=config.storage.uploads_bucket_name,
             uploads_bucket_arn=f"arn:aws:s3:::{config.storage.uploads_bucket_name}",
             max_upload_size_mb=config.storage.max_upload_size_mb,
-            uploads_kms_key_arn="arn:aws:kms:us-east-1:111122223333:key/uploads",
+            uploads_kms_alias="chatpdd-production-storage",
         ), opts)
 
     return run_alone(loaded, config, build)
@@ -330,9 +330,11 @@ def test_s3_access_through_a_pinned_oidc_role(component_run, loaded_stacks):
     assert {(tuple(sorted(s["Action"])) if isinstance(s["Action"], list) else s["Action"], s["Resource"])
             for s in statements} == {
         (("s3:DeleteObject", "s3:GetObject", "s3:PutObject"), f"arn:aws:s3:::{bucket}/*"),
-        (("kms:Decrypt", "kms:GenerateDataKey"), "arn:aws:kms:us-east-1:111122223333:key/uploads"),
+        (("kms:Decrypt", "kms:GenerateDataKey"), "arn:aws:kms:us-east-1:111122223333:key/*"),
         ("cloudwatch:PutMetricData", "*"),
     }
+    (key,) = [s for s in statements if s["Resource"].endswith(":key/*")]
+    assert key["Condition"]["ForAnyValue:StringEquals"] == {"kms:ResourceAliases": "alias/chatpdd-production-storage"}
     (metrics,) = [s for s in statements if s["Action"] == "cloudwatch:PutMetricData"]
     assert metrics["Condition"] == {"StringEquals": {"cloudwatch:namespace": "ChatPDD/App"}}
     assert env_values(component_run)["AWS_ROLE_ARN"].endswith(":role/chatpdd-production-app-uploads")
