@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import NoReturn
 
 from botocore.exceptions import (
     BotoCoreError,
@@ -115,7 +115,7 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # argparse's NoReturn hook
+    def error(self, message: str) -> NoReturn:  # argparse's hook for a bad command line
         raise UsageError(message)
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import botocore.loaders
@@ -30,11 +31,24 @@ THROTTLING_CODES = frozenset({
 })
 
 
+# One record of an AWS answer (a DB instance, a snapshot, a bucket's configuration): its shape is the
+# service's API model, which botocore loads at run time; ops reads the keys it needs where it uses them.
+Record = dict[str, Any]
+
+
+class Client(Protocol):
+    """A botocore service client. Its operations (``describe_db_instances``, ``get_paginator``, ...) are
+    generated at run time from the API model, so they are typed as keyword calls answering a :data:`Record`
+    (or a paginator/waiter for the two factory methods)."""
+
+    def __getattr__(self, operation: str) -> Callable[..., Any]: ...
+
+
 RETRY_MODES = ("legacy", "standard", "adaptive")
 MAX_ATTEMPTS_RANGE = (1, 50)
 
 
-def retry_settings() -> dict[str, Any]:
+def retry_settings() -> dict[str, str | int]:
     """Retry mode and attempts (including the first) from AWS_RETRY_MODE / AWS_MAX_ATTEMPTS, checked here:
     botocore would otherwise fail on a bad value with a bare ValueError deep inside client creation."""
     mode = os.environ.get("AWS_RETRY_MODE") or DEFAULT_RETRY_MODE
@@ -86,9 +100,9 @@ class Aws:
         self._session.register("before-parse", _refuse_html)
         self._region = region
         self._config = Config(retries=retry_settings(), connect_timeout=10, read_timeout=60)
-        self._clients: dict[str, Any] = {}
+        self._clients: dict[str, Client] = {}
 
-    def client(self, service: str) -> Any:
+    def client(self, service: str) -> Client:
         """The client for ``service``, created once."""
         if service not in self._clients:
             self._clients[service] = self._session.create_client(service, region_name=self._region,
@@ -118,6 +132,6 @@ def tag_list(pairs: dict[str, str]) -> list[dict[str, str]]:
     return [{"Key": k, "Value": v} for k, v in pairs.items()]
 
 
-def tags_of(resource: dict[str, Any]) -> dict[str, str]:
+def tags_of(resource: Record) -> dict[str, str]:
     """A resource's ``TagList`` as a dict."""
     return {t["Key"]: t["Value"] for t in resource.get("TagList", [])}

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from ops.aws import Aws, tags_of
+from ops.aws import Aws, Record, tags_of
 from ops.outputs import Database
 from ops.snapshot import MANAGED_BY
 
@@ -49,14 +48,14 @@ def _ours(tags: dict[str, str]) -> bool:
     return all(tags.get(k) == v for k, v in MANAGED_BY.items())
 
 
-def newest_pre_deploy(snapshots: list[dict[str, Any]]) -> str | None:
+def newest_pre_deploy(snapshots: list[Record]) -> str | None:
     """The rollback point of the last promotion: the newest available pre-deploy snapshot of this tool."""
     candidates = [s for s in snapshots if s.get("SnapshotType") == "manual" and s.get("Status") == "available"
                   and _ours(tags_of(s)) and all(tags_of(s).get(k) == v for k, v in PRE_DEPLOY.items())]
     return max(candidates, key=lambda s: s["SnapshotCreateTime"])["DBSnapshotIdentifier"] if candidates else None
 
 
-def decide(snapshot: dict[str, Any], cutoff: datetime, rollback_point: str | None = None) -> Decision:
+def decide(snapshot: Record, cutoff: datetime, rollback_point: str | None = None) -> Decision:
     """Delete only this tool's available manual snapshots created before ``cutoff``, never a held one or the rollback point."""
     created: datetime = snapshot["SnapshotCreateTime"]
     tags = tags_of(snapshot)

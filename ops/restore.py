@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Any
 
 from botocore.exceptions import ClientError, WaiterError
 
-from ops.aws import Aws, error_code, same_kms_key, tag_list
+from ops.aws import Aws, Client, Record, error_code, same_kms_key, tag_list
 from ops.errors import StepFailed
 from ops.outputs import Database, DrBackups
 from ops.snapshot import MANAGED_BY, describe_snapshot, poll_config
@@ -21,7 +20,7 @@ DRILL_PREFIX = "chatpdd-restore-drill-"
 DRILL_TOKEN_TAG = "RestoreDrillToken"  # this run's random token: proof that this run created the instance
 
 
-def latest_snapshot(rds: Any, primary: str) -> dict[str, Any]:
+def latest_snapshot(rds: Client, primary: str) -> Record:
     """The newest available snapshot of the primary, automated or manual."""
     pages = rds.get_paginator("describe_db_snapshots").paginate(DBInstanceIdentifier=primary)
     available = [s for page in pages for s in page["DBSnapshots"] if s.get("Status") == "available"]
@@ -30,23 +29,24 @@ def latest_snapshot(rds: Any, primary: str) -> dict[str, Any]:
     return max(available, key=lambda s: s["SnapshotCreateTime"])
 
 
-def find_instance(rds: Any, identifier: str) -> dict[str, Any] | None:
+def find_instance(rds: Client, identifier: str) -> Record | None:
     """The RDS instance ``identifier``, or None if it does not exist."""
     try:
-        return rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]
+        instance: Record = rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]
+        return instance
     except ClientError as exc:
         if error_code(exc) == "DBInstanceNotFound":
             return None
         raise
 
 
-def owned_by(rds: Any, instance: dict[str, Any], token: str) -> bool:
+def owned_by(rds: Client, instance: Record, token: str) -> bool:
     """Whether ``instance`` carries this run's drill token (read from AWS, not assumed)."""
     tags = rds.list_tags_for_resource(ResourceName=instance["DBInstanceArn"])["TagList"]
     return {t["Key"]: t["Value"] for t in tags}.get(DRILL_TOKEN_TAG) == token
 
 
-def delete_instance(rds: Any, identifier: str, wait_seconds: int, token: str) -> bool:
+def delete_instance(rds: Client, identifier: str, wait_seconds: int, token: str) -> bool:
     """Delete the drill instance if it exists and carries this run's token; True when something was deleted.
     An instance without the token is not this run's: it is left alone and reported."""
     instance = find_instance(rds, identifier)
@@ -80,7 +80,7 @@ def restore_drill(aws: Aws, db: Database, snapshot_id: str | None, wait_seconds:
     print(f"restoring {snapshot['DBSnapshotIdentifier']} ({snapshot['SnapshotType']}, "
           f"{snapshot['SnapshotCreateTime']:%Y-%m-%d %H:%M}) into {target}")
     # same network as the primary (its subnet group and security groups), single-AZ, private
-    network: dict[str, Any] = {}
+    network: Record = {}
     if primary.get("DBSubnetGroup"):
         network["DBSubnetGroupName"] = primary["DBSubnetGroup"]["DBSubnetGroupName"]
     if primary.get("VpcSecurityGroups"):
@@ -113,7 +113,7 @@ def restore_drill(aws: Aws, db: Database, snapshot_id: str | None, wait_seconds:
     return target
 
 
-def replicated_backup(rds_dr: Any, primary: str, region: str) -> dict[str, Any]:
+def replicated_backup(rds_dr: Client, primary: str, region: str) -> Record:
     """The replicated automated backup of ``primary`` in the DR region (RDS User Guide, "Finding information about
     replicated backups": DescribeDBInstanceAutomatedBackups in the destination region)."""
     pages = rds_dr.get_paginator("describe_db_instance_automated_backups").paginate(DBInstanceIdentifier=primary)
@@ -131,13 +131,18 @@ def restore_drill_from_dr(aws_dr: Aws, db: Database, dr: DrBackups, wait_seconds
     rds = aws_dr.client("rds")
     backup = replicated_backup(rds, db.primary_identifier, dr.region)
     target = f"{DRILL_PREFIX}dr-{now:%Y%m%d%H%M%S}"
+    if find_instance(rds, target) is not None:
+        raise StepFailed(f"{target} already exists in {dr.region} and this drill did not create it: nothing "
+                         f"restored, nothing deleted (re-run in a second for a new name, or delete that instance if "
+                         f"it is a forgotten drill)")
+    token = secrets.token_hex(16)
     print(f"restoring {backup['DBInstanceAutomatedBackupsArn']} (latest restorable "
           f"{backup['RestoreWindow']['LatestTime']:%Y-%m-%d %H:%M}) into {target} in {dr.region}")
     try:
         rds.restore_db_instance_to_point_in_time(
             SourceDBInstanceAutomatedBackupsArn=backup["DBInstanceAutomatedBackupsArn"],
             TargetDBInstanceIdentifier=target, UseLatestRestorableTime=True, MultiAZ=False, PubliclyAccessible=False,
-            DeletionProtection=False, Tags=tag_list({**MANAGED_BY, "Purpose": "restore-drill-dr"}),
+            DeletionProtection=False, Tags=tag_list({**MANAGED_BY, "Purpose": "restore-drill-dr", DRILL_TOKEN_TAG: token}),
         )
         try:
             rds.get_waiter("db_instance_available").wait(
@@ -153,7 +158,7 @@ def restore_drill_from_dr(aws_dr: Aws, db: Database, dr: DrBackups, wait_seconds
         print(f"{target}: {restored['DBInstanceStatus']}, encrypted with {restored['KmsKeyId']}")
     finally:
         try:
-            if delete_instance(rds, target, wait_seconds):
+            if delete_instance(rds, target, wait_seconds, token):
                 print(f"{target}: deleted (no final snapshot)")
         except (ClientError, WaiterError) as exc:
             raise StepFailed(f"CLEANUP FAILED for {target} ({exc}); delete it by hand") from None

@@ -4,11 +4,10 @@ and "Backup encryption verified")."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from botocore.exceptions import WaiterError
 
-from ops.aws import Aws, same_kms_key, tag_list, tags_of
+from ops.aws import Aws, Client, Record, same_kms_key, tag_list, tags_of
 from ops.errors import OpsError, StepFailed
 from ops.outputs import Database
 
@@ -32,9 +31,10 @@ def poll_config(wait_seconds: int, delay: int) -> dict[str, int]:
     return {"Delay": delay, "MaxAttempts": max(1, wait_seconds // delay)}
 
 
-def describe_snapshot(rds: Any, snapshot_id: str) -> dict[str, Any]:
+def describe_snapshot(rds: Client, snapshot_id: str) -> Record:
     """The RDS snapshot ``snapshot_id`` as AWS describes it."""
-    return rds.describe_db_snapshots(DBSnapshotIdentifier=snapshot_id)["DBSnapshots"][0]
+    snapshot: Record = rds.describe_db_snapshots(DBSnapshotIdentifier=snapshot_id)["DBSnapshots"][0]
+    return snapshot
 
 
 def take_snapshot(aws: Aws, db: Database, deployment_id: str, wait_seconds: int) -> str:

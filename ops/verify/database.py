@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 from botocore.exceptions import ClientError
 
-from ops.aws import error_code, same_kms_key
+from ops.aws import Client, Record, error_code, same_kms_key
 from ops.outputs import Database
 from ops.verify.result import Result, expect
 from stacks.checklist import BACKUP_RETENTION_DAYS, MIN_POOL_CONNECTIONS
 
 
-def describe(call: Any, key: str, not_found: str, **kwargs: Any) -> dict[str, Any] | None:
+def describe(call: Callable[..., Record], key: str, not_found: str, **kwargs: str) -> Record | None:
     """First item of a describe call, or None when AWS says it does not exist."""
     try:
-        items = call(**kwargs)[key]
+        items: list[Record] = call(**kwargs)[key]
     except ClientError as exc:
         if error_code(exc) == not_found:
             return None
@@ -23,7 +23,7 @@ def describe(call: Any, key: str, not_found: str, **kwargs: Any) -> dict[str, An
     return items[0] if items else None
 
 
-def check_primary(primary: dict[str, Any], db: Database) -> list[Result]:
+def check_primary(primary: Record, db: Database) -> list[Result]:
     """The primary's encryption, Multi-AZ, retention and deletion protection."""
     name = db.primary_identifier
     key = primary.get("KmsKeyId")
@@ -46,7 +46,7 @@ def check_primary(primary: dict[str, Any], db: Database) -> list[Result]:
     ]
 
 
-def check_replica(rds: Any, identifier: str, primary: str) -> Result:
+def check_replica(rds: Client, identifier: str, primary: str) -> Result:
     """One replica exists and replicates from the primary."""
     replica = describe(rds.describe_db_instances, "DBInstances", "DBInstanceNotFound",
                        DBInstanceIdentifier=identifier)
@@ -62,7 +62,7 @@ def check_replica(rds: Any, identifier: str, primary: str) -> Result:
     return expect("rds-replica", identifier, problems, f"replica of {primary}, available")
 
 
-def max_connections(rds: Any, primary: dict[str, Any]) -> int | None:
+def max_connections(rds: Client, primary: Record) -> int | None:
     """The explicit max_connections of the primary's parameter group (the program always sets it)."""
     for group in primary.get("DBParameterGroups", []):
         pages = rds.get_paginator("describe_db_parameters").paginate(
@@ -74,7 +74,7 @@ def max_connections(rds: Any, primary: dict[str, Any]) -> int | None:
     return None
 
 
-def check_proxy(rds: Any, db: Database, primary: dict[str, Any] | None) -> list[Result]:
+def check_proxy(rds: Client, db: Database, primary: Record | None) -> list[Result]:
     """The RDS Proxy requires TLS and its pool meets the checklist's minimum."""
     name = db.proxy_name
     proxy = describe(rds.describe_db_proxies, "DBProxies", "DBProxyNotFoundFault", DBProxyName=name)
@@ -97,7 +97,7 @@ def check_proxy(rds: Any, db: Database, primary: dict[str, Any] | None) -> list[
                         f"pool {pool} connections ({percent}% of max_connections {limit})")]
 
 
-def check_database(rds: Any, db: Database) -> list[Result]:
+def check_database(rds: Client, db: Database) -> list[Result]:
     """Every database check: primary, replicas, proxy."""
     primary = describe(rds.describe_db_instances, "DBInstances", "DBInstanceNotFound",
                        DBInstanceIdentifier=db.primary_identifier)

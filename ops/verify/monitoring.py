@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from botocore.exceptions import ClientError
 
-from ops.aws import error_code
+from ops.aws import Client, Record, error_code
 from ops.outputs import Monitoring
 from ops.verify.result import Result, expect
 from stacks.checklist import (
@@ -19,7 +17,7 @@ from stacks.checklist import (
 )
 
 
-def check_topic(sns: Any, severity: str, arn: str) -> list[Result]:
+def check_topic(sns: Client, severity: str, arn: str) -> list[Result]:
     """One SNS topic is encrypted and has a confirmed subscription."""
     try:
         attributes = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
@@ -48,7 +46,7 @@ def required_checks(has_replicas: bool) -> set[str]:
     return {check for role in roles for check in REQUIRED_CHECKS_BY_ROLE[role]}
 
 
-def alarm_problems(alarm: dict[str, Any], check: AlarmCheck, topic_arn: str) -> list[str]:
+def alarm_problems(alarm: Record, check: AlarmCheck, topic_arn: str) -> list[str]:
     """What is wrong with one alarm against its checklist check (empty when nothing is)."""
     problems = []
     if not alarm.get("ActionsEnabled"):
@@ -69,14 +67,14 @@ def alarm_problems(alarm: dict[str, Any], check: AlarmCheck, topic_arn: str) -> 
     return problems
 
 
-def check_alarms(cloudwatch: Any, monitoring: Monitoring, has_replicas: bool) -> list[Result]:
+def check_alarms(cloudwatch: Client, monitoring: Monitoring, has_replicas: bool) -> list[Result]:
     """Every alarm present, enabled, wired to its topic and no looser than the checklist."""
     missing = sorted(required_checks(has_replicas) - {c for c, names in monitoring.alarms.items() if names})
     results = [expect("alarm-coverage", "monitoring.alarms",
                       [f"no alarm for checklist check {c}" for c in missing],
                       f"{len(monitoring.alarms)} checks covered")]
     names = [n for alarm_names in monitoring.alarms.values() for n in alarm_names]
-    found: dict[str, dict[str, Any]] = {}
+    found: dict[str, Record] = {}
     for start in range(0, len(names), 100):  # DescribeAlarms takes at most 100 names
         pages = cloudwatch.get_paginator("describe_alarms").paginate(
             AlarmNames=names[start:start + 100], AlarmTypes=["MetricAlarm"])
@@ -94,7 +92,7 @@ def check_alarms(cloudwatch: Any, monitoring: Monitoring, has_replicas: bool) ->
     return results
 
 
-def check_health_checks(route53: Any, monitoring: Monitoring) -> list[Result]:
+def check_health_checks(route53: Client, monitoring: Monitoring) -> list[Result]:
     """Every health endpoint has its Route 53 health check."""
     results = []
     for path, health_check_id in monitoring.health_check_ids.items():

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ops.aws import error_code, same_kms_key
+from ops.aws import Client, Record, error_code, same_kms_key
 from ops.outputs import Storage
 from ops.verify.result import Result, expect
 from stacks.checklist import BACKUP_RETENTION_DAYS
@@ -15,26 +14,28 @@ from stacks.checklist import BACKUP_RETENTION_DAYS
 PUBLIC_ACCESS_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 
 
-def s3_config(call: Any, bucket: str, key: str, absent: set[str]) -> dict[str, Any] | None:
+def s3_config(call: Callable[..., Record], bucket: str, key: str, absent: set[str]) -> Record | None:
     """A bucket sub-configuration, or None when S3 says it is not set."""
     try:
-        return call(Bucket=bucket).get(key)
+        config: Record | None = call(Bucket=bucket).get(key)
+        return config
     except ClientError as exc:
         if error_code(exc) in absent:
             return None
         raise
 
 
-def default_encryption(s3: Any, bucket: str) -> dict[str, Any]:
+def default_encryption(s3: Client, bucket: str) -> Record:
     """The bucket's default encryption (``ApplyServerSideEncryptionByDefault``), {} when not set."""
     sse = s3_config(s3.get_bucket_encryption, bucket, "ServerSideEncryptionConfiguration",
                     {"ServerSideEncryptionConfigurationNotFoundError"})
-    return ((sse or {}).get("Rules") or [{}])[0].get("ApplyServerSideEncryptionByDefault", {})
+    default: Record = ((sse or {}).get("Rules") or [{}])[0].get("ApplyServerSideEncryptionByDefault", {})
+    return default
 
 
-def kms_with(kms_key_arn: str) -> tuple[Callable[[dict[str, Any]], list[str]], str]:
+def kms_with(kms_key_arn: str) -> tuple[Callable[[Record], list[str]], str]:
     """SSE-KMS with exactly this key (the backups and uploads buckets)."""
-    def problems(default: dict[str, Any]) -> list[str]:
+    def problems(default: Record) -> list[str]:
         if default.get("SSEAlgorithm") != "aws:kms":
             return [f"default encryption is {default.get('SSEAlgorithm') or 'not set'}, expected aws:kms"]
         if not same_kms_key(default.get("KMSMasterKeyID"), kms_key_arn):
@@ -43,10 +44,10 @@ def kms_with(kms_key_arn: str) -> tuple[Callable[[dict[str, Any]], list[str]], s
     return problems, "aws:kms with the storage key"
 
 
-def kms_in(region: str) -> tuple[Callable[[dict[str, Any]], list[str]], str]:
+def kms_in(region: str) -> tuple[Callable[[Record], list[str]], str]:
     """SSE-KMS with a customer-managed key of ``region`` (the DR replica: its key is its own and not
     exported, and S3 can only use a key of the bucket's region)."""
-    def problems(default: dict[str, Any]) -> list[str]:
+    def problems(default: Record) -> list[str]:
         if default.get("SSEAlgorithm") != "aws:kms":
             return [f"default encryption is {default.get('SSEAlgorithm') or 'not set'}, expected aws:kms"]
         key = default.get("KMSMasterKeyID") or ""
@@ -58,11 +59,11 @@ def kms_in(region: str) -> tuple[Callable[[dict[str, Any]], list[str]], str]:
     return problems, f"aws:kms with a customer-managed key in {region}"
 
 
-def sse_s3() -> tuple[Callable[[dict[str, Any]], list[str]], str]:
+def sse_s3() -> tuple[Callable[[Record], list[str]], str]:
     """SSE-S3 (AES256) for the access-logs bucket: S3 server access log delivery refuses a target whose
     default encryption is SSE-KMS, so AES256 is the only encryption it can have (S3 User Guide,
     "Enabling Amazon S3 server access logging"); aws:kms there would silently stop the audit trail."""
-    def problems(default: dict[str, Any]) -> list[str]:
+    def problems(default: Record) -> list[str]:
         algorithm = default.get("SSEAlgorithm")
         if algorithm == "AES256":
             return []
@@ -70,8 +71,8 @@ def sse_s3() -> tuple[Callable[[dict[str, Any]], list[str]], str]:
     return problems, "AES256 (SSE-S3: log delivery refuses SSE-KMS)"
 
 
-def check_bucket(s3: Any, bucket: str,
-                 encryption: tuple[Callable[[dict[str, Any]], list[str]], str]) -> list[Result]:
+def check_bucket(s3: Client, bucket: str,
+                 encryption: tuple[Callable[[Record], list[str]], str]) -> list[Result]:
     """One bucket is encrypted as expected, versioned and private."""
     try:
         s3.head_bucket(Bucket=bucket)
@@ -94,7 +95,7 @@ def check_bucket(s3: Any, bucket: str,
     ]
 
 
-def check_access_logging(s3: Any, bucket: str, target: str) -> Result:
+def check_access_logging(s3: Client, bucket: str, target: str) -> Result:
     """Server access logging of ``bucket`` is on and delivers into the access-logs bucket."""
     logging = s3.get_bucket_logging(Bucket=bucket).get("LoggingEnabled")
     if not logging:
@@ -107,7 +108,7 @@ def check_access_logging(s3: Any, bucket: str, target: str) -> Result:
     return expect("s3-access-logging", bucket, problems, detail)
 
 
-def check_dr_location(s3: Any, bucket: str, region: str) -> Result:
+def check_dr_location(s3: Client, bucket: str, region: str) -> Result:
     """The replica really is in another region (us-east-1 reports an empty LocationConstraint)."""
     location = s3.get_bucket_location(Bucket=bucket).get("LocationConstraint") or "us-east-1"
     return expect("s3-dr-region", bucket, [] if location == region else [f"bucket is in {location}, expected {region}"],
@@ -119,7 +120,7 @@ def bucket_of(arn: str) -> str:
     return arn.split(":::", 1)[1] if arn.startswith("arn:") and ":s3:::" in arn else ""
 
 
-def check_replication(s3: Any, bucket: str, dr_bucket: str) -> Result:
+def check_replication(s3: Client, bucket: str, dr_bucket: str) -> Result:
     """The backups bucket replicates to the DR bucket through at least one Enabled rule."""
     config = s3_config(s3.get_bucket_replication, bucket, "ReplicationConfiguration",
                        {"ReplicationConfigurationNotFoundError"})
@@ -137,7 +138,7 @@ def check_replication(s3: Any, bucket: str, dr_bucket: str) -> Result:
     return expect("s3-replication", bucket, problems, f"Enabled rule to {dr_bucket}")
 
 
-def check_backup(backup: Any, storage: Storage) -> list[Result]:
+def check_backup(backup: Client, storage: Storage) -> list[Result]:
     """The backup vault exists and the plan keeps backups for the checklist's retention."""
     try:
         vault = backup.describe_backup_vault(BackupVaultName=storage.backup_vault_name)
@@ -167,7 +168,7 @@ def check_backup(backup: Any, storage: Storage) -> list[Result]:
     return [*results, expect("backup-plan-retention", storage.backup_plan_id, problems, retention)]
 
 
-def check_storage(s3: Any, backup: Any, storage: Storage, dr_s3: Any) -> list[Result]:
+def check_storage(s3: Client, backup: Client, storage: Storage, dr_s3: Client) -> list[Result]:
     """``dr_s3`` is an S3 client in ``storage.dr_region``, where the replica lives."""
     results = []
     for bucket in (storage.backups_bucket, storage.uploads_bucket):

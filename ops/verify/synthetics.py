@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ops.aws import error_code
+from ops.aws import Client, Record, error_code
 from ops.verify.result import Result, expect
 from stacks.checklist import CANARY_ALLOWED_RUNTIMES
 
@@ -20,12 +19,12 @@ _RATE = re.compile(r"^rate\((\d+) minutes?\)$")
 STALE_AFTER_INTERVALS = 2
 
 
-def _interval(canary: dict[str, Any]) -> timedelta | None:
+def _interval(canary: Record) -> timedelta | None:
     match = _RATE.match(str(canary.get("Schedule", {}).get("Expression", "")).strip())
     return timedelta(minutes=int(match.group(1))) if match else None
 
 
-def check_canary(synthetics: Any, name: str, now: datetime) -> Result:
+def check_canary(synthetics: Client, name: str, now: datetime) -> Result:
     """One row: the canary ``name`` runs, on an allowed runtime, and its latest run passed within two intervals."""
     try:
         canary = synthetics.get_canary(Name=name)["Canary"]
@@ -59,6 +58,6 @@ def check_canary(synthetics: Any, name: str, now: datetime) -> Result:
     return expect("canary", name, problems, f"RUNNING on {canary.get('RuntimeVersion')}, latest run PASSED{done}")
 
 
-def check_canaries(synthetics: Any, names: dict[str, str], now: datetime) -> list[Result]:
+def check_canaries(synthetics: Client, names: dict[str, str], now: datetime) -> list[Result]:
     """A row per canary of the stack outputs (``synthetics.canary_names``)."""
     return [check_canary(synthetics, name, now) for name in names.values()]

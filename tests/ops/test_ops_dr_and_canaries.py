@@ -77,10 +77,21 @@ class _StubbedAws:
 
 def _instance(identifier: str, status: str, key: str = DR_KEY) -> dict[str, Any]:
     return {"DBInstanceIdentifier": identifier, "DBInstanceStatus": status, "StorageEncrypted": True,
-            "KmsKeyId": key, "DeletionProtection": False}
+            "KmsKeyId": key, "DeletionProtection": False,
+            "DBInstanceArn": f"arn:aws:rds:{DR_REGION}:123456789012:db:{identifier}"}
 
 
-def _stubbed_drill(restored_key: str) -> tuple[Stubber, Any]:
+TOKEN = "0123456789abcdef0123456789abcdef"
+INSTANCE_ARN = f"arn:aws:rds:{DR_REGION}:123456789012:db:{DRILL_PREFIX}dr-{NOW:%Y%m%d%H%M%S}"
+
+
+@pytest.fixture(autouse=True)
+def _fixed_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The drill's random ownership token, fixed so that the stubbed tag read-back can answer it."""
+    monkeypatch.setattr("ops.restore.secrets.token_hex", lambda _n: TOKEN)
+
+
+def _stubbed_drill(restored_key: str, owner_token: str = TOKEN, deleted: bool = True) -> tuple[Stubber, Any]:
     rds = botocore.session.get_session().create_client(
         "rds", region_name=DR_REGION, aws_access_key_id="x", aws_secret_access_key="x",
         config=Config(retries={"max_attempts": 1}))
@@ -92,13 +103,20 @@ def _stubbed_drill(restored_key: str) -> tuple[Stubber, Any]:
          "RestoreWindow": window, "KmsKeyId": DR_KEY},
         {"DBInstanceIdentifier": PRIMARY, "Status": "pending"},  # no ARN or window yet: skipped
     ]}, {"DBInstanceIdentifier": PRIMARY})
+    stub.add_client_error("describe_db_instances", "DBInstanceNotFound", http_status_code=404,
+                          expected_params={"DBInstanceIdentifier": target})  # the name is free: nothing to clash with
     stub.add_response("restore_db_instance_to_point_in_time", {"DBInstance": _instance(target, "creating")}, {
         "SourceDBInstanceAutomatedBackupsArn": BACKUP_ARN, "TargetDBInstanceIdentifier": target,
         "UseLatestRestorableTime": True, "MultiAZ": False, "PubliclyAccessible": False, "DeletionProtection": False,
-        "Tags": [{"Key": "ManagedBy", "Value": "chatpdd-ops"}, {"Key": "Purpose", "Value": "restore-drill-dr"}]})
+        "Tags": [{"Key": "ManagedBy", "Value": "chatpdd-ops"}, {"Key": "Purpose", "Value": "restore-drill-dr"},
+                 {"Key": "RestoreDrillToken", "Value": TOKEN}]})
     for _ in range(3):  # the availability waiter, the check, the look-up before deletion
         stub.add_response("describe_db_instances", {"DBInstances": [_instance(target, "available", restored_key)]},
                           {"DBInstanceIdentifier": target})
+    stub.add_response("list_tags_for_resource", {"TagList": [{"Key": "RestoreDrillToken", "Value": owner_token}]},
+                      {"ResourceName": INSTANCE_ARN})
+    if not deleted:
+        return stub, rds
     stub.add_response("delete_db_instance", {"DBInstance": _instance(target, "deleting", restored_key)},
                       {"DBInstanceIdentifier": target, "SkipFinalSnapshot": True, "DeleteAutomatedBackups": True})
     stub.add_client_error("describe_db_instances", "DBInstanceNotFound", http_status_code=404,
@@ -127,6 +145,16 @@ def test_a_restore_under_another_key_fails_and_is_still_deleted(capsys):
         restore_drill_from_dr(_StubbedAws(rds), DB, DrBackups(DR_REGION, DR_KEY), 60, NOW)
     stub.assert_no_pending_responses()
     assert "deleted (no final snapshot)" in capsys.readouterr().out
+
+
+def test_an_instance_without_this_runs_token_is_not_deleted(capsys):
+    """The DR drill deletes only what it created (the same ownership rule as the primary-region drill): an
+    instance at the target name whose token tag is not this run's is left alone and reported."""
+    stub, rds = _stubbed_drill(DR_KEY, owner_token="someone-else", deleted=False)
+    with stub:
+        restore_drill_from_dr(_StubbedAws(rds), DB, DrBackups(DR_REGION, DR_KEY), 60, NOW)
+        stub.assert_no_pending_responses()
+    assert "NOT deleted: this drill did not create it" in capsys.readouterr().out
 
 
 # -- ops verify: the canaries' latest runs --------------------------------------------------------------------
