@@ -117,6 +117,30 @@ class DatabaseArgs:
     dr_region: str | None = None
 
 
+@dataclass(frozen=True)
+class _MonitoringRole:
+    """The Enhanced Monitoring role and its policy attachment (instances wait for the attachment)."""
+    role: aws.iam.Role
+    attachment: aws.iam.RolePolicyAttachment
+
+
+@dataclass(frozen=True)
+class _InstanceShared:
+    """What the primary and every replica share: the key, the parameter group, the security group and the
+    monitoring role."""
+    key: aws.kms.Key
+    group: aws.rds.ParameterGroup
+    db_sg: aws.ec2.SecurityGroup
+    monitoring: _MonitoringRole
+
+
+@dataclass(frozen=True)
+class _ProxyCredentials:
+    """The secret the RDS Proxy reads its credentials from, and its version (the proxy waits for it)."""
+    secret: aws.secretsmanager.Secret
+    version: aws.secretsmanager.SecretVersion
+
+
 class Database(pulumi.ComponentResource):
     """RDS PostgreSQL: an encrypted Multi-AZ primary, read replicas and the RDS Proxy the app connects through."""
     primary_identifier: str  # set explicitly from the stack name: known at preview
@@ -137,10 +161,6 @@ class Database(pulumi.ComponentResource):
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(f"{TYPE_PREFIX}:Database", name, None, opts)
         ctx, s = args.context, args.settings
-        if s.proxy_max_idle_connections_percent > s.proxy_max_connections_percent:
-            raise ValueError("database.proxy_max_idle_connections_percent must not exceed "
-                             "proxy_max_connections_percent (RDS Proxy refuses it)")
-
         self.primary_identifier = ctx.name("db")
         self.primary_arn = pulumi.Output.from_input(
             f"arn:{ctx.partition}:rds:{ctx.region}:{ctx.account_id}:db:{self.primary_identifier}")
@@ -153,19 +173,23 @@ class Database(pulumi.ComponentResource):
         others = args.availability_zones[1:] or args.availability_zones
         self.replica_availability_zones = [others[i % len(others)] for i in range(s.read_replicas)]
 
+        # Explicit names, passed to the instances as known strings (the pack judges them at preview).
+        self.parameter_group_name = ctx.name(f"db-{parameter_group_family(s.engine_version)}")
+        self.subnet_group_name = ctx.name("db")
+
         key = self._key(name, ctx)
         group = self._parameter_group(name, ctx, s)
         subnet_group, db_sg, proxy_sg = self._network(name, ctx, args)
         password, secret, secret_version = self._credentials(name, ctx, s, key)
-        monitoring_role = self._monitoring_role(name, ctx)
-        primary = self._primary(name, ctx, s, key, group, subnet_group, db_sg, monitoring_role, password)
-        self._replicas(name, ctx, s, key, group, db_sg, monitoring_role, primary)
-        proxy = self._proxy(name, ctx, s, args, key, secret, secret_version, proxy_sg, primary)
+        shared = _InstanceShared(key=key, group=group, db_sg=db_sg, monitoring=self._monitoring_role(name, ctx))
+        primary = self._primary(name, ctx, s, shared, subnet_group, password)
+        self._replicas(name, ctx, s, shared, primary)
+        proxy = self._proxy(name, ctx, s, args, _ProxyCredentials(secret, secret_version), proxy_sg, primary)
         self.dr_kms_key_arn = self._backup_replication(name, ctx, s, args, primary)
 
         self.kms_key_arn = key.arn
         self.proxy_endpoint = proxy.endpoint
-        self._urls(s, password, proxy)
+        self.proxy_read_only_endpoint, self.url, self.read_url = self._urls(s, password, proxy)
         self.register_outputs({
             "primary_identifier": self.primary_identifier,
             "primary_arn": self.primary_arn,
@@ -220,14 +244,12 @@ class Database(pulumi.ComponentResource):
 
     # -- engine settings -------------------------------------------------------------------------
     def _parameter_group(self, name: str, ctx: StackContext, s: DatabaseSettings) -> aws.rds.ParameterGroup:
-        family = parameter_group_family(s.engine_version)
-        # The family is in the name: a major upgrade creates the next group beside this one (create
-        # before delete), instead of trying to delete a group the running instance still uses.
-        self.parameter_group_name = ctx.name(f"db-{family}")
+        # The family is in the name (self.parameter_group_name): a major upgrade creates the next group beside
+        # this one (create before delete), instead of trying to delete a group the running instance still uses.
         return aws.rds.ParameterGroup(
             f"{name}-parameters",
             name=self.parameter_group_name,
-            family=family,
+            family=parameter_group_family(s.engine_version),
             description=f"{ctx.prefix} PostgreSQL: TLS only, slow-query and lock-wait logging, fixed max_connections",
             parameters=parameters(s),
             tags=ctx.tags(role="db-parameters"),
@@ -237,7 +259,6 @@ class Database(pulumi.ComponentResource):
     # -- network ---------------------------------------------------------------------------------
     def _network(self, name: str, ctx: StackContext, args: DatabaseArgs,
                  ) -> tuple[aws.rds.SubnetGroup, aws.ec2.SecurityGroup, aws.ec2.SecurityGroup]:
-        self.subnet_group_name = ctx.name("db")
         subnet_group = aws.rds.SubnetGroup(
             f"{name}-subnets",
             name=self.subnet_group_name,
@@ -323,7 +344,7 @@ class Database(pulumi.ComponentResource):
         )
         return password, secret, version
 
-    def _monitoring_role(self, name: str, ctx: StackContext) -> aws.iam.Role:
+    def _monitoring_role(self, name: str, ctx: StackContext) -> _MonitoringRole:
         """Enhanced Monitoring publishes OS metrics (memory, load, per-process) as this role: the
         checklist's "Memory and CPU usage" at the instance's monitoring interval."""
         role = aws.iam.Role(
@@ -333,20 +354,20 @@ class Database(pulumi.ComponentResource):
             tags=ctx.tags(role="rds-monitoring"),
             opts=child(self),
         )
-        self._monitoring_attachment = aws.iam.RolePolicyAttachment(
+        attachment = aws.iam.RolePolicyAttachment(
             f"{name}-monitoring",
             role=role.name,
             policy_arn=f"arn:{ctx.partition}:iam::aws:{ENHANCED_MONITORING_POLICY}",
             opts=child(self),
         )
-        return role
+        return _MonitoringRole(role, attachment)
 
     # -- instances -------------------------------------------------------------------------------
-    def _instance_common(self, s: DatabaseSettings, key: aws.kms.Key, db_sg: aws.ec2.SecurityGroup,
-                         monitoring_role: aws.iam.Role) -> dict[str, Any]:
+    def _instance_common(self, s: DatabaseSettings, shared: _InstanceShared) -> dict[str, Any]:
         """Settings the primary and every replica share."""
+        key = shared.key
         return dict(
-            vpc_security_group_ids=[db_sg.id],
+            vpc_security_group_ids=[shared.db_sg.id],
             publicly_accessible=False,
             port=POSTGRES_PORT,
             parameter_group_name=self.parameter_group_name,
@@ -360,7 +381,7 @@ class Database(pulumi.ComponentResource):
             performance_insights_kms_key_id=key.arn,
             performance_insights_retention_period=s.performance_insights_retention_days,
             monitoring_interval=s.monitoring_interval_seconds,
-            monitoring_role_arn=monitoring_role.arn,
+            monitoring_role_arn=shared.monitoring.role.arn,
             enabled_cloudwatch_logs_exports=LOG_EXPORTS,
             ca_cert_identifier=CA_CERT_IDENTIFIER,
             # Minor versions carry security fixes; they land in the maintenance window.
@@ -369,9 +390,8 @@ class Database(pulumi.ComponentResource):
             deletion_protection=True,
         )
 
-    def _primary(self, name: str, ctx: StackContext, s: DatabaseSettings, key: aws.kms.Key,
-                 group: aws.rds.ParameterGroup, subnet_group: aws.rds.SubnetGroup, db_sg: aws.ec2.SecurityGroup,
-                 monitoring_role: aws.iam.Role, password: random.RandomPassword) -> aws.rds.Instance:
+    def _primary(self, name: str, ctx: StackContext, s: DatabaseSettings, shared: _InstanceShared,
+                 subnet_group: aws.rds.SubnetGroup, password: random.RandomPassword) -> aws.rds.Instance:
         # The final snapshot's name must be new each time an instance of this identifier is deleted:
         # after a restore (which deletes the previous instance under the plain name) the next one
         # carries the restore's fingerprint.
@@ -414,12 +434,11 @@ class Database(pulumi.ComponentResource):
             # Drill a restore first with `python -m ops restore-drill`, which never touches this one.
             snapshot_identifier=s.restore_snapshot_id,
             tags=ctx.tags(role=ROLE_RDS_PRIMARY, Name=self.primary_identifier),
-            opts=stateful(self, depends_on=[group, subnet_group, self._monitoring_attachment]),
-            **self._instance_common(s, key, db_sg, monitoring_role),
+            opts=stateful(self, depends_on=[shared.group, subnet_group, shared.monitoring.attachment]),
+            **self._instance_common(s, shared),
         )
 
-    def _replicas(self, name: str, ctx: StackContext, s: DatabaseSettings, key: aws.kms.Key,
-                  group: aws.rds.ParameterGroup, db_sg: aws.ec2.SecurityGroup, monitoring_role: aws.iam.Role,
+    def _replicas(self, name: str, ctx: StackContext, s: DatabaseSettings, shared: _InstanceShared,
                   primary: aws.rds.Instance) -> list[aws.rds.Instance]:
         """Read replicas (checklist "Read replicas configured (if applicable)"): asynchronous copies
         in other zones, promotable should the primary and its Multi-AZ standby both be lost, and
@@ -439,18 +458,19 @@ class Database(pulumi.ComponentResource):
                 maintenance_window=REPLICA_MAINTENANCE_WINDOW,
                 skip_final_snapshot=True,
                 tags=ctx.tags(role=ROLE_RDS_REPLICA, Name=identifier),
-                opts=stateful(self, depends_on=[primary, group, self._monitoring_attachment]),
-                **self._instance_common(s, key, db_sg, monitoring_role),
+                opts=stateful(self, depends_on=[primary, shared.group, shared.monitoring.attachment]),
+                **self._instance_common(s, shared),
             ))
         return replicas
 
     # -- connection pooling ----------------------------------------------------------------------
-    def _proxy(self, name: str, ctx: StackContext, s: DatabaseSettings, args: DatabaseArgs, key: aws.kms.Key,
-               secret: aws.secretsmanager.Secret, secret_version: aws.secretsmanager.SecretVersion,
-               proxy_sg: aws.ec2.SecurityGroup, primary: aws.rds.Instance) -> aws.rds.Proxy:
+    def _proxy(self, name: str, ctx: StackContext, s: DatabaseSettings, args: DatabaseArgs,
+               credentials: _ProxyCredentials, proxy_sg: aws.ec2.SecurityGroup,
+               primary: aws.rds.Instance) -> aws.rds.Proxy:
         """RDS Proxy: the app's only entry (checklist "Connection pooling configured", pool of 50+).
         Serverless functions open connections per invocation; the proxy multiplexes them onto at most
         max_connections x proxy_max_connections_percent / 100 database connections."""
+        secret, secret_version = credentials.secret, credentials.version
         role = aws.iam.Role(
             f"{name}-proxy",
             name=ctx.name("db-proxy"),
@@ -518,8 +538,10 @@ class Database(pulumi.ComponentResource):
         )
         return proxy
 
-    def _urls(self, s: DatabaseSettings, password: random.RandomPassword, proxy: aws.rds.Proxy) -> None:
-        """DATABASE_URL and DATABASE_READ_URL, both secret.
+    @staticmethod
+    def _urls(s: DatabaseSettings, password: random.RandomPassword, proxy: aws.rds.Proxy,
+              ) -> tuple[pulumi.Output[str], pulumi.Output[str], pulumi.Output[str]]:
+        """The read-only endpoint, DATABASE_URL and DATABASE_READ_URL (both secret).
 
         Deviation from the contract (docs/architecture.md): no READ_ONLY aws.rds.ProxyEndpoint. RDS
         Proxy targets only the writer of an RDS (non-Aurora) instance and routes read-only endpoints
@@ -533,7 +555,9 @@ class Database(pulumi.ComponentResource):
             return (f"postgresql://{quote(s.master_username, safe='')}:{quote(secret_password, safe='')}"
                     f"@{host}:{POSTGRES_PORT}/{s.database_name}?sslmode=require")
 
-        self.proxy_read_only_endpoint = proxy.endpoint
-        self.url = pulumi.Output.secret(pulumi.Output.all(password.result, proxy.endpoint).apply(to_url))
-        self.read_url = pulumi.Output.secret(
-            pulumi.Output.all(password.result, self.proxy_read_only_endpoint).apply(to_url))
+        read_only_endpoint = proxy.endpoint
+        url: pulumi.Output[str] = pulumi.Output.secret(
+            pulumi.Output.all(password.result, proxy.endpoint).apply(to_url))
+        read_url: pulumi.Output[str] = pulumi.Output.secret(
+            pulumi.Output.all(password.result, read_only_endpoint).apply(to_url))
+        return read_only_endpoint, url, read_url

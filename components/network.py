@@ -123,7 +123,7 @@ class Network(pulumi.ComponentResource):
             )
             subnets.append(subnet)
 
-        self._flow_logs(name, ctx, s, vpc)
+        self.flow_log_group_name = self._flow_logs(name, ctx, s, vpc)
 
         self.vpc_id = vpc.id
         self.subnet_ids = [subnet.id for subnet in subnets]
@@ -133,12 +133,12 @@ class Network(pulumi.ComponentResource):
             "flow_log_group_name": self.flow_log_group_name,
         })
 
-    def _flow_logs(self, name: str, ctx: StackContext, s: NetworkSettings, vpc: aws.ec2.Vpc) -> None:
+    def _flow_logs(self, name: str, ctx: StackContext, s: NetworkSettings, vpc: aws.ec2.Vpc) -> str:
         """VPC flow logs of ALL traffic (accepted and rejected) to an encrypted CloudWatch log group
-        (CIS 3.9 / checkov CKV2_AWS_11): the record of who talked to the database tier."""
-        self.flow_log_group_name = f"/aws/vpc/{ctx.name('flow-logs')}"
-        log_group_arn = (f"arn:{ctx.partition}:logs:{ctx.region}:{ctx.account_id}"
-                         f":log-group:{self.flow_log_group_name}")
+        (CIS 3.9 / checkov CKV2_AWS_11): the record of who talked to the database tier. Returns the log
+        group's name."""
+        group_name = f"/aws/vpc/{ctx.name('flow-logs')}"
+        log_group_arn = f"arn:{ctx.partition}:logs:{ctx.region}:{ctx.account_id}:log-group:{group_name}"
 
         # Flow logs name the peers of the database: the stack's data classification applies, so they
         # are encrypted with a customer-managed key (checkov CKV_AWS_158). CloudWatch Logs may use the
@@ -161,7 +161,7 @@ class Network(pulumi.ComponentResource):
 
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-flow-logs",
-            name=self.flow_log_group_name,
+            name=group_name,
             retention_in_days=log_retention_days(s.flow_log_retention_days),
             kms_key_id=key.arn,
             tags=ctx.tags(role="flow-logs"),
@@ -211,3 +211,4 @@ class Network(pulumi.ComponentResource):
             tags=ctx.tags(role="flow-logs", Name=ctx.name("flow-log")),
             opts=child(self, depends_on=[policy]),
         )
+        return group_name

@@ -31,6 +31,7 @@ from components.base import (
     stateful,
 )
 from stacks.checklist import (
+    ABORT_MULTIPART_DAYS,
     CANARY_ARTIFACT_RETENTION_DAYS,
     ROLE_ACCESS_LOGS,
     ROLE_BACKUPS,
@@ -54,8 +55,6 @@ AWS_BACKUP_MANAGED_POLICIES = {
     "restores": "service-role/AWSBackupServiceRolePolicyForRestores",
 }
 
-# Incomplete multipart uploads are invisible, billed storage: abort them after a week.
-ABORT_MULTIPART_DAYS = 7
 # An expired access log stays restorable (as a noncurrent version) this long, then its storage is freed.
 NONCURRENT_LOG_DAYS = 30
 # S3 server access log delivery (S3 User Guide, "Permissions for log delivery"): the service principal that

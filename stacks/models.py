@@ -162,6 +162,9 @@ class DatabaseSettings(Model):
             )
         if self.max_allocated_storage_gb < self.allocated_storage_gb:
             raise ValueError("max_allocated_storage_gb must be >= allocated_storage_gb")
+        if self.proxy_max_idle_connections_percent > self.proxy_max_connections_percent:
+            raise ValueError("database.proxy_max_idle_connections_percent must not exceed "
+                             "proxy_max_connections_percent (RDS Proxy refuses it)")
         return self
 
     @property

@@ -17,6 +17,10 @@ ROLE_ACCESS_LOGS = "access-logs"
 # "Data at rest encryption verified": S3 server access logs can be delivered only to an SSE-S3 bucket,
 # the one exception to SSE-KMS.
 SSE_S3_ALLOWED_ROLES = ["access-logs"]
+# "verify-backup.ts --backup-id" (house rule, not a checklist number): a half-written backup is no backup and
+# an incomplete multipart upload is invisible, billed storage -- every bucket lifecycle rule aborts them
+# within a week of their start (S3 AbortIncompleteMultipartUpload.DaysAfterInitiation).
+ABORT_MULTIPART_DAYS = 7
 # "Database connection pool size optimized (recommended: 50+ connections)"
 MIN_POOL_CONNECTIONS = 50
 # "Database query time < 100ms" -> slow-query log threshold (log_min_duration_statement)

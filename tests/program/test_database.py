@@ -15,6 +15,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 from pulumi_policy import ResourceValidationPolicy
+from pydantic import ValidationError
 
 from components.base import StackContext
 from components.database import CA_CERT_IDENTIFIER, LOG_EXPORTS, Database, DatabaseArgs
@@ -23,6 +24,7 @@ from gate.analyzer import AnalyzerResource
 from gate.program import CapturedResource, ProgramRun, is_secret, run_function
 from stacks import checklist
 from stacks.loader import LoadedStack
+from stacks.models import DatabaseSettings
 from tests.policies.harness import POLICIES_DIR  # noqa: F401  (puts the pack on sys.path)
 from tests.policies.harness import run as run_policy
 
@@ -419,9 +421,12 @@ def test_restore_snapshot_id_sets_snapshot_identifier(loaded_stacks):
 
 
 def test_idle_pool_larger_than_the_pool_is_refused(loaded_stacks):
-    with pytest.raises(Exception, match="proxy_max_idle_connections_percent"):
-        run_components(loaded_stacks["production"], proxy_max_connections_percent=20,
-                       proxy_max_idle_connections_percent=30)
+    """A cross-field check of the config model (DatabaseSettings), not of the component: the stack file is
+    refused before any resource is declared."""
+    settings = loaded_stacks["production"].config.database.model_dump(mode="json")
+    with pytest.raises(ValidationError, match="proxy_max_idle_connections_percent must not exceed"):
+        DatabaseSettings.model_validate({**settings, "proxy_max_connections_percent": 20,
+                                         "proxy_max_idle_connections_percent": 30})
 
 
 # -- the policy pack -------------------------------------------------------------------------------
