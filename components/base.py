@@ -140,3 +140,14 @@ def customer_managed_key(
     pulumi_aws.kms.Alias(alias_resource_name, name=f"alias/{alias}", target_key_id=key.key_id,
                          opts=child(parent, **opts))
     return key
+
+
+Alarm = tuple[str, str]  # (check id of stacks.checklist.ALARM_CHECKS or CANARY_CHECKS, alarm name)
+
+
+def alarm_names(alarms: list[Alarm]) -> dict[str, list[str]]:
+    """The alarm names by check id, in declaration order (a component's `alarms` output)."""
+    names: dict[str, list[str]] = {}
+    for check_id, name in alarms:
+        names.setdefault(check_id, []).append(name)
+    return names

@@ -9,7 +9,6 @@ Storage component's backups bucket. The resource contract is docs/architecture.m
 
 from __future__ import annotations
 
-import ipaddress
 import math
 from dataclasses import dataclass
 
@@ -24,9 +23,6 @@ from stacks.models import CacheSettings
 # there is headroom to react before Redis Cloud throttles. Redis Cloud sizes throughput in 1,000s of ops/s.
 THROUGHPUT_ALERT_SHARE = 0.8
 THROUGHPUT_STEP_OPS = 1000
-# Redis Cloud needs a /24 for the subscription's deployment network (SDK: "The total number of bits must
-# be 24").
-DEPLOYMENT_CIDR_PREFIX = 24
 
 
 @dataclass(frozen=True)
@@ -54,9 +50,6 @@ class Cache(pulumi.ComponentResource):
     def __init__(self, name: str, args: CacheArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(f"{TYPE_PREFIX}:Cache", name, None, opts)
         ctx, s = args.context, args.settings
-        if ipaddress.ip_network(s.deployment_cidr).prefixlen != DEPLOYMENT_CIDR_PREFIX:
-            raise ValueError(f"cache.deployment_cidr must be a /{DEPLOYMENT_CIDR_PREFIX} (Redis Cloud), "
-                             f"got {s.deployment_cidr}")
         throughput = provisioned_throughput_ops(s)
 
         subscription = self._subscription(name, ctx, s, throughput)

@@ -17,7 +17,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.base import TYPE_PREFIX, StackContext, child, customer_managed_key
+from components.base import TYPE_PREFIX, Alarm, StackContext, alarm_names, child, customer_managed_key
 from components.vercel_app import APP_METRICS_NAMESPACE, APP_METRICS_SERVICE
 from stacks.checklist import (
     ALARM_CHECKS,
@@ -81,6 +81,22 @@ def expression(expr: str, label: str, *inputs: dict[str, Any]) -> list[dict[str,
     return [*inputs, {"id": "result", "expression": expr, "label": label, "return_data": True}]
 
 
+@dataclass(frozen=True)
+class _Evaluation:
+    """How an alarm evaluates: what missing data means, over how many periods, with how many breaching
+    (None: all of them)."""
+    missing_data: str
+    periods: int
+    datapoints: int | None = None
+
+
+@dataclass(frozen=True)
+class _HealthRoute:
+    """Where a health-check alarm goes: the critical topic in us-east-1, through the us-east-1 provider."""
+    topic_arn: pulumi.Input[str]
+    provider: aws.Provider | None
+
+
 class Monitoring(pulumi.ComponentResource):
     """SNS topics per severity, the checklist's alarms, Route 53 health checks and a dashboard."""
     topic_arns: dict[str, pulumi.Output[str]]  # severity -> topic ARN
@@ -91,9 +107,8 @@ class Monitoring(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(f"{TYPE_PREFIX}:Monitoring", name, None, opts)
-        self._name, self._args = name, args
+        self._name, self._args = name, args  # the construction inputs the helpers below read (never changed)
         ctx, s = args.context, args.settings
-        self.alarms = {}
 
         key = self._key(f"{name}-alerts-key", ctx.name("alerts"))
         self.topic_arns = {sev: self._topic(f"{name}-{sev}", sev, key, getattr(s.alert_emails, sev))
@@ -106,9 +121,10 @@ class Monitoring(pulumi.ComponentResource):
             self.health_topic_arn = self._topic(f"{name}-critical-use1", "critical", use1_key,
                                                 s.alert_emails.critical, suffix="-us-east-1", **use1)
 
-        self._database_alarms()
-        self._app_alarms()
-        self.health_check_ids = self._health_checks()
+        alarms = [*self._database_alarms(), *self._app_alarms()]
+        self.health_check_ids, health_alarms = self._health_checks(
+            _HealthRoute(self.health_topic_arn, args.us_east_1_provider))
+        self.alarms = alarm_names([*alarms, *health_alarms])
 
         self.dashboard_name = ctx.name("overview")
         aws.cloudwatch.Dashboard(
@@ -171,11 +187,10 @@ class Monitoring(pulumi.ComponentResource):
         return topic.arn
 
     # -- alarms ------------------------------------------------------------------------------------
-    def _alarm(self, check_id: str, monitored: str | None, description: str, *, treat_missing_data: str,
-               evaluation_periods: int, datapoints_to_alarm: int | None = None, threshold: float | None = None,
-               topic_arn: pulumi.Input[str] | None = None, provider: aws.Provider | None = None,
-               **query: Any) -> None:
-        """One alarm for one checklist check on one monitored resource (None: the whole stack).
+    def _alarm(self, check_id: str, monitored: str | None, description: str, evaluation: _Evaluation, *,
+               threshold: float | None = None, route: _HealthRoute | None = None, **query: Any) -> Alarm:
+        """One alarm for one checklist check on one monitored resource (None: the whole stack), notifying the
+        topic of the check's severity (or the health route's topic, in us-east-1). Returns (check id, name).
 
         No `unit` on any alarm: CloudWatch then matches only datapoints published with that unit, and a
         unit mismatch is silent (no data, and notBreaching alarms never fire).
@@ -184,27 +199,28 @@ class Monitoring(pulumi.ComponentResource):
         check = ALARM_CHECKS[check_id]
         role = f"{monitored.removeprefix(ctx.prefix + '-')}-{check_id}" if monitored else check_id
         alarm_name = ctx.name(role)
-        topic = topic_arn if topic_arn is not None else self.topic_arns[check.severity]
+        topic = route.topic_arn if route is not None else self.topic_arns[check.severity]
         aws.cloudwatch.MetricAlarm(
             f"{self._name}-{role}",
             name=alarm_name,
             alarm_description=f"Checklist \"{check.checklist}\" ({check.severity}): {description}",
             comparison_operator=check.comparison,
             threshold=s.threshold(check_id) if threshold is None else threshold,
-            evaluation_periods=evaluation_periods,
-            datapoints_to_alarm=datapoints_to_alarm or evaluation_periods,
-            treat_missing_data=treat_missing_data,
+            evaluation_periods=evaluation.periods,
+            datapoints_to_alarm=evaluation.datapoints or evaluation.periods,
+            treat_missing_data=evaluation.missing_data,
             actions_enabled=True,
             alarm_actions=[topic],
             ok_actions=[topic],  # the on-call sees the recovery too
             tags=ctx.tags(role="monitoring", Check=check_id, Severity=check.severity),
-            opts=child(self, provider=provider),
+            opts=child(self, provider=route.provider if route is not None else None),
             **query,
         )
-        self.alarms.setdefault(check_id, []).append(alarm_name)
+        return check_id, alarm_name
 
-    def _database_alarms(self) -> None:
+    def _database_alarms(self) -> list[Alarm]:
         a, db = self._args, self._args.database
+        alarms: list[Alarm] = []
         # RDS metrics are published every minute while the instance runs; a gap means the instance is
         # unavailable, which the database-connectivity health check pages for. "missing" turns these
         # alarms INSUFFICIENT_DATA (no action) instead of paging a second time for the same outage.
@@ -212,49 +228,51 @@ class Monitoring(pulumi.ComponentResource):
             dims = {"DBInstanceIdentifier": identifier}
             # Percent used of the allocated storage. Storage autoscaling starts only below 10% free, so
             # this fires first; after a scale-up, raise database.allocated_storage_gb to the new size.
-            self._alarm(
+            alarms.append(self._alarm(
                 "disk-warning", identifier, f"disk used % of {db.allocated_storage_gb} GiB allocated on {identifier}",
-                treat_missing_data="missing", evaluation_periods=2,
+                _Evaluation("missing", 2),
                 metric_queries=expression(f"100 - 100 * freeStorageSpace / {db.allocated_storage_gb * GIB}",
                                           "Disk used %", metric("FreeStorageSpace", "Minimum", dims, period=300)),
-            )
-        self._alarm(
+            ))
+        alarms.append(self._alarm(
             "db-connections-warning", a.primary_identifier,
             f"connections % of max_connections={db.max_connections} on {a.primary_identifier}",
-            treat_missing_data="missing", evaluation_periods=5, datapoints_to_alarm=3,
+            _Evaluation("missing", 5, 3),
             metric_queries=expression(f"100 * databaseConnections / {db.max_connections}", "Connections % of max",
                                       metric("DatabaseConnections", "Maximum",
                                              {"DBInstanceIdentifier": a.primary_identifier})),
-        )
+        ))
         for identifier in a.replica_identifiers:
             # A replica that stops reporting ReplicaLag is not replicating: missing data is breaching.
             # Both config knobs may only tighten the checklist's 30 s: the stricter one wins.
-            self._alarm(
+            alarms.append(self._alarm(
                 "replica-lag-warning", identifier, f"replication lag of {identifier} in seconds",
-                treat_missing_data="breaching", evaluation_periods=5, datapoints_to_alarm=3,
+                _Evaluation("breaching", 5, 3),
                 threshold=min(self._args.settings.threshold("replica-lag-warning"),
                               self._args.settings.replica_lag_seconds),
                 namespace="AWS/RDS", metric_name="ReplicaLag", statistic="Maximum", period=60,
                 dimensions={"DBInstanceIdentifier": identifier},
-            )
+            ))
         # RDS Proxy User Guide, "Monitoring RDS Proxy metrics": both metrics are reported every minute and
         # are meant to be summed (one datapoint per proxy host). Until the first client connects the proxy
         # publishes nothing: no data is no pool pressure.
         proxy = {"ProxyName": a.proxy_name}
-        self._alarm(
+        alarms.append(self._alarm(
             "db-pool-warning", a.proxy_name, f"borrowed connections % of the pool of {a.proxy_name}",
-            treat_missing_data="notBreaching", evaluation_periods=5, datapoints_to_alarm=3,
+            _Evaluation("notBreaching", 5, 3),
             metric_queries=expression(
                 "100 * databaseConnectionsCurrentlyBorrowed / maxDatabaseConnectionsAllowed", "Pool used %",
                 metric("DatabaseConnectionsCurrentlyBorrowed", "Sum", proxy),
                 metric("MaxDatabaseConnectionsAllowed", "Sum", proxy)),
-        )
+        ))
+        return alarms
 
     def _app_dims(self) -> dict[str, str]:
         return {"Environment": self._args.context.stack, "Service": APP_METRICS_SERVICE}
 
-    def _app_alarms(self) -> None:
+    def _app_alarms(self) -> list[Alarm]:
         dims = self._app_dims()
+        alarms: list[Alarm] = []
 
         def ratio(numerator: str, denominator: str, label: str) -> list[dict[str, Any]]:
             # Summed counts, not an average of per-instance percentages: every request weighs the same.
@@ -267,29 +285,33 @@ class Monitoring(pulumi.ComponentResource):
         # that is down is caught by the health checks, which treat missing data as breaching).
         quiet = "notBreaching"
         for check_id, periods in (("error-rate-critical", 3), ("error-rate-warning", 5)):
-            self._alarm(check_id, None, "5xx responses % of requests (ServerErrors / Requests)",
-                        treat_missing_data=quiet, evaluation_periods=periods,
-                        metric_queries=ratio("ServerErrors", "Requests", "Error rate %"))
+            alarms.append(self._alarm(check_id, None, "5xx responses % of requests (ServerErrors / Requests)",
+                        _Evaluation(quiet, periods),
+                        metric_queries=ratio("ServerErrors", "Requests", "Error rate %")))
         # p95: what one request in twenty waits at least; steadier than p99 at low traffic, and a
         # sustained p95 above the limit means many users are affected, not one slow outlier.
         for check_id, periods in (("response-time-critical", 3), ("response-time-warning", 5)):
-            self._alarm(check_id, None, "p95 server response time in milliseconds",
-                        treat_missing_data=quiet, evaluation_periods=periods,
+            alarms.append(self._alarm(check_id, None, "p95 server response time in milliseconds",
+                        _Evaluation(quiet, periods),
                         namespace=APP_METRICS_NAMESPACE, metric_name="ResponseTime", extended_statistic="p95",
-                        period=60, dimensions=dims)
-        self._alarm("memory-critical", None, "highest memory use % of any app instance",
-                    treat_missing_data=quiet, evaluation_periods=3,
+                        period=60, dimensions=dims))
+        alarms.append(self._alarm("memory-critical", None, "highest memory use % of any app instance",
+                    _Evaluation(quiet, 3),
                     namespace=APP_METRICS_NAMESPACE, metric_name="MemoryUtilization", statistic="Maximum",
-                    period=60, dimensions=dims)
-        self._alarm("websocket-drops-warning", None, "abnormal WebSocket closes % of all closes",
-                    treat_missing_data=quiet, evaluation_periods=5,
+                    period=60, dimensions=dims))
+        alarms.append(self._alarm("websocket-drops-warning", None, "abnormal WebSocket closes % of all closes",
+                    _Evaluation(quiet, 5),
                     metric_queries=ratio("WebSocketConnectionDrops", "WebSocketConnectionsClosed",
-                                         "WebSocket drop %"))
+                                         "WebSocket drop %")))
+        return alarms
 
     # -- health checks -----------------------------------------------------------------------------
-    def _health_checks(self) -> dict[str, pulumi.Output[str]]:
+    def _health_checks(self, route: _HealthRoute) -> tuple[dict[str, pulumi.Output[str]], list[Alarm]]:
+        """Route 53 health checks of the app's endpoints (ids by path) and their alarms, which notify the
+        route's topic in us-east-1 (where Route 53 publishes the metrics)."""
         a, ctx, s = self._args, self._args.context, self._args.settings
         ids: dict[str, pulumi.Output[str]] = {}
+        alarms: list[Alarm] = []
         for path, check_id in HEALTH_CHECKS.items():
             check = aws.route53.HealthCheck(
                 f"{self._name}-{check_id}",
@@ -306,15 +328,15 @@ class Monitoring(pulumi.ComponentResource):
                 opts=child(self, provider=a.us_east_1_provider),
             )
             # Breaching on missing data: a health check that stops reporting is no evidence of health.
-            self._alarm(
+            alarms.append(self._alarm(
                 check_id, None, f"Route 53 health check of https://{a.app_domain}{path} failing",
-                treat_missing_data="breaching", evaluation_periods=1,
+                _Evaluation("breaching", 1),
                 namespace="AWS/Route53", metric_name="HealthCheckStatus", statistic="Minimum", period=60,
                 dimensions={"HealthCheckId": check.id},
-                topic_arn=self.health_topic_arn, provider=a.us_east_1_provider,
-            )
+                route=route,
+            ))
             ids[path] = check.id
-        return ids
+        return ids, alarms
 
     # -- dashboard ---------------------------------------------------------------------------------
     def _widgets(self) -> list[dict[str, Any]]:

@@ -31,7 +31,7 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from components.base import TYPE_PREFIX, StackContext, assume_role_policy, child, key_grant
+from components.base import TYPE_PREFIX, Alarm, StackContext, alarm_names, assume_role_policy, child, key_grant
 from stacks.checklist import (
     CANARY_API_ENDPOINTS,
     CANARY_ARTIFACT_RETENTION_DAYS,
@@ -109,9 +109,8 @@ class Synthetics(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: SyntheticsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(f"{TYPE_PREFIX}:Synthetics", name, None, opts)
-        self._name, self._args = name, args
+        self._name, self._args = name, args  # the construction inputs the helpers below read (never changed)
         ctx, s = args.context, args.settings
-        self.alarms = {}
         base_url = f"https://{args.app_domain}"
         api_steps = [(step_name(path), path) for path in CANARY_API_ENDPOINTS]
         canaries = [
@@ -130,8 +129,8 @@ class Synthetics(pulumi.ComponentResource):
         ]
         self.canary_names = {c.role: ctx.name(f"{c.role}-canary") for c in canaries}
         role = self._role(list(self.canary_names.values()))
-        for canary in canaries:
-            self._canary(canary, role, s.canary_interval_minutes)
+        self.alarms = alarm_names([alarm for canary in canaries for alarm in self._canary(
+            canary, self.canary_names[canary.role], role, s.canary_interval_minutes)])
         self.register_outputs({"canary_names": self.canary_names, "alarms": self.alarms})
 
     def _prefix(self, canary_name: str) -> str:
@@ -182,9 +181,9 @@ class Synthetics(pulumi.ComponentResource):
         return role
 
     # -- canaries ------------------------------------------------------------------------------------
-    def _canary(self, c: _Canary, role: aws.iam.Role, interval_minutes: int) -> None:
+    def _canary(self, c: _Canary, canary_name: str, role: aws.iam.Role, interval_minutes: int) -> list[Alarm]:
+        """One canary (its script object, the canary) and its alarms (returned)."""
         ctx, a = self._args.context, self._args
-        canary_name = self.canary_names[c.role]
         package = script_zip(c.script)
         digest = hashlib.sha256(package).hexdigest()[:16]
         code = aws.s3.BucketObjectv2(
@@ -220,14 +219,17 @@ class Synthetics(pulumi.ComponentResource):
             opts=child(self, depends_on=[code]),
         )
         period = interval_minutes * 60
-        self._alarm("canary-success", canary_name, {"CanaryName": canary_name}, "SuccessPercent", "Minimum",
-                    period, f"share of successful runs of {canary_name} ({', '.join(p for _, p in c.steps)})")
+        alarms = [self._alarm("canary-success", canary_name, {"CanaryName": canary_name}, "SuccessPercent",
+                              "Minimum", period,
+                              f"share of successful runs of {canary_name} ({', '.join(p for _, p in c.steps)})")]
         for step, path in c.steps:
-            self._alarm(c.check, f"{canary_name}-{step}", {"CanaryName": canary_name, "StepName": step}, "Duration",
-                        "Maximum", period, f"duration of GET https://{a.app_domain}{path} in ms (limit {c.limit_ms})")
+            alarms.append(self._alarm(
+                c.check, f"{canary_name}-{step}", {"CanaryName": canary_name, "StepName": step}, "Duration",
+                "Maximum", period, f"duration of GET https://{a.app_domain}{path} in ms (limit {c.limit_ms})"))
+        return alarms
 
     def _alarm(self, check_id: str, monitored: str, dimensions: dict[str, str], metric_name: str, statistic: str,
-               period: int, description: str) -> None:
+               period: int, description: str) -> Alarm:
         """One alarm on a canary metric. Critical alarms page on the first failed run (one period: a canary
         period is at least a minute); warnings on three slow runs in a row within 15 minutes when the canary runs
         every 5 (one run when it runs less often). Missing data is breaching: a canary that stops running
@@ -257,4 +259,4 @@ class Synthetics(pulumi.ComponentResource):
             tags=ctx.tags(role="monitoring", Check=check_id, Severity=check.severity),
             opts=child(self),
         )
-        self.alarms.setdefault(check_id, []).append(alarm_name)
+        return check_id, alarm_name

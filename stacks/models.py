@@ -189,6 +189,11 @@ class RedisAlertThresholds(Model):
     throughput_ops: int = Field(default=25000, ge=100)
 
 
+# Redis Cloud needs a /24 for the subscription's deployment network (SDK: "The total number of bits must
+# be 24").
+REDIS_DEPLOYMENT_CIDR_PREFIX = 24
+
+
 class CacheSettings(Model):
     """Redis Cloud (Pro) subscription and database. Checklist: persistence, memory, alerts."""
 
@@ -209,6 +214,14 @@ class CacheSettings(Model):
     api_key: Secret
     secret_key: Secret
     password_rotation: int = Field(default=1, ge=1, description="Bump to generate a new Redis password.")
+
+    @field_validator("deployment_cidr")
+    @classmethod
+    def _deployment_cidr_size(cls, value: str) -> str:
+        if ipaddress.ip_network(value).prefixlen != REDIS_DEPLOYMENT_CIDR_PREFIX:
+            raise ValueError(f"cache.deployment_cidr must be a /{REDIS_DEPLOYMENT_CIDR_PREFIX} (Redis Cloud), "
+                             f"got {value}")
+        return value
 
 
 # The pattern of AwsSettings.region, for regions named elsewhere in the config.

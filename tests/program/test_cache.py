@@ -10,6 +10,7 @@ import pytest
 from components.cache import Cache, CacheArgs, provisioned_throughput_ops
 from gate.mocks import generated_secret_placeholder
 from gate.program import CapturedResource, ProgramRun, is_secret
+from stacks.models import CacheSettings
 from tests.program.component_run import pack_violations, run_component
 
 COMPONENT = "chatpdd:components:Cache"
@@ -221,6 +222,8 @@ def test_stricter_alerts_and_aof_every_write(loaded_stacks):
 
 
 def test_deployment_cidr_must_be_a_slash_24(loaded_stacks):
-    loaded = loaded_stacks["production"]
-    with pytest.raises(ValueError, match="/24"):
-        run_cache(loaded, settings=loaded.config.cache.model_copy(update={"deployment_cidr": "10.41.0.0/20"}))
+    """Refused by the config model (CacheSettings), before any resource is declared."""
+    settings = loaded_stacks["production"].config.cache.model_dump(mode="json")
+    settings.update(api_key="k", secret_key="s")  # dumped secrets are masked; any value passes their shape
+    with pytest.raises(ValueError, match=r"cache.deployment_cidr must be a /24 \(Redis Cloud\), got 10.41.0.0/20"):
+        CacheSettings.model_validate({**settings, "deployment_cidr": "10.41.0.0/20"})
