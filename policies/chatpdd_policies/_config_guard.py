@@ -8,18 +8,19 @@ one ``Configure`` call and stops the preview when it fails (``configuring policy
 the gate surfaces the same refusal as exit code 2.
 
 The floors are the policies' own config-schema defaults (the checklist's numbers, one source): nothing is
-written twice here. What "looser" means per property follows its name, the pack's naming convention:
+written twice here. What "looser" means per property:
 
-- ``min*`` -- the value may only be raised; ``max*`` -- only lowered;
+- a numeric threshold -- its declaration (``_threshold.Threshold``, written once in the policy) says
+  which way: ``at-least`` may only be raised, ``at-most`` only lowered. The property's name means nothing;
 - ``*allowed*`` lists (accepted values) -- only a subset of the default;
 - any other list or list-valued map (``required*``, ``endpoints``, ``secretKeys``...) -- a superset
   (every default item stays, per key for a map);
 - ``alarmChecks`` -- every default check stays, with the same comparison, a severity no lower, a limit
   no looser in its comparison's direction, and ``evaluationPeriods``/``datapointsToAlarm``/``period``
   no higher;
-- anything else (``ttlSeconds``, new properties without such a name) -- every default key keeps its
-  default value: the guard cannot tell tighter from looser, so it fails closed. Give a new threshold a
-  ``min``/``max`` name (or a rule here) and tightening it works.
+- anything else (``ttlSeconds``, a number given in ``config_schema`` instead of ``thresholds``) -- every
+  default key keeps its default value: the guard cannot tell tighter from looser, so it fails closed.
+  Declare a new number as a ``Threshold`` (or give it a rule here) and tightening it works.
 
 Enforcement levels: every policy named in the config must stay ``mandatory`` (or ``remediate``, which
 still reports as mandatory); ``"all"`` reaches the pack as that level on every policy.
@@ -41,6 +42,8 @@ from typing import Any, Callable, Mapping, Optional
 from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import Policy
 from pulumi_policy import policy as _sdk
+
+from chatpdd_policies._threshold import Threshold, declared
 
 LOOSENING_ALLOWED_STACKS = frozenset({"staging"})
 MANDATORY_RANK = 2
@@ -152,14 +155,12 @@ Rule = Callable[[str, Any, Any], list[str]]
 EXPLICIT_RULES: dict[str, Rule] = {"alarmChecks": _alarm_checks}
 
 
-def rule_for(prop: str, default: Any) -> Rule:
-    """The rule of a config property, from its name (the pack's naming convention) and default."""
+def rule_for(prop: str, default: Any, threshold: Optional[Threshold] = None) -> Rule:
+    """The rule of a config property: a threshold's declared direction, else from its default's shape."""
+    if threshold is not None:
+        return _at_least if threshold.direction == "at-least" else _at_most
     if prop in EXPLICIT_RULES:
         return EXPLICIT_RULES[prop]
-    if prop.startswith("min") and _number(default) is not None:
-        return _at_least
-    if prop.startswith("max") and _number(default) is not None:
-        return _at_most
     if "allowed" in prop.lower() and isinstance(default, list):
         return _subset
     if isinstance(default, list) or (isinstance(default, dict) and default
@@ -190,9 +191,10 @@ def loosenings(policies: list[Policy], config: Mapping[str, tuple[str, Mapping[s
         policy = by_name.get(name)
         if policy is None:
             continue
+        thresholds = declared(name)
         for prop, default in defaults_of(policy).items():
             if prop in props:
-                problems += rule_for(prop, default)(f"{name}.{prop}", props[prop], default)
+                problems += rule_for(prop, default, thresholds.get(prop))(f"{name}.{prop}", props[prop], default)
     return problems
 
 

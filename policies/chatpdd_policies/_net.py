@@ -21,6 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Union
 
+from chatpdd_policies._threshold import Threshold
+
 Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 
 # The IANA special-purpose registries' entries that are not globally reachable (iana-ipv4-special-registry,
@@ -115,12 +117,17 @@ def public_space(entries: Iterable[object]) -> PublicSpace:
     return PublicSpace(v4=totals[4], v6=totals[6], widest=widest, invalid=tuple(invalid))
 
 
-CONFIG_SCHEMA = {
-    "minPublicPrefixV4": {"type": "integer", "minimum": 0, "maximum": 32,
-                          "description": "All entries together may open at most as many public IPv4 addresses as "
-                                         "one /N (private and reserved ranges do not count)."},
-    "minPublicPrefixV6": {"type": "integer", "minimum": 0, "maximum": 128,
-                          "description": "All entries together may open at most as much public IPv6 space as "
-                                         "one /N (ULA, link-local and other reserved ranges do not count)."},
+_PREFIX_DESCRIPTIONS = {
+    4: "All entries together may open at most as many public IPv4 addresses as one /N (private and reserved "
+       "ranges do not count).",
+    6: "All entries together may open at most as much public IPv6 space as one /N (ULA, link-local and other "
+       "reserved ranges do not count).",
 }
-"""The config-schema properties of a policy that judges allowlists (add ``"default"`` from its DEFAULTS)."""
+_ADDRESS_BITS = {4: 32, 6: 128}
+
+
+def public_prefix(version: int, default: int) -> Threshold:
+    """The ``minPublicPrefixV4``/``V6`` threshold of a policy that judges allowlists: all entries together may
+    open at most as much public space as one /``default`` (a floor on the prefix length: it may only rise)."""
+    return Threshold(f"minPublicPrefixV{version}", default, "at-least", "", _PREFIX_DESCRIPTIONS[version],
+                     minimum=0, maximum=_ADDRESS_BITS[version])

@@ -48,7 +48,7 @@ Rules every policy follows:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Optional, Protocol, Union, cast
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -61,7 +61,10 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy.policy import ResourceValidation, StackValidation
 from pulumi_policy.proxy import UnknownValueError
+
+from chatpdd_policies._threshold import Threshold, register
 
 __all__ = [
     "MISSING", "UNKNOWN", "FRAMEWORK_NAME", "FRAMEWORK_VERSION", "TYPE_LABELS",
@@ -70,8 +73,19 @@ __all__ = [
     "depends_on", "refers_to", "referenced", "kms_key_problem", "require_one_of", "as_list", "tag", "require_value", "Subject",
     "RDS_INSTANCE", "is_replica", "rds_primaries", "rds_replicas", "skip_replica",
     "RDS_PARAMETER_GROUP", "RDS_PROXY", "RDS_PROXY_TARGET", "RDS_PROXY_TARGET_GROUP", "REDIS_DATABASE",
-    "pg_parameter", "as_number",
+    "pg_parameter", "as_number", "Report", "ResourceCheck", "StackCheck",
 ]
+
+
+class Report(Protocol):
+    """The SDK's ``report_violation`` callback as it is really called: the message, and for a stack policy
+    the offending resource's URN (the SDK's own alias, ``ReportViolation``, makes the URN mandatory)."""
+
+    def __call__(self, message: str, urn: Optional[str] = None) -> None: ...
+
+
+ResourceCheck = Callable[[ResourceValidationArgs, Report], None]  # a resource policy's validate
+StackCheck = Callable[[StackValidationArgs, Report], None]  # a stack policy's validate
 
 
 class _Marker:
@@ -270,36 +284,44 @@ def _framework(reference: str) -> PolicyComplianceFramework:
     return PolicyComplianceFramework(name=FRAMEWORK_NAME, version=FRAMEWORK_VERSION, reference=reference)
 
 
-def _schema(config_schema: Optional[dict[str, dict[str, Any]]]) -> Optional[PolicyConfigSchema]:
-    return PolicyConfigSchema(properties=config_schema) if config_schema else None
+def _schema(name: str, config_schema: Optional[dict[str, dict[str, Any]]],
+            thresholds: tuple[Threshold, ...]) -> Optional[PolicyConfigSchema]:
+    """The policy's config schema: its declared thresholds' properties, then the other (non-numeric) ones."""
+    properties = {**register(name, thresholds), **(config_schema or {})}
+    if len(properties) != len(thresholds) + len(config_schema or {}):
+        raise ValueError(f"{name}: a config property is both a threshold and in config_schema")
+    return PolicyConfigSchema(properties=properties) if properties else None
 
 
-def resource_policy(*, name: str, description: str, validate: Callable, severity: Severity,
+def resource_policy(*, name: str, description: str, validate: ResourceCheck, severity: Severity,
                     remediation_steps: str, reference: str, tags: list[str],
+                    thresholds: tuple[Threshold, ...] = (),
                     config_schema: Optional[dict[str, dict[str, Any]]] = None,
                     enforcement_level: EnforcementLevel = EnforcementLevel.MANDATORY,
                     ) -> ResourceValidationPolicy:
     """A ResourceValidationPolicy with the metadata every chatpdd policy carries.
 
-    ``config_schema`` is the JSON-Schema ``properties`` dict; give every property a ``default``
-    (the checklist number) and use the same constant in :func:`config_value`."""
+    ``thresholds`` are the policy's numeric config properties (:class:`Threshold`: schema, default and the
+    direction the config guard allows, from one declaration); ``config_schema`` is the JSON-Schema
+    ``properties`` of the others (lists, maps), each with a ``default`` read through :func:`config_value`."""
     return ResourceValidationPolicy(
-        name=name, description=description, validate=validate, enforcement_level=enforcement_level,
-        config_schema=_schema(config_schema), severity=severity, framework=_framework(reference),
-        tags=tags, remediation_steps=remediation_steps)
+        name=name, description=description, validate=cast(ResourceValidation, validate),
+        enforcement_level=enforcement_level, config_schema=_schema(name, config_schema, thresholds),
+        severity=severity, framework=_framework(reference), tags=tags, remediation_steps=remediation_steps)
 
 
-def stack_policy(*, name: str, description: str, validate: Callable, severity: Severity,
+def stack_policy(*, name: str, description: str, validate: StackCheck, severity: Severity,
                  remediation_steps: str, reference: str, tags: list[str],
+                 thresholds: tuple[Threshold, ...] = (),
                  config_schema: Optional[dict[str, dict[str, Any]]] = None,
                  enforcement_level: EnforcementLevel = EnforcementLevel.MANDATORY,
                  ) -> StackValidationPolicy:
     """A StackValidationPolicy with the same metadata as :func:`resource_policy`. Pass the
     offending resource's ``urn`` to ``report_violation``."""
     return StackValidationPolicy(
-        name=name, description=description, validate=validate, enforcement_level=enforcement_level,
-        config_schema=_schema(config_schema), severity=severity, framework=_framework(reference),
-        tags=tags, remediation_steps=remediation_steps)
+        name=name, description=description, validate=cast(StackValidation, validate),
+        enforcement_level=enforcement_level, config_schema=_schema(name, config_schema, thresholds),
+        severity=severity, framework=_framework(reference), tags=tags, remediation_steps=remediation_steps)
 
 
 # --- stack helpers -------------------------------------------------------------------------------

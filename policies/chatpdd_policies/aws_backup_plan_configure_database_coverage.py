@@ -13,13 +13,13 @@ snapshots of every RDS primary and keeps them for at least ``minDeleteAfterDays`
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
 from chatpdd_policies._checklist import BACKUP_RETENTION_DAYS, ROLE_RDS_PRIMARY
+from chatpdd_policies._threshold import Threshold, defaults
 from chatpdd_policies._util import (
     MISSING,
     RDS_INSTANCE,
     UNKNOWN,
     as_number,
     checklist_reference,
-    config_value,
     depends_on,
     fmt,
     is_replica,
@@ -37,7 +37,9 @@ PLAN = "aws:backup/plan:Plan"
 SELECTION = "aws:backup/selection:Selection"
 VAULT = "aws:backup/vault:Vault"
 
-DEFAULTS = {"minDeleteAfterDays": BACKUP_RETENTION_DAYS}
+DELETE_AFTER = Threshold("minDeleteAfterDays", BACKUP_RETENTION_DAYS, "at-least", "days",
+                         "Fewest days a backup plan rule may keep recovery points.", minimum=1)
+DEFAULTS = defaults(DELETE_AFTER)
 
 RULE = "the backup retention"
 
@@ -101,7 +103,7 @@ def _coverage(primary, selections: list) -> str:
 
 
 def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    minimum = config_value(args, "minDeleteAfterDays", DEFAULTS["minDeleteAfterDays"])
+    minimum = DELETE_AFTER.value(args)
     plans, vaults = resources_of_type(args, PLAN), resources_of_type(args, VAULT)
     for plan in plans:
         for message in _plan_problems(plan, minimum, vaults):
@@ -130,6 +132,5 @@ POLICY = stack_policy(
     reference=checklist_reference("Deployment Execution", "Pre-Deployment Database Backup",
                                   "pnpm tsx scripts/create-backup.ts"),
     tags=["aws", "backup", "rds", "encryption"],
-    config_schema={"minDeleteAfterDays": {"type": "integer", "minimum": 1, "default": DEFAULTS["minDeleteAfterDays"],
-                                          "description": "Fewest days a backup plan rule may keep recovery points."}},
+    thresholds=(DELETE_AFTER,),
 )

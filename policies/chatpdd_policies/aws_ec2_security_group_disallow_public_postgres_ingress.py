@@ -17,13 +17,13 @@ from typing import Any, Optional
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
 from chatpdd_policies._checklist import MIN_PUBLIC_PREFIX_V4, MIN_PUBLIC_PREFIX_V6
-from chatpdd_policies._net import CONFIG_SCHEMA, public_space
+from chatpdd_policies._net import public_prefix, public_space
+from chatpdd_policies._threshold import defaults
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
     as_number,
     checklist_reference,
-    config_value,
     fmt,
     label,
     lookup,
@@ -36,7 +36,9 @@ from chatpdd_policies._util import (
 
 STACK_CONFIG_KEYS = ("network.app_ingress_cidrs",)
 
-DEFAULTS = {"minPublicPrefixV4": MIN_PUBLIC_PREFIX_V4, "minPublicPrefixV6": MIN_PUBLIC_PREFIX_V6}
+PREFIX_V4 = public_prefix(4, MIN_PUBLIC_PREFIX_V4)
+PREFIX_V6 = public_prefix(6, MIN_PUBLIC_PREFIX_V6)
+DEFAULTS = defaults(PREFIX_V4, PREFIX_V6)
 DATA_PORTS = (5432, 6379)  # PostgreSQL, Redis: the data stores the checklist's network rules protect
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
@@ -149,8 +151,7 @@ def _judge(sources: list[_Source], group: Optional[tuple[str, str]], bounds: tup
 
 
 def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    bounds = (config_value(args, "minPublicPrefixV4", DEFAULTS["minPublicPrefixV4"]),
-              config_value(args, "minPublicPrefixV6", DEFAULTS["minPublicPrefixV6"]))
+    bounds = (PREFIX_V4.value(args), PREFIX_V6.value(args))
     groups = resources_of_type(args, SECURITY_GROUP) + resources_of_type(args, DEFAULT_SECURITY_GROUP)
     members: dict[str, list[_Source]] = {g.urn: _inline(g, report_violation) for g in groups}
     for rule in resources_of_type(args, SECURITY_GROUP_RULE) + resources_of_type(args, INGRESS_RULE):
@@ -177,5 +178,5 @@ POLICY = stack_policy(
     reference=checklist_reference("Pre-Deployment Preparation", "Infrastructure Security",
                                   "Network security groups configured"),
     tags=["aws", "ec2", "network", "security"],
-    config_schema={key: {**schema, "default": DEFAULTS[key]} for key, schema in CONFIG_SCHEMA.items()},
+    thresholds=(PREFIX_V4, PREFIX_V6),
 )

@@ -11,12 +11,12 @@ pack config sets ``minBackupReplications: 0`` (its stack config turns the replic
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
 from chatpdd_policies._checklist import BACKUP_RETENTION_DAYS, MIN_BACKUP_REPLICATIONS
+from chatpdd_policies._threshold import Threshold, defaults
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
     as_number,
     checklist_reference,
-    config_value,
     depends_on,
     fmt,
     kms_key_problem,
@@ -30,7 +30,11 @@ from chatpdd_policies._util import (
 
 REPLICATION = "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication"
 AWS_DEFAULT_RETENTION_DAYS = 7  # RDS API StartDBInstanceAutomatedBackupsReplication, BackupRetentionPeriod
-DEFAULTS = {"minBackupReplications": MIN_BACKUP_REPLICATIONS, "minRetentionDays": BACKUP_RETENTION_DAYS}
+REPLICATIONS = Threshold("minBackupReplications", MIN_BACKUP_REPLICATIONS, "at-least", "replications",
+                         "Cross-region backup replications every primary must have (0 = not required).", minimum=0)
+RETENTION = Threshold("minRetentionDays", BACKUP_RETENTION_DAYS, "at-least", "days",
+                      "Days the replicated backups must be kept.", minimum=1)
+DEFAULTS = defaults(REPLICATIONS, RETENTION)
 STACK_CONFIG_KEYS = ("database.dr_backup_replication", "database.backup_retention_days")
 
 
@@ -64,8 +68,8 @@ def _problems(replication, min_days: float) -> list[str]:
 
 
 def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    minimum = config_value(args, "minBackupReplications", DEFAULTS["minBackupReplications"])
-    min_days = config_value(args, "minRetentionDays", DEFAULTS["minRetentionDays"])
+    minimum = REPLICATIONS.value(args)
+    min_days = RETENTION.value(args)
     replications = resources_of_type(args, REPLICATION)
     for primary in rds_primaries(args):
         verdicts = [(r, _source_of(r, primary)) for r in replications]
@@ -97,11 +101,5 @@ POLICY = stack_policy(
     reference=checklist_reference("Post-Deployment Tasks", "Backup and Recovery Validation",
                                   "pnpm tsx scripts/test-disaster-recovery.ts --environment=staging"),
     tags=["aws", "rds", "backup", "disaster-recovery"],
-    config_schema={
-        "minBackupReplications": {"type": "integer", "minimum": 0, "default": DEFAULTS["minBackupReplications"],
-                                  "description": "Cross-region backup replications every primary must have "
-                                                 "(0 = not required)."},
-        "minRetentionDays": {"type": "integer", "minimum": 1, "default": DEFAULTS["minRetentionDays"],
-                             "description": "Days the replicated backups must be kept."},
-    },
+    thresholds=(REPLICATIONS, RETENTION),
 )

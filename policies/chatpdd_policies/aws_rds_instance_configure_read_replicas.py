@@ -9,10 +9,10 @@ stays MANDATORY and the "if applicable" lives in the config: production requires
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
 from chatpdd_policies._checklist import MIN_READ_REPLICAS
+from chatpdd_policies._threshold import Threshold, defaults
 from chatpdd_policies._util import (
     RDS_INSTANCE,
     checklist_reference,
-    config_value,
     fmt,
     label,
     rds_primaries,
@@ -21,12 +21,14 @@ from chatpdd_policies._util import (
     stack_policy,
 )
 
-DEFAULTS = {"minReadReplicas": MIN_READ_REPLICAS}
+REPLICAS = Threshold("minReadReplicas", MIN_READ_REPLICAS, "at-least", "read replicas",
+                     "Read replicas every primary must have (0 = not applicable).", minimum=0)
+DEFAULTS = defaults(REPLICAS)
 STACK_CONFIG_KEYS = ("database.read_replicas",)
 
 
 def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    minimum = config_value(args, "minReadReplicas", DEFAULTS["minReadReplicas"])
+    minimum = REPLICAS.value(args)
     replicas = rds_replicas(args)
     for primary in rds_primaries(args):
         count = sum(1 for r in replicas
@@ -47,6 +49,5 @@ POLICY = stack_policy(
     reference=checklist_reference("Pre-Deployment Preparation", "Database Configuration",
                                   "Read replicas configured (if applicable)"),
     tags=["aws", "rds", "availability", "performance"],
-    config_schema={"minReadReplicas": {"type": "integer", "minimum": 0, "default": DEFAULTS["minReadReplicas"],
-                                       "description": "Read replicas every primary must have (0 = not applicable)."}},
+    thresholds=(REPLICAS,),
 )

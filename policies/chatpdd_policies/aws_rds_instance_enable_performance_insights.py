@@ -6,13 +6,13 @@ default, a week) and encrypts it with a customer-managed KMS key (``performanceI
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
 from chatpdd_policies._checklist import MIN_PERFORMANCE_INSIGHTS_RETENTION_DAYS
+from chatpdd_policies._threshold import Threshold, defaults
 from chatpdd_policies._util import (
     MISSING,
     RDS_INSTANCE,
     UNKNOWN,
     as_number,
     checklist_reference,
-    config_value,
     fmt,
     kms_key_problem,
     label,
@@ -22,7 +22,9 @@ from chatpdd_policies._util import (
     unknown_message,
 )
 
-DEFAULTS = {"minRetentionDays": MIN_PERFORMANCE_INSIGHTS_RETENTION_DAYS}
+RETENTION = Threshold("minRetentionDays", MIN_PERFORMANCE_INSIGHTS_RETENTION_DAYS, "at-least", "days",
+                      "Fewest days Performance Insights may keep its data.", minimum=1)
+DEFAULTS = defaults(RETENTION)
 STACK_CONFIG_KEYS = ("database.performance_insights_retention_days",)
 # What RDS keeps when the retention is not set: a fact of AWS, not the checklist's minimum.
 RDS_DEFAULT_RETENTION_DAYS = 7
@@ -42,7 +44,7 @@ def _retention_problem(db, minimum) -> str:
 
 
 def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    minimum = config_value(args, "minRetentionDays", DEFAULTS["minRetentionDays"])
+    minimum = RETENTION.value(args)
     for db in resources_of_type(args, RDS_INSTANCE):
         enabled = lookup(db.props, "performanceInsightsEnabled")
         if enabled is UNKNOWN:
@@ -73,7 +75,5 @@ POLICY = stack_policy(
                       "performance_insights_kms_key_id=<aws.kms.Key arn>.",
     reference=checklist_reference("Pre-Deployment Preparation", "Database Performance", "Query performance analyzed"),
     tags=["aws", "rds", "performance", "kms"],
-    config_schema={"minRetentionDays": {"type": "integer", "minimum": 1,
-                                        "default": DEFAULTS["minRetentionDays"],
-                                        "description": "Fewest days Performance Insights may keep its data."}},
+    thresholds=(RETENTION,),
 )

@@ -5,13 +5,13 @@ between 0 and that many milliseconds (-1 turns the log off)."""
 from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
 
 from chatpdd_policies._checklist import SLOW_QUERY_MS
+from chatpdd_policies._threshold import Threshold, defaults
 from chatpdd_policies._util import (
     MISSING,
     RDS_PARAMETER_GROUP,
     UNKNOWN,
     as_number,
     checklist_reference,
-    config_value,
     fmt,
     label,
     lookup,
@@ -20,7 +20,9 @@ from chatpdd_policies._util import (
     unknown_message,
 )
 
-DEFAULTS = {"maxSlowQueryMs": SLOW_QUERY_MS}
+SLOW_QUERY = Threshold("maxSlowQueryMs", SLOW_QUERY_MS, "at-most", "ms",
+                       "Highest allowed log_min_duration_statement (ms).", minimum=0)
+DEFAULTS = defaults(SLOW_QUERY)
 STACK_CONFIG_KEYS = ("database.slow_query_ms",)
 
 
@@ -30,7 +32,7 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
     family = lookup(args.props, "family")
     if isinstance(family, str) and not family.startswith("postgres"):
         args.not_applicable(f"{label(args)} is for {family}, not PostgreSQL")
-    limit = config_value(args, "maxSlowQueryMs", DEFAULTS["maxSlowQueryMs"])
+    limit = SLOW_QUERY.value(args)
     value = pg_parameter(args.props, "log_min_duration_statement")
     number = as_number(value)
     if value is UNKNOWN:
@@ -54,6 +56,5 @@ POLICY = resource_policy(
     reference=checklist_reference("Pre-Deployment Preparation", "Database Performance",
                                   "Slow query monitoring enabled"),
     tags=["aws", "rds", "performance", "monitoring"],
-    config_schema={"maxSlowQueryMs": {"type": "integer", "minimum": 0, "default": DEFAULTS["maxSlowQueryMs"],
-                                      "description": "Highest allowed log_min_duration_statement (ms)."}},
+    thresholds=(SLOW_QUERY,),
 )

@@ -15,6 +15,7 @@ from typing import Optional
 from pulumi_policy import PolicyResource, ReportViolation, Severity, StackValidationArgs
 
 from chatpdd_policies._checklist import MIN_POOL_CONNECTIONS
+from chatpdd_policies._threshold import Threshold, defaults
 from chatpdd_policies._util import (
     MISSING,
     RDS_INSTANCE,
@@ -25,7 +26,6 @@ from chatpdd_policies._util import (
     UNKNOWN,
     as_number,
     checklist_reference,
-    config_value,
     fmt,
     label,
     lookup,
@@ -37,7 +37,9 @@ from chatpdd_policies._util import (
     unknown_message,
 )
 
-DEFAULTS = {"minPoolConnections": MIN_POOL_CONNECTIONS}
+POOL = Threshold("minPoolConnections", MIN_POOL_CONNECTIONS, "at-least", "connections",
+                 "Smallest connection pool the proxy may give the app.", minimum=1)
+DEFAULTS = defaults(POOL)
 STACK_CONFIG_KEYS = ("database.proxy_max_connections_percent", "database.max_connections")
 RULE = "the proxy's connection pool size"
 
@@ -98,7 +100,7 @@ def _check_primary(args: StackValidationArgs, primary: PolicyResource, minimum: 
 
 
 def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    minimum = config_value(args, "minPoolConnections", DEFAULTS["minPoolConnections"])
+    minimum = POOL.value(args)
     for primary in rds_primaries(args):
         _check_primary(args, primary, minimum, report_violation)
 
@@ -115,7 +117,5 @@ POLICY = stack_policy(
     reference=checklist_reference("Pre-Deployment Preparation", "Database Configuration",
                                   "Database connection pool size optimized (recommended: 50+ connections)"),
     tags=["aws", "rds", "rds-proxy", "performance"],
-    config_schema={"minPoolConnections": {"type": "integer", "minimum": 1,
-                                          "default": DEFAULTS["minPoolConnections"],
-                                          "description": "Smallest connection pool the proxy may give the app."}},
+    thresholds=(POOL,),
 )

@@ -14,12 +14,12 @@ from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
 from chatpdd_policies._checklist import BACKUP_RETENTION_DAYS
 from chatpdd_policies._s3 import LIFECYCLE, backups_buckets, bucket_config
+from chatpdd_policies._threshold import Threshold, defaults
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
     as_number,
     checklist_reference,
-    config_value,
     fmt,
     label,
     lookup,
@@ -28,7 +28,9 @@ from chatpdd_policies._util import (
     unknown_message,
 )
 
-DEFAULTS = {"minRetentionDays": BACKUP_RETENTION_DAYS}
+RETENTION = Threshold("minRetentionDays", BACKUP_RETENTION_DAYS, "at-least", "days",
+                      "Fewest days any lifecycle rule may keep a backup.", minimum=1)
+DEFAULTS = defaults(RETENTION)
 STACK_CONFIG_KEYS = ("storage.backup_retention_days",)
 
 RULE = "the backups retention"
@@ -98,7 +100,7 @@ def _check(config, minimum, report_violation) -> None:
 
 
 def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    minimum = config_value(args, "minRetentionDays", DEFAULTS["minRetentionDays"])
+    minimum = RETENTION.value(args)
     for bucket in backups_buckets(args, report_violation, RULE):
         config = bucket_config(args, bucket, LIFECYCLE, report_violation, what="lifecycle configuration",
                                fix=f"add an aws.s3.BucketLifecycleConfiguration with an enabled rule that expires "
@@ -120,6 +122,5 @@ POLICY = stack_policy(
     reference=checklist_reference("Post-Deployment Tasks", "Backup and Recovery Validation",
                                   "pnpm tsx scripts/cleanup-old-backups.ts --retention-days=30"),
     tags=["aws", "s3", "backup", "cost"],
-    config_schema={"minRetentionDays": {"type": "integer", "minimum": 1, "default": DEFAULTS["minRetentionDays"],
-                                        "description": "Fewest days any lifecycle rule may keep a backup."}},
+    thresholds=(RETENTION,),
 )

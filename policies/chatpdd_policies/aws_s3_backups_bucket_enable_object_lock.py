@@ -9,12 +9,12 @@ from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
 from chatpdd_policies._checklist import BACKUP_RETENTION_DAYS
 from chatpdd_policies._s3 import OBJECT_LOCK, backups_buckets, bucket_config
+from chatpdd_policies._threshold import Threshold, defaults
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
     as_number,
     checklist_reference,
-    config_value,
     fmt,
     label,
     lookup,
@@ -24,7 +24,9 @@ from chatpdd_policies._util import (
 
 STACK_CONFIG_KEYS = ("storage.object_lock_days", "storage.object_lock_mode")
 
-DEFAULTS = {"minRetentionDays": BACKUP_RETENTION_DAYS}
+RETENTION = Threshold("minRetentionDays", BACKUP_RETENTION_DAYS, "at-least", "days",
+                      "Shortest default object-lock retention, in days.", minimum=1)
+DEFAULTS = defaults(RETENTION)
 RULE = "object lock"
 MODES = ("GOVERNANCE", "COMPLIANCE")
 FIX_RETENTION = f"set rule={{'default_retention': {{'mode': 'GOVERNANCE', 'days': {BACKUP_RETENTION_DAYS}}}}}"
@@ -64,7 +66,7 @@ def _retention_problems(config, min_days: float) -> list[str]:
 
 
 def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    min_days = config_value(args, "minRetentionDays", DEFAULTS["minRetentionDays"])
+    min_days = RETENTION.value(args)
     for bucket in backups_buckets(args, report_violation, RULE):
         enabled = lookup(bucket.props, "objectLockEnabled")
         if enabled is UNKNOWN:
@@ -91,6 +93,5 @@ POLICY = stack_policy(
     reference=checklist_reference("Post-Deployment Tasks", "Backup and Recovery Validation",
                                   "pnpm tsx scripts/cleanup-old-backups.ts --retention-days=30"),
     tags=["aws", "s3", "backup", "security"],
-    config_schema={"minRetentionDays": {"type": "integer", "minimum": 1, "default": DEFAULTS["minRetentionDays"],
-                                        "description": "Shortest default object-lock retention, in days."}},
+    thresholds=(RETENTION,),
 )

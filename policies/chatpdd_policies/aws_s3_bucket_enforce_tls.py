@@ -15,18 +15,20 @@ from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
 from chatpdd_policies._checklist import MIN_TLS_VERSION
 from chatpdd_policies._s3 import BUCKET, BUCKET_POLICY, bucket_config
+from chatpdd_policies._threshold import Threshold, defaults
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
     checklist_reference,
-    config_value,
     label,
     lookup,
     resources_of_type,
     stack_policy,
 )
 
-DEFAULTS = {"minTlsVersion": MIN_TLS_VERSION}
+TLS = Threshold("minTlsVersion", MIN_TLS_VERSION, "at-least", "",
+                "TLS versions below this must be denied by every bucket policy.", minimum=MIN_TLS_VERSION)
+DEFAULTS = defaults(TLS)
 FIX_VERSION = ("add a statement {Effect: Deny, Principal: '*', Action: 's3:*', Resource: [<bucket arn>, "
                f"'<bucket arn>/*'], Condition: {{NumericLessThan: {{'s3:TlsVersion': '{MIN_TLS_VERSION}'}}}}}}")
 FIX = ("add a statement {Effect: Deny, Principal: '*', Action: 's3:*', Resource: [<bucket arn>, "
@@ -109,7 +111,7 @@ def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> N
                              f"cannot be verified. Fix: build the policy JSON from known values (the bucket's "
                              f"name, not its arn output).", config.urn)
             continue
-        problem = _problem(policy, float(config_value(args, "minTlsVersion", DEFAULTS["minTlsVersion"])))
+        problem = _problem(policy, float(TLS.value(args)))
         if problem:
             fix = FIX_VERSION if problem.startswith("denies ") else FIX
             report_violation(f"{label(config)} {problem}. Fix: {fix}.", config.urn)
@@ -124,6 +126,5 @@ POLICY = stack_policy(
                       "the bucket and its objects, conditioned on Bool aws:SecureTransport = false.",
     reference=checklist_reference("Security Validation", "Encryption", "Data in transit encryption verified"),
     tags=["aws", "s3", "encryption", "tls"],
-    config_schema={"minTlsVersion": {"type": "number", "minimum": MIN_TLS_VERSION, "default": DEFAULTS["minTlsVersion"],
-                                     "description": "TLS versions below this must be denied by every bucket policy."}},
+    thresholds=(TLS,),
 )

@@ -8,6 +8,7 @@ the check is created) -- the latency feeds "API response times < 500ms" -- and t
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
 from chatpdd_policies._checklist import HEALTH_CHECK_MAX_SECONDS_TO_UNHEALTHY, HEALTH_ENDPOINTS
+from chatpdd_policies._threshold import Threshold, defaults
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
@@ -24,7 +25,10 @@ from chatpdd_policies._util import (
 
 HEALTH_CHECK = "aws:route53/healthCheck:HealthCheck"
 HTTPS = ("HTTPS", "HTTPS_STR_MATCH")
-DEFAULTS = {"endpoints": HEALTH_ENDPOINTS, "maxSecondsToUnhealthy": HEALTH_CHECK_MAX_SECONDS_TO_UNHEALTHY}
+# Route 53's shortest time to unhealthy: one failure at its fastest (10 s) interval.
+TO_UNHEALTHY = Threshold("maxSecondsToUnhealthy", HEALTH_CHECK_MAX_SECONDS_TO_UNHEALTHY, "at-most", "s",
+                         "Longest failureThreshold x requestInterval, in seconds.", minimum=10, kind="number")
+DEFAULTS = defaults(TO_UNHEALTHY, endpoints=HEALTH_ENDPOINTS)
 ROUTE53_DEFAULTS = {"failureThreshold": 3, "requestInterval": 30}  # what Route 53 uses when they are absent
 
 
@@ -57,7 +61,7 @@ def _problems(check, endpoint: str, max_seconds: float) -> list[str]:
 
 def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     checks = resources_of_type(args, HEALTH_CHECK)
-    max_seconds = config_value(args, "maxSecondsToUnhealthy", DEFAULTS["maxSecondsToUnhealthy"])
+    max_seconds = TO_UNHEALTHY.value(args)
     for endpoint in config_value(args, "endpoints", DEFAULTS["endpoints"]):
         matching = [c for c in checks if lookup(c.props, "resourcePath") == endpoint]
         unsure = [c for c in checks if lookup(c.props, "resourcePath") is UNKNOWN]
@@ -87,8 +91,7 @@ POLICY = stack_policy(
     reference=checklist_reference("Monitoring and Alerting Setup", "Health Check Endpoints",
                                   "`/api/health` - General application health"),
     tags=["aws", "route53", "monitoring", "availability"],
+    thresholds=(TO_UNHEALTHY,),
     config_schema={"endpoints": {"type": "array", "items": {"type": "string"}, "default": DEFAULTS["endpoints"],
-                                 "description": "URL paths that must each have an HTTPS health check."},
-                   "maxSecondsToUnhealthy": {"type": "number", "minimum": 10, "default": DEFAULTS["maxSecondsToUnhealthy"],
-                                             "description": "Longest failureThreshold x requestInterval, in seconds."}},
+                                 "description": "URL paths that must each have an HTTPS health check."}},
 )

@@ -15,12 +15,12 @@ import math
 from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
 
 from chatpdd_policies._checklist import GENERATED_SECRET_MIN_ENTROPY_BITS, GENERATED_SECRET_MIN_LENGTH
+from chatpdd_policies._threshold import Threshold, defaults
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
     as_number,
     checklist_reference,
-    config_value,
     fmt,
     label,
     lookup,
@@ -28,7 +28,12 @@ from chatpdd_policies._util import (
     unknown_message,
 )
 
-DEFAULTS = {"minLength": GENERATED_SECRET_MIN_LENGTH, "minEntropyBits": GENERATED_SECRET_MIN_ENTROPY_BITS}
+LENGTH = Threshold("minLength", GENERATED_SECRET_MIN_LENGTH, "at-least", "characters",
+                   "Fewest characters a generated secret may have.", minimum=1)
+ENTROPY = Threshold("minEntropyBits", GENERATED_SECRET_MIN_ENTROPY_BITS, "at-least", "bits",
+                    "Least entropy (length x log2 of the alphabet) a generated secret may have.", minimum=0,
+                    kind="number")
+DEFAULTS = defaults(LENGTH, ENTROPY)
 GENERATORS = ("random:index/randomPassword:RandomPassword", "random:index/randomString:RandomString")
 PROVIDER_SPECIALS = "!@#$%&*()-_=+[]{}<>:?"  # terraform-provider-random's default special characters
 RULE = "the strength of the generated secret"
@@ -62,8 +67,8 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
     if length is UNKNOWN or alphabet is UNKNOWN:
         report_violation(unknown_message(label(args), "length or character set", RULE))
         return
-    min_length = config_value(args, "minLength", DEFAULTS["minLength"])
-    min_bits = config_value(args, "minEntropyBits", DEFAULTS["minEntropyBits"])
+    min_length = LENGTH.value(args)
+    min_bits = ENTROPY.value(args)
     chars = as_number(length) or 0.0
     bits = chars * math.log2(alphabet) if alphabet > 1 else 0.0
     if chars < min_length:
@@ -86,10 +91,5 @@ POLICY = resource_policy(
     reference=checklist_reference("Pre-Deployment Preparation", "Environment Variables",
                                   "JWT and authentication secrets rotated"),
     tags=["random", "secrets", "security"],
-    config_schema={
-        "minLength": {"type": "integer", "minimum": 1, "default": DEFAULTS["minLength"],
-                      "description": "Fewest characters a generated secret may have."},
-        "minEntropyBits": {"type": "number", "minimum": 0, "default": DEFAULTS["minEntropyBits"],
-                           "description": "Least entropy (length x log2 of the alphabet) a generated secret may have."},
-    },
+    thresholds=(LENGTH, ENTROPY),
 )

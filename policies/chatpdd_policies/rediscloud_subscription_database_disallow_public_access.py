@@ -6,13 +6,13 @@ internet than the bounds of ``_net.py`` (default: one /24 of IPv4, one /64 of IP
 from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
 
 from chatpdd_policies._checklist import MIN_PUBLIC_PREFIX_V4, MIN_PUBLIC_PREFIX_V6
-from chatpdd_policies._net import CONFIG_SCHEMA, public_space
+from chatpdd_policies._net import public_prefix, public_space
+from chatpdd_policies._threshold import defaults
 from chatpdd_policies._util import (
     MISSING,
     REDIS_DATABASE,
     UNKNOWN,
     checklist_reference,
-    config_value,
     label,
     lookup_list,
     resource_policy,
@@ -21,7 +21,9 @@ from chatpdd_policies._util import (
 
 STACK_CONFIG_KEYS = ("cache.source_ips",)
 
-DEFAULTS = {"minPublicPrefixV4": MIN_PUBLIC_PREFIX_V4, "minPublicPrefixV6": MIN_PUBLIC_PREFIX_V6}
+PREFIX_V4 = public_prefix(4, MIN_PUBLIC_PREFIX_V4)
+PREFIX_V6 = public_prefix(6, MIN_PUBLIC_PREFIX_V6)
+DEFAULTS = defaults(PREFIX_V4, PREFIX_V6)
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -39,8 +41,7 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
         if space.invalid:
             report_violation(f"{label(args)} has sourceIps entry '{space.invalid[0]}', which is not a CIDR block. "
                              f"Fix: list the application's egress networks as CIDR blocks.")
-        problem = space.problem(config_value(args, "minPublicPrefixV4", DEFAULTS["minPublicPrefixV4"]),
-                                config_value(args, "minPublicPrefixV6", DEFAULTS["minPublicPrefixV6"]))
+        problem = space.problem(PREFIX_V4.value(args), PREFIX_V6.value(args))
         if problem:
             report_violation(f"{label(args)} allows connections from too much of the internet: sourceIps open {problem}. "
                              f"Fix: set source_ips to the application's egress CIDRs only.")
@@ -56,5 +57,5 @@ POLICY = resource_policy(
     reference=checklist_reference("Pre-Deployment Preparation", "Infrastructure Security",
                                   "Network security groups configured"),
     tags=["rediscloud", "redis", "network", "security"],
-    config_schema={key: {**schema, "default": DEFAULTS[key]} for key, schema in CONFIG_SCHEMA.items()},
+    thresholds=(PREFIX_V4, PREFIX_V6),
 )

@@ -124,9 +124,11 @@ POLICY = stack_policy(
                 "(warning) against the checklist, missing data breaching.",
     validate=_validate,
     severity=Severity.HIGH,
-    remediation_steps="Use components/synthetics.py: a SuccessPercent alarm per canary (LessThanThreshold 100, "
-                      "critical) and a Duration alarm per step (GreaterThanThreshold 500 ms per API call, 3000 ms for "
-                      "the page; warning), treat_missing_data='breaching', notifying the topic of the tier.",
+    remediation_steps="Use components/synthetics.py: a SuccessPercent alarm per canary (LessThanThreshold "
+                      f"{fmt(CANARY_CHECKS['canary-success']['limit'])}, critical) and a Duration alarm per step "
+                      f"(GreaterThanThreshold {fmt(CANARY_CHECKS['canary-api-duration']['limit'])} ms per API call, "
+                      f"{fmt(CANARY_CHECKS['canary-page-duration']['limit'])} ms for the page; warning), "
+                      "treat_missing_data='breaching', notifying the topic of the tier.",
     reference=checklist_reference("Deployment Execution", "Performance Verification", "Page load times < 3 seconds"),
     tags=["aws", "synthetics", "cloudwatch", "monitoring", "performance"],
     config_schema={"alarmChecks": {

@@ -11,6 +11,7 @@ from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
 from chatpdd_policies._canary import CANARY, interval_minutes, steps
 from chatpdd_policies._checklist import CANARY_API_ENDPOINTS, CANARY_MAX_INTERVAL_MINUTES, CANARY_PAGE_PATH
+from chatpdd_policies._threshold import Threshold, defaults
 from chatpdd_policies._util import (
     UNKNOWN,
     checklist_reference,
@@ -23,14 +24,15 @@ from chatpdd_policies._util import (
     unknown_message,
 )
 
-DEFAULTS = {"endpoints": CANARY_API_ENDPOINTS, "pagePath": CANARY_PAGE_PATH,
-            "maxIntervalMinutes": CANARY_MAX_INTERVAL_MINUTES}
+INTERVAL = Threshold("maxIntervalMinutes", CANARY_MAX_INTERVAL_MINUTES, "at-most", "minutes",
+                     "Longest time between two runs of a canary, in minutes.", minimum=1)
+DEFAULTS = defaults(INTERVAL, endpoints=CANARY_API_ENDPOINTS, pagePath=CANARY_PAGE_PATH)
 STACK_CONFIG_KEYS = ("monitoring.canary_interval_minutes",)
 
 
 def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     canaries = resources_of_type(args, CANARY)
-    max_minutes = config_value(args, "maxIntervalMinutes", DEFAULTS["maxIntervalMinutes"])
+    max_minutes = INTERVAL.value(args)
     covered: set[str] = set()
     for canary in canaries:
         found = steps(canary)
@@ -80,7 +82,6 @@ POLICY = stack_policy(
                       "description": "URL paths a canary must call, one step each."},
         "pagePath": {"type": "string", "default": DEFAULTS["pagePath"],
                      "description": "The page the browser canary must load."},
-        "maxIntervalMinutes": {"type": "integer", "minimum": 1, "default": DEFAULTS["maxIntervalMinutes"],
-                               "description": "Longest time between two runs of a canary, in minutes."},
     },
+    thresholds=(INTERVAL,),
 )

@@ -11,12 +11,12 @@ from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
 from chatpdd_policies._canary import CANARY
 from chatpdd_policies._checklist import CANARY_ARTIFACT_RETENTION_DAYS, ROLE_CANARY_ARTIFACTS
+from chatpdd_policies._threshold import Threshold, defaults
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
     as_number,
     checklist_reference,
-    config_value,
     fmt,
     kms_key_problem,
     label,
@@ -31,7 +31,9 @@ from chatpdd_policies._util import (
 BUCKET = "aws:s3/bucket:Bucket"
 LOGGING = "aws:s3/bucketLogging:BucketLogging"
 LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
-DEFAULTS = {"minRetentionDays": CANARY_ARTIFACT_RETENTION_DAYS}
+RETENTION = Threshold("minRetentionDays", CANARY_ARTIFACT_RETENTION_DAYS, "at-least", "days",
+                      "Days canary artifacts are kept before they expire.", minimum=1)
+DEFAULTS = defaults(RETENTION)
 FIX_KEY = ("Fix: set artifact_config={'s3_encryption': {'encryption_mode': 'SSE_KMS', 'kms_key_arn': "
            "<a customer-managed aws.kms.Key ARN>}}.")
 
@@ -84,7 +86,7 @@ def _bucket_problems(args: StackValidationArgs, canary, bucket: str, min_days: f
 
 
 def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    min_days = config_value(args, "minRetentionDays", DEFAULTS["minRetentionDays"])
+    min_days = RETENTION.value(args)
     for canary in resources_of_type(args, CANARY):
         mode = lookup(canary.props, "artifactConfig", "s3Encryption", "encryptionMode")
         if mode is UNKNOWN:
@@ -120,6 +122,5 @@ POLICY = stack_policy(
                       "bucket, a lifecycle rule expiring artifacts after CANARY_ARTIFACT_RETENTION_DAYS.",
     reference=checklist_reference("Security Validation", "Encryption", "Data at rest encryption verified"),
     tags=["aws", "synthetics", "s3", "encryption", "kms"],
-    config_schema={"minRetentionDays": {"type": "integer", "minimum": 1, "default": DEFAULTS["minRetentionDays"],
-                                        "description": "Days canary artifacts are kept before they expire."}},
+    thresholds=(RETENTION,),
 )

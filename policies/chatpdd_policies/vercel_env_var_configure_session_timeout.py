@@ -4,19 +4,24 @@ hours from ``minHours`` to ``maxHours`` (checklist: ``SESSION_TIMEOUT_MIN_HOURS`
 from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
 
 from chatpdd_policies._checklist import SESSION_TIMEOUT_MAX_HOURS, SESSION_TIMEOUT_MIN_HOURS
-from chatpdd_policies._util import as_number, checklist_reference, config_value, fmt, label, resource_policy
+from chatpdd_policies._threshold import Threshold, defaults
+from chatpdd_policies._util import as_number, checklist_reference, fmt, label, resource_policy
 from chatpdd_policies._vercel import env_setting
 
 KEY = "SESSION_TIMEOUT_HOURS"
-DEFAULTS = {"minHours": SESSION_TIMEOUT_MIN_HOURS, "maxHours": SESSION_TIMEOUT_MAX_HOURS}
+SHORTEST = Threshold("minHours", SESSION_TIMEOUT_MIN_HOURS, "at-least", "hours",
+                     "Shortest allowed session timeout in hours.", minimum=0, kind="number")
+LONGEST = Threshold("maxHours", SESSION_TIMEOUT_MAX_HOURS, "at-most", "hours",
+                    "Longest allowed session timeout in hours.", minimum=0, kind="number")
+DEFAULTS = defaults(SHORTEST, LONGEST)
 
 
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     setting = env_setting(args, {KEY}, "the session timeout", report_violation)
     if setting is None:
         return
-    low = config_value(args, "minHours", DEFAULTS["minHours"])
-    high = config_value(args, "maxHours", DEFAULTS["maxHours"])
+    low = SHORTEST.value(args)
+    high = LONGEST.value(args)
     hours = as_number(setting[1])
     fix = f"Fix: set app.session_timeout_hours in the stack config to {fmt(low)}-{fmt(high)}."
     if hours is None:
@@ -37,10 +42,5 @@ POLICY = resource_policy(
     reference=checklist_reference("Pre-Deployment Preparation", "Authentication & Authorization",
                                   "Session timeout configured appropriately (8-24 hours)"),
     tags=["vercel", "authentication", "security"],
-    config_schema={
-        "minHours": {"type": "number", "minimum": 0, "default": DEFAULTS["minHours"],
-                     "description": "Shortest allowed session timeout in hours."},
-        "maxHours": {"type": "number", "minimum": 0, "default": DEFAULTS["maxHours"],
-                     "description": "Longest allowed session timeout in hours."},
-    },
+    thresholds=(SHORTEST, LONGEST),
 )

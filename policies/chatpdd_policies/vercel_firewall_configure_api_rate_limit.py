@@ -23,6 +23,7 @@ import re
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
 from chatpdd_policies._checklist import API_PROBE_PATHS, API_RATE_LIMIT_MAX_PER_MINUTE, OWASP_RULESETS
+from chatpdd_policies._threshold import Threshold, defaults
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
@@ -39,8 +40,10 @@ from chatpdd_policies._util import (
 )
 from chatpdd_policies._vercel import FIREWALL, project_subject
 
-DEFAULTS = {"requiredOwaspRulesets": OWASP_RULESETS, "maxRequestsPerMinute": API_RATE_LIMIT_MAX_PER_MINUTE,
-            "apiPaths": API_PROBE_PATHS}
+RATE = Threshold("maxRequestsPerMinute", API_RATE_LIMIT_MAX_PER_MINUTE, "at-most", "requests per minute",
+                 "Ceiling of the /api rate limit per client: limit x 60 / window, and the limit itself, at most "
+                 "this.", exclusive_minimum=0, kind="number")
+DEFAULTS = defaults(RATE, requiredOwaspRulesets=OWASP_RULESETS, apiPaths=API_PROBE_PATHS)
 BLOCKING = ("rate_limit", "deny", "challenge")
 PATH_OPS = ("pre", "eq", "re")
 RULE = "the API rate limit"
@@ -140,7 +143,7 @@ def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> N
         return
     required = list(config_value(args, "requiredOwaspRulesets", DEFAULTS["requiredOwaspRulesets"]))
     paths = [str(p) for p in config_value(args, "apiPaths", DEFAULTS["apiPaths"])]
-    ceiling = float(config_value(args, "maxRequestsPerMinute", DEFAULTS["maxRequestsPerMinute"]))
+    ceiling = float(RATE.value(args))
     for firewall in firewalls:
         enabled = lookup(firewall.props, "enabled")
         problems = [unknown_message(label(firewall), "enabled", RULE)] if enabled is UNKNOWN else (
@@ -160,13 +163,10 @@ POLICY = stack_policy(
                       "{'active': True, 'action': 'deny'} for the required rulesets.",
     reference=checklist_reference("Pre-Deployment Preparation", "API Security", "API rate limiting configured"),
     tags=["vercel", "firewall", "rate-limit", "security"],
+    thresholds=(RATE,),
     config_schema={"requiredOwaspRulesets": {"type": "array", "items": {"type": "string"},
                                              "default": DEFAULTS["requiredOwaspRulesets"],
                                              "description": "OWASP managed rulesets that must be active and deny."},
-                   "maxRequestsPerMinute": {"type": "number", "exclusiveMinimum": 0,
-                                            "default": DEFAULTS["maxRequestsPerMinute"],
-                                            "description": "Ceiling of the /api rate limit per client: limit x 60 / "
-                                                           "window, and the limit itself, at most this."},
                    "apiPaths": {"type": "array", "items": {"type": "string", "pattern": "^/api"}, "minItems": 1,
                                 "default": DEFAULTS["apiPaths"],
                                 "description": "API paths the rate-limit rule must match, every one of them."}},

@@ -25,11 +25,11 @@ from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
 from chatpdd_policies._checklist import MIN_HSTS_MAX_AGE_SECONDS
 from chatpdd_policies._csp import weaknesses as csp_weaknesses
+from chatpdd_policies._threshold import Threshold, defaults
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
     checklist_reference,
-    config_value,
     fmt,
     is_set,
     label,
@@ -41,7 +41,9 @@ from chatpdd_policies._util import (
 )
 from chatpdd_policies._vercel import ROUTE, project_subject
 
-DEFAULTS = {"minHstsMaxAgeSeconds": MIN_HSTS_MAX_AGE_SECONDS}
+HSTS_MAX_AGE = Threshold("minHstsMaxAgeSeconds", MIN_HSTS_MAX_AGE_SECONDS, "at-least", "s",
+                         "Shortest allowed HSTS max-age in seconds.", minimum=0)
+DEFAULTS = defaults(HSTS_MAX_AGE)
 CATCH_ALL = {"/(.*)", "/.*", "(.*)", ".*", "^/(.*)$", "^/.*$", "^.*$", "/(.*)?", "/:path*", "/:path(.*)"}
 RULE = "the security headers"
 
@@ -188,7 +190,7 @@ def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> N
     merged = _headers(routes, report_violation)
     if merged is None:
         return
-    minimum = config_value(args, "minHstsMaxAgeSeconds", DEFAULTS["minHstsMaxAgeSeconds"])
+    minimum = HSTS_MAX_AGE.value(args)
     for header, (check, fix) in HEADERS.items():
         value, route = merged.get(header.lower(), (MISSING, routes[0]))
         if value is UNKNOWN:
@@ -213,7 +215,5 @@ POLICY = stack_policy(
     reference=checklist_reference("Pre-Deployment Preparation", "Infrastructure Security",
                                   "Security headers configured in Vercel"),
     tags=["vercel", "headers", "security"],
-    config_schema={"minHstsMaxAgeSeconds": {"type": "integer", "minimum": 0,
-                                            "default": DEFAULTS["minHstsMaxAgeSeconds"],
-                                            "description": "Shortest allowed HSTS max-age in seconds."}},
+    thresholds=(HSTS_MAX_AGE,),
 )

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from chatpdd_policies import ALL_POLICIES
 from chatpdd_policies import _checklist as generated
+from chatpdd_policies._threshold import Threshold
 from pydantic import BaseModel
 
 from gate.locations import stack_config_keys
@@ -34,7 +35,9 @@ NOT_THRESHOLDS: dict[str, set[float]] = {
     "_util.py": {2},  # a (resources, length, index) cache tuple position
     "_config_guard.py": {2},  # ranks in the enforcement-level and severity orderings
     "_net.py": {2, 4, 6, 32, 96, 128},  # IP versions, address widths, the IPv4-mapped IPv6 prefix, a pair length
-    "aws_ec2_security_group_disallow_public_postgres_ingress.py": {5432, 6379, 65535},  # the data ports, the last port
+    # the data ports, the last port; IP versions (public_prefix(4, ...))
+    "aws_ec2_security_group_disallow_public_postgres_ingress.py": {4, 6, 5432, 6379, 65535},
+    "rediscloud_subscription_database_disallow_public_access.py": {4, 6},  # IP versions (public_prefix(4, ...))
     "aws_s3_backups_bucket_enable_object_lock.py": {365},  # days in a year (S3 retention in years)
     "monitoring_configure_health_checks.py": {3, 10, 30},  # Route 53's own defaults and its shortest interval
     "monitoring_configure_required_alarms.py": {10, 101.0},  # CloudWatch's shortest period; above any percentile
@@ -73,23 +76,49 @@ def _checklist_imports(tree: ast.Module) -> set[str]:
             and node.module == "chatpdd_policies._checklist" for alias in node.names}
 
 
-@pytest.mark.parametrize("name", [n for n, m in MODULES.items() if hasattr(m, "DEFAULTS")])
-def test_defaults_are_imported_from_the_generated_module(name):
-    """``DEFAULTS = {"<pack-config key>": <a _checklist constant>, ...}``: the keys are the policy's
-    declaration of what it reads, every value a name from the generated module, never a literal."""
-    module = MODULES[name]
-    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+def _default_sources(name: str, module: Any, tree: ast.Module) -> dict[str, ast.expr]:
+    """The source expression of every default of ``name``'s module: for a threshold, the one name from
+    ``_checklist`` among the arguments of the call that declares it (``X = Threshold(key, <default>, ...)`` or
+    a helper's ``X = public_prefix(4, <default>)``), and ``DEFAULTS = {"<key>": <value>}`` or
+    ``defaults(<thresholds>, key=<value>)`` for the non-numeric properties."""
+    found: dict[str, ast.expr] = {}
+    for node in tree.body:
+        if not (isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+                and isinstance(node.value, ast.Call)):
+            continue
+        declared = getattr(module, node.targets[0].id, None)
+        if isinstance(declared, Threshold):
+            assert len(node.value.args) >= 2, f"{name}: {node.targets[0].id}'s default must be its second argument"
+            found[declared.key] = node.value.args[1]
     assigned = [n.value for n in tree.body if isinstance(n, ast.Assign)
                 and any(isinstance(t, ast.Name) and t.id == "DEFAULTS" for t in n.targets)]
-    assert len(assigned) == 1 and isinstance(assigned[0], ast.Dict), f"{name}: DEFAULTS must be one dict literal"
+    assert len(assigned) == 1, f"{name}: DEFAULTS must be assigned once"
+    value = assigned[0]
+    if isinstance(value, ast.Dict):
+        for key, item in zip(value.keys, value.values, strict=True):
+            assert isinstance(key, ast.Constant), name
+            found[key.value] = item
+    else:
+        assert isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "defaults", (
+            f"{name}: DEFAULTS must be a dict literal or defaults(<thresholds>, key=<constant>)")
+        found.update({kw.arg: kw.value for kw in value.keywords if kw.arg is not None})
+    return found
+
+
+@pytest.mark.parametrize("name", [n for n, m in MODULES.items() if hasattr(m, "DEFAULTS")])
+def test_defaults_are_imported_from_the_generated_module(name):
+    """Every default a policy reads -- a Threshold declaration's or a DEFAULTS entry's -- is a name from the
+    generated module, never a literal; DEFAULTS holds exactly the policy's config properties."""
+    module = MODULES[name]
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
     imported = _checklist_imports(tree)
-    for key, value in zip(assigned[0].keys, assigned[0].values, strict=True):
-        assert isinstance(key, ast.Constant), name
+    sources = _default_sources(name, module, tree)
+    for key, value in sources.items():
         assert isinstance(value, ast.Name) and value.id in imported, (
-            f"{name}: DEFAULTS[{key.value!r}] must be a constant imported from chatpdd_policies._checklist "
+            f"{name}: the default of {key!r} must be a constant imported from chatpdd_policies._checklist "
             f"(write the value in stacks/checklist.py and run `make schema`)")
-        assert module.DEFAULTS[key.value] is getattr(generated, value.id)
-    assert set(module.DEFAULTS) == set(BY_NAME[name].config_schema.properties)
+        assert module.DEFAULTS[key] is getattr(generated, value.id)
+    assert set(module.DEFAULTS) == set(sources) == set(BY_NAME[name].config_schema.properties)
 
 
 @pytest.mark.parametrize("path", POLICY_SOURCES, ids=lambda p: p.name)

@@ -11,6 +11,7 @@ import os
 import pytest
 from chatpdd_policies import ALL_POLICIES
 from chatpdd_policies._config_guard import loosenings, may_loosen, rule_for
+from chatpdd_policies._threshold import Threshold, declared
 
 from gate.analyzer import PackConfigError, PolicyPackProcess
 from tests.policies.harness import POLICIES_DIR
@@ -149,14 +150,25 @@ def test_every_config_property_has_a_rule_that_accepts_its_own_default():
         schema = policy.config_schema
         for prop, spec in (schema.properties if schema else {}).items():
             assert "default" in spec, f"{policy.name}.{prop} has no default: the guard has no floor for it"
-            assert rule_for(prop, spec["default"])(f"{policy.name}.{prop}", spec["default"], spec["default"]) == []
+            rule = rule_for(prop, spec["default"], declared(policy.name).get(prop))
+            assert rule(f"{policy.name}.{prop}", spec["default"], spec["default"]) == []
+
+
+def test_every_numeric_property_is_a_declared_threshold():
+    """A number in a policy's config is a Threshold (its direction declared), so the guard can tell tighter
+    from looser; the alarm maps keep their own rule."""
+    for policy in ALL_POLICIES:
+        schema = policy.config_schema
+        for prop, spec in (schema.properties if schema else {}).items():
+            if spec.get("type") in ("integer", "number"):
+                assert prop in declared(policy.name), f"{policy.name}.{prop} is a number without a Threshold"
+
+
+FLOOR = Threshold("minThing", 30, "at-least", "days", "A floor.")
+CEILING = Threshold("maxThing", 100, "at-most", "ms", "A ceiling.")
 
 
 @pytest.mark.parametrize("prop, value, default, expected", [
-    ("minThing", 29, 30, ["p.minThing = 29 is looser than the checklist's 30 (expected >= 30)"]),
-    ("minThing", "30", 30, ["p.minThing = '30' is looser than the checklist's 30 (expected >= 30)"]),
-    ("maxThing", 101, 100, ["p.maxThing = 101 is looser than the checklist's 100 (expected <= 100)"]),
-    ("maxThing", 99, 100, []),
     ("allowedThings", ["a", "c"], ["a", "b"], ["p.allowedThings adds [c] to the accepted values (expected a subset "
                                               "of [a, b])"]),
     ("requiredByRole", {"r": ["x"]}, {"r": ["x", "y"], "s": ["z"]},
@@ -167,6 +179,29 @@ def test_every_config_property_has_a_rule_that_accepts_its_own_default():
 ])
 def test_rules(prop, value, default, expected):
     assert rule_for(prop, default)(f"p.{prop}", value, default) == expected
+
+
+@pytest.mark.parametrize("threshold, value, expected", [
+    (FLOOR, 29, ["p.minThing = 29 is looser than the checklist's 30 (expected >= 30)"]),
+    (FLOOR, "30", ["p.minThing = '30' is looser than the checklist's 30 (expected >= 30)"]),
+    (FLOOR, 31, []),
+    (CEILING, 101, ["p.maxThing = 101 is looser than the checklist's 100 (expected <= 100)"]),
+    (CEILING, 99, []),
+])
+def test_a_threshold_moves_only_in_its_declared_direction(threshold, value, expected):
+    rule = rule_for(threshold.key, threshold.default, threshold)
+    assert rule(f"p.{threshold.key}", value, threshold.default) == expected
+
+
+def test_the_direction_comes_from_the_declaration_not_the_name():
+    """A property named min... declared at-most is a ceiling; an undeclared min... number is held at its
+    default (fail closed): the name convention is gone."""
+    misnamed = Threshold("minThing", 100, "at-most", "ms", "A ceiling despite its name.")
+    assert rule_for("minThing", 100, misnamed)("p.minThing", 101, 100) == [
+        "p.minThing = 101 is looser than the checklist's 100 (expected <= 100)"]
+    assert rule_for("minThing", 30)("p.minThing", 31, 30) == [
+        "p.minThing = 31 differs from the checklist's 30 (no rule tells tighter from looser for it, so only the "
+        "checklist's value is accepted)"]
 
 
 def test_alarm_fields_that_change_when_an_alarm_fires():
