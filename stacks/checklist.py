@@ -31,7 +31,8 @@ SSE_S3_ALLOWED_ROLES = (ROLE_ACCESS_LOGS,)
 
 # "verify-backup.ts --backup-id" (house rule, not a checklist number): a half-written backup is no backup and
 # an incomplete multipart upload is invisible, billed storage -- every bucket lifecycle rule aborts them
-# within a week of their start (S3 AbortIncompleteMultipartUpload.DaysAfterInitiation).
+# within a week of their start (S3 AbortIncompleteMultipartUpload.DaysAfterInitiation); the pack holds the
+# backups buckets to it (aws-s3-backups-bucket-configure-retention, maxAbortMultipartDays).
 ABORT_MULTIPART_DAYS = 7
 # "Database connection pool size optimized (recommended: 50+ connections)"
 MIN_POOL_CONNECTIONS = 50

@@ -3,21 +3,25 @@ disaster-recovery replica (``Role=backups-dr``) each have a lifecycle configurat
 
 - expire backups (``expiration.days`` or ``noncurrentVersionExpiration.noncurrentDays``) -- the
   checklist's retention policy -- and never before ``minRetentionDays`` (checklist: ``BACKUP_RETENTION_DAYS``);
-- abort incomplete multipart uploads (``abortIncompleteMultipartUpload.daysAfterInitiation``).
+- abort incomplete multipart uploads (``abortIncompleteMultipartUpload.daysAfterInitiation``), and within
+  ``maxAbortMultipartDays`` (checklist: ``ABORT_MULTIPART_DAYS``): a half-written backup is no backup, and
+  its parts are invisible, billed storage until they are aborted.
 
 Every expiry of every enabled rule counts: one short-lived rule deletes backups early whatever the
 others say."""
 
-from typing import Optional
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
 
-from pulumi_policy import ReportViolation, Severity, StackValidationArgs
+from pulumi_policy import PolicyResource, Severity, StackValidationArgs
 
-from chatpdd_policies._checklist import BACKUP_RETENTION_DAYS
+from chatpdd_policies._checklist import ABORT_MULTIPART_DAYS, BACKUP_RETENTION_DAYS
 from chatpdd_policies._s3 import LIFECYCLE, backups_buckets, bucket_config
-from chatpdd_policies._threshold import Threshold, defaults
+from chatpdd_policies._threshold import Number, Threshold, defaults
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
+    Report,
     as_number,
     checklist_reference,
     fmt,
@@ -30,7 +34,10 @@ from chatpdd_policies._util import (
 
 RETENTION = Threshold("minRetentionDays", BACKUP_RETENTION_DAYS, "at-least", "days",
                       "Fewest days any lifecycle rule may keep a backup.", minimum=1)
-DEFAULTS = defaults(RETENTION)
+ABORT_DAYS = Threshold("maxAbortMultipartDays", ABORT_MULTIPART_DAYS, "at-most", "days",
+                       "Most days an incomplete multipart upload may stay before a lifecycle rule aborts it.",
+                       minimum=1)
+DEFAULTS = defaults(RETENTION, ABORT_DAYS)
 STACK_CONFIG_KEYS = ("storage.backup_retention_days",)
 
 RULE = "the backups retention"
@@ -42,12 +49,19 @@ EXPIRIES = (
 ABORT = "abortIncompleteMultipartUpload.daysAfterInitiation"
 
 
-def _rule_name(rule, index: int) -> str:
+@dataclass(frozen=True)
+class _Limits:
+    """The stack's values of the two thresholds."""
+    min_retention: Number
+    max_abort: Number
+
+
+def _rule_name(rule: Any, index: int) -> str:
     rule_id = lookup(rule, "id")
     return f"rule '{rule_id}'" if isinstance(rule_id, str) else f"rule {index}"
 
 
-def _enabled_rules(config, report) -> Optional[list]:
+def _enabled_rules(config: PolicyResource, report: Callable[[str], None]) -> Optional[list[tuple[int, Any]]]:
     """(index, rule) of each enabled lifecycle rule; None when the rules are unknown (reported)."""
     rules = lookup_list(config.props, "rules")
     if rules is UNKNOWN:
@@ -63,50 +77,74 @@ def _enabled_rules(config, report) -> Optional[list]:
     return enabled
 
 
-def _check(config, minimum, report_violation) -> None:
+def _within(threshold: Threshold, value: Any, limit: Number) -> bool:
+    """Whether ``value`` is a number that meets ``limit`` in the threshold's direction."""
+    number = as_number(value)
+    return number is not None and threshold.holds(number, limit)
+
+
+def _expiries(config: PolicyResource, index: int, rule: Any, minimum: Number,
+              report: Callable[[str], None]) -> bool:
+    """Report each expiry of one rule that deletes backups too early; whether the rule expires anything."""
+    expires = False
+    for path, prop, arg in EXPIRIES:
+        days = lookup(rule, *path)
+        if days is MISSING:
+            continue
+        expires = True
+        if days is UNKNOWN:
+            report(unknown_message(label(config), f"rules[{index}].{prop}", RULE))
+        elif not _within(RETENTION, days, minimum):
+            report(f"{label(config)} {_rule_name(rule, index)} deletes backups after {fmt(days)} days "
+                   f"({prop}); at least {fmt(minimum)} days are required. "
+                   f"Fix: set {arg.replace('N', fmt(minimum))} or more.")
+    return expires
+
+
+def _aborts(config: PolicyResource, index: int, rule: Any, maximum: Number, report: Callable[[str], None]) -> bool:
+    """Report a rule that aborts incomplete multipart uploads too late; whether the rule aborts them at all."""
+    days = lookup(rule, *ABORT.split("."))
+    if days is UNKNOWN:
+        report(unknown_message(label(config), f"rules[{index}].{ABORT}", "the multipart-upload cleanup"))
+    elif days is not MISSING and not _within(ABORT_DAYS, days, maximum):
+        report(f"{label(config)} {_rule_name(rule, index)} aborts incomplete multipart uploads after "
+               f"{fmt(days)} days ({ABORT}); {ABORT_DAYS.bound(maximum)} are allowed. "
+               f"Fix: set abort_incomplete_multipart_upload={{'days_after_initiation': {fmt(maximum)}}}.")
+    return days is not MISSING
+
+
+def _check(config: PolicyResource, limits: _Limits, report_violation: Report) -> None:
     def report(message: str) -> None:
         report_violation(message, config.urn)
 
     enabled = _enabled_rules(config, report)
     if enabled is None:
         return
+    minimum = limits.min_retention
     if not enabled:
         report(f"{label(config)} has no enabled lifecycle rule. Fix: add a rule with status='Enabled', "
                f"expiration={{'days': {fmt(minimum)}}} and abort_incomplete_multipart_upload.")
         return
-    expires = aborts = False
-    for index, rule in enabled:
-        for path, prop, arg in EXPIRIES:
-            days = lookup(rule, *path)
-            if days is MISSING:
-                continue
-            expires = True
-            if days is UNKNOWN:
-                report(unknown_message(label(config), f"rules[{index}].{prop}", RULE))
-            elif as_number(days) is None or as_number(days) < minimum:
-                report(f"{label(config)} {_rule_name(rule, index)} deletes backups after {fmt(days)} days "
-                       f"({prop}); at least {fmt(minimum)} days are required. "
-                       f"Fix: set {arg.replace('N', fmt(minimum))} or more.")
-        abort = lookup(rule, *ABORT.split("."))
-        if abort is UNKNOWN:
-            report(unknown_message(label(config), f"rules[{index}].{ABORT}", "the multipart-upload cleanup"))
-        aborts = aborts or abort is not MISSING
-    if not expires:
+    expires = [_expiries(config, index, rule, minimum, report) for index, rule in enabled]
+    aborts = [_aborts(config, index, rule, limits.max_abort, report) for index, rule in enabled]
+    if not any(expires):
         report(f"{label(config)} has no enabled rule that expires backups, so old backups are never cleaned up. "
                f"Fix: set expiration={{'days': {fmt(minimum)}}} (or noncurrent_version_expiration) on a rule.")
-    if not aborts:
+    if not any(aborts):
         report(f"{label(config)} has no enabled rule that aborts incomplete multipart uploads. "
-               f"Fix: set abort_incomplete_multipart_upload={{'days_after_initiation': 7}} on a rule.")
+               f"Fix: set abort_incomplete_multipart_upload={{'days_after_initiation': {fmt(limits.max_abort)}}} "
+               f"on a rule.")
 
 
-def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    minimum = RETENTION.value(args)
+def _validate(args: StackValidationArgs, report_violation: Report) -> None:
+    limits = _Limits(RETENTION.value(args), ABORT_DAYS.value(args))
     for bucket in backups_buckets(args, report_violation, RULE):
         config = bucket_config(args, bucket, LIFECYCLE, report_violation, what="lifecycle configuration",
                                fix=f"add an aws.s3.BucketLifecycleConfiguration with an enabled rule that expires "
-                                   f"backups after {fmt(minimum)} days and aborts incomplete multipart uploads")
+                                   f"backups after {fmt(limits.min_retention)} days and aborts incomplete "
+                                   f"multipart uploads")
         if config is not None:
-            _check(config, minimum, report_violation)
+            _check(config, limits, report_violation)
 
 
 POLICY = stack_policy(
@@ -122,5 +160,5 @@ POLICY = stack_policy(
     reference=checklist_reference("Post-Deployment Tasks", "Backup and Recovery Validation",
                                   "pnpm tsx scripts/cleanup-old-backups.ts --retention-days=30"),
     tags=["aws", "s3", "backup", "cost"],
-    thresholds=(RETENTION,),
+    thresholds=(RETENTION, ABORT_DAYS),
 )

@@ -75,6 +75,26 @@ def test_no_multipart_abort():
         "Fix: set abort_incomplete_multipart_upload={'days_after_initiation': 7} on a rule."]
 
 
+def test_multipart_uploads_aborted_too_late():
+    """A rule that lets incomplete multipart uploads linger past ABORT_MULTIPART_DAYS (7): billed, invisible
+    parts of half-written backups. Boundary: 7 passes, 8 fails; a stack may only tighten it."""
+    assert _messages(_rule(abortIncompleteMultipartUpload={"daysAfterInitiation": 8})) == [
+        f"{CONFIG} rule 'expire-backups' aborts incomplete multipart uploads after 8 days "
+        "(abortIncompleteMultipartUpload.daysAfterInitiation); at most 7 days are allowed. "
+        "Fix: set abort_incomplete_multipart_upload={'days_after_initiation': 7}."]
+    assert _messages(_rule(abortIncompleteMultipartUpload={"daysAfterInitiation": 7})) == []
+    assert _messages(_rule(), config={"maxAbortMultipartDays": 3}) == [
+        f"{CONFIG} rule 'expire-backups' aborts incomplete multipart uploads after 7 days "
+        "(abortIncompleteMultipartUpload.daysAfterInitiation); at most 3 days are allowed. "
+        "Fix: set abort_incomplete_multipart_upload={'days_after_initiation': 3}."]
+
+
+def test_unknown_multipart_abort_fails_closed():
+    assert _messages(_rule(abortIncompleteMultipartUpload={"daysAfterInitiation": UNKNOWN_NUMBER})) == [
+        f"{CONFIG}: rules[0].abortIncompleteMultipartUpload.daysAfterInitiation is unknown at preview, so the "
+        "multipart-upload cleanup cannot be verified. Fix: set it from a literal or stack config."]
+
+
 def test_config_threshold():
     assert _messages(_rule(), config={"minRetentionDays": 35}) == [
         f"{CONFIG} rule 'expire-backups' deletes backups after 30 days (expiration.days); at least 35 days are "
