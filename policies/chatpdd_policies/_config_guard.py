@@ -92,7 +92,7 @@ def _subset(key: str, value: Any, default: Any) -> list[str]:
     return []
 
 
-def _each_key(key: str, value: Any, default: dict, check: Callable[[str, Any, Any], list[str]],
+def _each_key(key: str, value: Any, default: dict[str, Any], check: Callable[[str, Any, Any], list[str]],
               expected: Callable[[Any], str]) -> list[str]:
     """``check`` on every key of ``default`` (a map): a dropped key is a loosening."""
     if not isinstance(value, dict):
@@ -139,7 +139,7 @@ def _alarm_checks(key: str, value: Any, default: Any) -> list[str]:
         for field, floor in spec.items():
             got, at = given.get(field), f"{where}.{field}"
             if field == "severity":
-                if SEVERITY_RANK.get(got, -1) < SEVERITY_RANK.get(floor, 0):
+                if SEVERITY_RANK.get(str(got), -1) < SEVERITY_RANK.get(floor, 0):
                     problems.append(f"{at} = {_show(got)} is lower than the checklist's {_show(floor)}")
             elif field == "limit":
                 rule = _at_most if spec.get("comparison") == "GreaterThanThreshold" else _at_least
@@ -216,7 +216,9 @@ def refusal(identities: list[str], problems: list[str]) -> str:
 
 
 def _decode(request: Any) -> dict[str, tuple[str, dict[str, Any]]]:
-    convert = getattr(_sdk.json_format, "_chatpdd_original", _sdk.json_format).MessageToDict
+    # The SDK module's json_format (the gate's launcher may wrap it; the original decodes the config).
+    json_format = vars(_sdk)["json_format"]
+    convert = getattr(json_format, "_chatpdd_original", json_format).MessageToDict
     return {name: (analyzer_pb2.EnforcementLevel.Name(value.enforcementLevel).lower(), convert(value.properties))
             for name, value in request.policyConfig.items()}
 
@@ -229,7 +231,10 @@ def install(policies: list[Policy]) -> None:
     global _installed
     if _installed:
         return
-    servicer = _sdk._PolicyAnalyzerServicer
+    # The SDK's private servicer class, patched in place (untyped on purpose: its methods are replaced), and
+    # the grpc module the SDK imported (the pack imports only the SDK: tests/policies/test_meta.py).
+    servicer: Any = _sdk._PolicyAnalyzerServicer
+    invalid_argument = vars(_sdk)["grpc"].StatusCode.INVALID_ARGUMENT
     configure, configure_stack = servicer.Configure, servicer.ConfigureStack
 
     def identities(self: Any) -> list[str]:
@@ -243,7 +248,7 @@ def install(policies: list[Policy]) -> None:
         config = _decode(request)
         found = problems(self, config)
         if found:
-            context.abort(_sdk.grpc.StatusCode.INVALID_ARGUMENT, refusal(identities(self), found))
+            context.abort(invalid_argument, refusal(identities(self), found))
         self._chatpdd_config = config
         return configure(self, request, context)
 

@@ -9,12 +9,10 @@ accepts both (through :func:`~chatpdd_policies._util.refers_to`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from pulumi_policy import PolicyResource, StackValidationArgs
 
 from chatpdd_policies._checklist import ROLE_BACKUPS, ROLE_BACKUPS_DR
-from chatpdd_policies._util import UNKNOWN, label, lookup, refers_to, resources_of_type, tag, unknown_message
+from chatpdd_policies._util import UNKNOWN, Report, label, lookup, refers_to, resources_of_type, tag, unknown_message
 
 BUCKET = "aws:s3/bucket:Bucket"
 SSE_CONFIG = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
@@ -32,7 +30,7 @@ BACKUPS_REPLICA_ROLE = ROLE_BACKUPS_DR
 BACKUPS_ROLES = (BACKUPS_ROLE, BACKUPS_REPLICA_ROLE)
 
 
-def bucket_config(args: StackValidationArgs, bucket: PolicyResource, config_type: str, report_violation: Callable,
+def bucket_config(args: StackValidationArgs, bucket: PolicyResource, config_type: str, report_violation: Report,
                   *, what: str, fix: str) -> PolicyResource | None:
     """The ``config_type`` resource of ``bucket`` (the first one registered), or None after reporting why.
 
@@ -54,7 +52,7 @@ def bucket_config(args: StackValidationArgs, bucket: PolicyResource, config_type
     return None
 
 
-def backups_buckets(args: StackValidationArgs, report_violation: Callable, rule: str) -> list[PolicyResource]:
+def backups_buckets(args: StackValidationArgs, report_violation: Report, rule: str) -> list[PolicyResource]:
     """The buckets tagged ``Role=backups`` or ``Role=backups-dr`` (its disaster-recovery replica).
 
     A bucket whose ``Role`` tag is unknown fails closed (``rule`` names what cannot be verified). A

@@ -64,7 +64,8 @@ class Threshold:
     def value(self, args: ResourceValidationArgs | StackValidationArgs) -> Number:
         """The stack's configured value, or the default."""
         configured = (args.get_config() or {}).get(self.key)
-        return self.default if configured is None else configured  # type: ignore[no-any-return]
+        value: Number = self.default if configured is None else configured
+        return value
 
     def show(self, value: Number | None = None) -> str:
         """``value`` (the default when None) with its unit: ``30 days``."""

@@ -5,12 +5,12 @@ The pack runs in its own process (see ``policies/__main__.py``) and may import o
 
 Pattern for a policy module (one policy per file, the file named after the policy with ``_``)::
 
-    from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
-    from chatpdd_policies._util import UNKNOWN, MISSING, label, lookup, resource_policy, unknown_message
+    from pulumi_policy import ResourceValidationArgs, Severity
+    from chatpdd_policies._util import UNKNOWN, MISSING, Report, label, lookup, resource_policy, unknown_message
 
     RDS_INSTANCE = "aws:rds/instance:Instance"
 
-    def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    def _validate(args: ResourceValidationArgs, report_violation: Report) -> None:
         if args.resource_type != RDS_INSTANCE:
             return
         value = lookup(args.props, "publiclyAccessible")
@@ -230,7 +230,7 @@ def unknown_message(subject: str, prop: str, rule: str) -> str:
             f"Fix: set it from a literal or stack config.")
 
 
-def require_value(subject: Subject, report_violation: Callable, prop: str, expected: Any, *,
+def require_value(subject: Subject, report_violation: Report, prop: str, expected: Any, *,
                   rule: str, problem: str, fix: str) -> None:
     """Report unless ``subject.props[prop] == expected`` (booleans compared by identity; MISSING
     counts as "not expected" -- pass over it yourself where the provider default is compliant).
@@ -246,7 +246,7 @@ def require_value(subject: Subject, report_violation: Callable, prop: str, expec
         report_violation(f"{label(subject)} {problem}. Fix: {fix}.", subject.urn)
 
 
-def require_one_of(subject: Subject, report_violation: Callable, prop: str, allowed: Sequence[Any], *,
+def require_one_of(subject: Subject, report_violation: Report, prop: str, allowed: Sequence[Any], *,
                    rule: str, fix_arg: str, missing_problem: str, disallowed: Sequence[Any] = ()) -> None:
     """Report unless ``subject.props[prop]`` is one of ``allowed`` (and not in ``disallowed``).
 
@@ -336,7 +336,8 @@ def resources_by_type(args: StackValidationArgs) -> dict[str, list[PolicyResourc
     resources = args.resources
     cached = vars(args).get(_BY_TYPE)
     if cached is not None and cached[0] is resources and cached[1] == len(resources):
-        return cached[2]
+        found: dict[str, list[PolicyResource]] = cached[2]
+        return found
     index: dict[str, list[PolicyResource]] = {}
     for r in resources:
         index.setdefault(r.resource_type, []).append(r)
@@ -398,7 +399,7 @@ def kms_key_problem(resource: PolicyResource, *path: Key) -> Optional[str]:
     return None
 
 
-def as_list(value: Any) -> list:
+def as_list(value: Any) -> list[Any]:
     """A JSON policy field that may be one value or a list (``Action``, ``Resource``, condition values) as a list."""
     return list(value) if isinstance(value, (list, tuple)) else [value]
 

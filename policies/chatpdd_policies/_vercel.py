@@ -7,12 +7,12 @@ var's value into a message: report what is wrong with it, not what it is.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from typing import Any
 
 from pulumi_policy import ResourceValidationArgs, StackValidationArgs
 
-from chatpdd_policies._util import MISSING, UNKNOWN, label, lookup, resources_of_type, unknown_message
+from chatpdd_policies._util import MISSING, UNKNOWN, Report, label, lookup, resources_of_type, unknown_message
 
 PROJECT = "vercel:index/project:Project"
 ENV_VAR = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
@@ -22,7 +22,7 @@ FIREWALL = "vercel:index/firewallConfig:FirewallConfig"
 
 
 def env_setting(args: ResourceValidationArgs, keys: Collection[str], rule: str,
-                report_violation: Callable) -> tuple[str, Any] | None:
+                report_violation: Report) -> tuple[str, Any] | None:
     """``(key, value)`` when ``args`` is a ``ProjectEnvironmentVariable`` whose ``key`` is one of
     ``keys``; None otherwise, or after failing closed: an unknown key (it might be one of ``keys``),
     an unknown value, or no readable value (a write-only ``valueWo`` cannot be checked)."""

@@ -7,11 +7,12 @@
 
 import re
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
+from pulumi_policy import ResourceValidationArgs, Severity
 
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
+    Report,
     checklist_reference,
     label,
     lookup_list,
@@ -33,7 +34,7 @@ def _problem(origin: str) -> str:
     return ""
 
 
-def _s3(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _s3(args: ResourceValidationArgs, report_violation: Report) -> None:
     rules = lookup_list(args.props, "corsRules")
     if rules is UNKNOWN:
         report_violation(unknown_message(label(args), "corsRules", RULE))
@@ -50,7 +51,7 @@ def _s3(args: ResourceValidationArgs, report_violation: ReportViolation) -> None
                                  f"(app.cors_origins in the stack config).")
 
 
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: ResourceValidationArgs, report_violation: Report) -> None:
     if args.resource_type == S3_CORS:
         _s3(args, report_violation)
         return

@@ -10,14 +10,17 @@ snapshots of every RDS primary and keeps them for at least ``minDeleteAfterDays`
   property dependency on the instance (its ARN is unknown at preview) or a literal ARN ending in
   ``:db:<identifier>``."""
 
-from pulumi_policy import ReportViolation, Severity, StackValidationArgs
+from typing import Any
+
+from pulumi_policy import PolicyResource, Severity, StackValidationArgs
 
 from chatpdd_policies._checklist import BACKUP_RETENTION_DAYS, ROLE_RDS_PRIMARY
-from chatpdd_policies._threshold import Threshold, defaults
+from chatpdd_policies._threshold import Number, Threshold, defaults
 from chatpdd_policies._util import (
     MISSING,
     RDS_INSTANCE,
     UNKNOWN,
+    Report,
     as_number,
     checklist_reference,
     depends_on,
@@ -44,12 +47,12 @@ DEFAULTS = defaults(DELETE_AFTER)
 RULE = "the backup retention"
 
 
-def _primaries(args: StackValidationArgs) -> list:
+def _primaries(args: StackValidationArgs) -> list[PolicyResource]:
     return [db for db in resources_of_type(args, RDS_INSTANCE)
             if tag(db.props, "Role") == ROLE_RDS_PRIMARY or not is_replica(db.props)]
 
 
-def _rule_problems(plan, index: int, rule, minimum, vaults: list) -> list[str]:
+def _rule_problems(plan: PolicyResource, index: int, rule: Any, minimum: Number, vaults: list[PolicyResource]) -> list[str]:
     name = lookup(rule, "ruleName")
     subject = f"{label(plan)} rule '{name}'" if isinstance(name, str) else f"{label(plan)} rule {index}"
     problems = []
@@ -59,7 +62,7 @@ def _rule_problems(plan, index: int, rule, minimum, vaults: list) -> list[str]:
     elif days is MISSING:
         problems.append(f"{subject} sets no lifecycle.deleteAfter, so recovery points are never deleted. "
                         f"Fix: set lifecycle={{'delete_after': {fmt(minimum)}}}.")
-    elif as_number(days) is None or as_number(days) < minimum:
+    elif (number := as_number(days)) is None or not DELETE_AFTER.holds(number, minimum):
         problems.append(f"{subject} deletes recovery points after {fmt(days)} days; at least {fmt(minimum)} days "
                         f"are required. Fix: set lifecycle.delete_after={fmt(minimum)} or more.")
     target = lookup(rule, "targetVaultName")
@@ -74,7 +77,7 @@ def _rule_problems(plan, index: int, rule, minimum, vaults: list) -> list[str]:
     return problems
 
 
-def _plan_problems(plan, minimum, vaults: list) -> list[str]:
+def _plan_problems(plan: PolicyResource, minimum: Number, vaults: list[PolicyResource]) -> list[str]:
     rules = lookup_list(plan.props, "rules")
     if rules is UNKNOWN:
         return [unknown_message(label(plan), "rules", RULE)]
@@ -83,7 +86,7 @@ def _plan_problems(plan, minimum, vaults: list) -> list[str]:
     return [p for i, rule in enumerate(rules) for p in _rule_problems(plan, i, rule, minimum, vaults)]
 
 
-def _coverage(primary, selections: list) -> str:
+def _coverage(primary: PolicyResource, selections: list[PolicyResource]) -> str:
     """"" if a selection covers ``primary``, else the message."""
     identifier = lookup(primary.props, "identifier")
     unsure = None
@@ -102,7 +105,7 @@ def _coverage(primary, selections: list) -> str:
             f"ARN to the resources of an aws.backup.Selection whose plan_id is the plan's id.")
 
 
-def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: StackValidationArgs, report_violation: Report) -> None:
     minimum = DELETE_AFTER.value(args)
     plans, vaults = resources_of_type(args, PLAN), resources_of_type(args, VAULT)
     for plan in plans:

@@ -27,11 +27,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi_policy import ReportViolation, Severity, StackValidationArgs
+from pulumi_policy import PolicyResource, Severity, StackValidationArgs
 
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
+    Report,
     as_list,
     checklist_reference,
     label,
@@ -115,7 +116,7 @@ def _document_problems(document: Any) -> list[str]:
     return problems
 
 
-def _check(resource, prop: str, document: Any, report_violation: ReportViolation) -> None:
+def _check(resource: PolicyResource, prop: str, document: Any, report_violation: Report) -> None:
     if document is UNKNOWN:
         report_violation(unknown_message(label(resource), prop, RULE), resource.urn)
         return
@@ -125,7 +126,7 @@ def _check(resource, prop: str, document: Any, report_violation: ReportViolation
         report_violation(f"{label(resource)} {prop} {problem}. {FIX}", resource.urn)
 
 
-def _managed(resource, prop: str, arn: Any, report_violation: ReportViolation) -> None:
+def _managed(resource: PolicyResource, prop: str, arn: Any, report_violation: Report) -> None:
     if arn is UNKNOWN:
         if not resource.property_dependencies.get(prop.split("[", 1)[0]):
             report_violation(unknown_message(label(resource), prop, RULE), resource.urn)
@@ -136,7 +137,7 @@ def _managed(resource, prop: str, arn: Any, report_violation: ReportViolation) -
                          f"every resource. {FIX}", resource.urn)
 
 
-def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: StackValidationArgs, report_violation: Report) -> None:
     index = resources_by_type(args)
     for resource_type in ATTACHMENTS:
         for resource in index.get(resource_type, ()):

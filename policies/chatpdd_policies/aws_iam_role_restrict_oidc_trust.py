@@ -17,10 +17,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi_policy import ReportViolation, Severity, StackValidationArgs
+from pulumi_policy import Severity, StackValidationArgs
 
 from chatpdd_policies._util import (
     UNKNOWN,
+    Report,
     as_list,
     checklist_reference,
     label,
@@ -49,7 +50,7 @@ def _string_equals(condition: Any) -> dict[str, list[str]]:
     return found
 
 
-def _issuer(statement: Mapping) -> str:
+def _issuer(statement: Mapping[str, Any]) -> str:
     federated = statement.get("Principal", {}).get("Federated") if isinstance(statement.get("Principal"), Mapping) \
         else None
     for arn in as_list(federated):
@@ -95,7 +96,7 @@ def _statement_problems(statement: Any, projects: list[str]) -> list[str]:
     return problems
 
 
-def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: StackValidationArgs, report_violation: Report) -> None:
     projects = [n for n in (lookup(p.props, "name") for p in resources_of_type(args, PROJECT)) if isinstance(n, str)]
     for role in resources_of_type(args, ROLE):
         trust = lookup(role.props, "assumeRolePolicy")

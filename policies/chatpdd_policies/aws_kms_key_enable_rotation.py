@@ -2,11 +2,12 @@
 ``SYMMETRIC_DEFAULT``) rotate their key material yearly (``enableKeyRotation: true``; absent = the
 provider default, off). AWS rotates only symmetric encryption keys: other key specs are not applicable."""
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
+from pulumi_policy import ResourceValidationArgs, Severity
 
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
+    Report,
     checklist_reference,
     label,
     lookup,
@@ -18,7 +19,7 @@ KMS_KEY = "aws:kms/key:Key"
 SYMMETRIC = "SYMMETRIC_DEFAULT"
 
 
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: ResourceValidationArgs, report_violation: Report) -> None:
     if args.resource_type != KMS_KEY:
         return
     spec = lookup(args.props, "customerMasterKeySpec")

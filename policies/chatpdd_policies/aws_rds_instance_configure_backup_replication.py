@@ -8,13 +8,14 @@ The checklist's disaster-recovery line ("test-disaster-recovery.ts") needs the d
 its region: the primary's automated backups replicated into storage.dr_region. Production requires one; staging's
 pack config sets ``minBackupReplications: 0`` (its stack config turns the replication off)."""
 
-from pulumi_policy import ReportViolation, Severity, StackValidationArgs
+from pulumi_policy import PolicyResource, Severity, StackValidationArgs
 
 from chatpdd_policies._checklist import BACKUP_RETENTION_DAYS, MIN_BACKUP_REPLICATIONS
 from chatpdd_policies._threshold import Threshold, defaults
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
+    Report,
     as_number,
     checklist_reference,
     depends_on,
@@ -38,7 +39,7 @@ DEFAULTS = defaults(REPLICATIONS, RETENTION)
 STACK_CONFIG_KEYS = ("database.dr_backup_replication", "database.backup_retention_days")
 
 
-def _source_of(replication, primary) -> object:
+def _source_of(replication: PolicyResource, primary: PolicyResource) -> object:
     """True / False, or UNKNOWN when the source ARN is unknown and not a dependency on any instance."""
     if depends_on(replication, "sourceDbInstanceArn", primary):
         return True
@@ -48,7 +49,7 @@ def _source_of(replication, primary) -> object:
     return isinstance(source, str) and isinstance(identifier, str) and source.endswith(f":db:{identifier}")
 
 
-def _problems(replication, min_days: float) -> list[str]:
+def _problems(replication: PolicyResource, min_days: float) -> list[str]:
     name, problems = label(replication), []
     key = kms_key_problem(replication, "kmsKeyId")
     if key:
@@ -67,7 +68,7 @@ def _problems(replication, min_days: float) -> list[str]:
     return problems
 
 
-def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: StackValidationArgs, report_violation: Report) -> None:
     minimum = REPLICATIONS.value(args)
     min_days = RETENTION.value(args)
     replications = resources_of_type(args, REPLICATION)

@@ -1,11 +1,12 @@
 """aws-rds-instance-configure-ca-certificate: every RDS instance names a current CA
 (``caCertIdentifier`` in ``allowedCaCertIdentifiers``)."""
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
+from pulumi_policy import ResourceValidationArgs, Severity
 
 from chatpdd_policies._checklist import RDS_CA_CERT_IDENTIFIERS
 from chatpdd_policies._util import (
     RDS_INSTANCE,
+    Report,
     checklist_reference,
     config_value,
     require_one_of,
@@ -15,7 +16,7 @@ from chatpdd_policies._util import (
 DEFAULTS = {"allowedCaCertIdentifiers": RDS_CA_CERT_IDENTIFIERS}
 
 
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: ResourceValidationArgs, report_violation: Report) -> None:
     if args.resource_type != RDS_INSTANCE:
         return
     allowed = list(config_value(args, "allowedCaCertIdentifiers", DEFAULTS["allowedCaCertIdentifiers"]))

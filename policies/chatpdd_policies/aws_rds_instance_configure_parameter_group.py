@@ -3,13 +3,14 @@ parameter group of this stack -- the one the parameter-group policies check for 
 ``log_min_duration_statement`` -- not the engine's default group (neither forces TLS nor logs slow
 queries)."""
 
-from pulumi_policy import ReportViolation, Severity, StackValidationArgs
+from pulumi_policy import Severity, StackValidationArgs
 
 from chatpdd_policies._util import (
     MISSING,
     RDS_INSTANCE,
     RDS_PARAMETER_GROUP,
     UNKNOWN,
+    Report,
     checklist_reference,
     label,
     lookup,
@@ -22,7 +23,7 @@ from chatpdd_policies._util import (
 FIX = "Fix: set parameter_group_name to the name of the stack's aws.rds.ParameterGroup."
 
 
-def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: StackValidationArgs, report_violation: Report) -> None:
     for db in resources_of_type(args, RDS_INSTANCE):
         if referenced(args, db, "parameterGroupName", RDS_PARAMETER_GROUP, "name"):
             continue

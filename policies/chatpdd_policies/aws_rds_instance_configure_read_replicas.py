@@ -6,12 +6,13 @@ app reads through the proxy's READ_ONLY endpoint, and the replica-lag alarm exis
 stays MANDATORY and the "if applicable" lives in the config: production requires 1, staging sets
 ``minReadReplicas: 0``."""
 
-from pulumi_policy import ReportViolation, Severity, StackValidationArgs
+from pulumi_policy import Severity, StackValidationArgs
 
 from chatpdd_policies._checklist import MIN_READ_REPLICAS
 from chatpdd_policies._threshold import Threshold, defaults
 from chatpdd_policies._util import (
     RDS_INSTANCE,
+    Report,
     checklist_reference,
     fmt,
     label,
@@ -27,7 +28,7 @@ DEFAULTS = defaults(REPLICAS)
 STACK_CONFIG_KEYS = ("database.read_replicas",)
 
 
-def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: StackValidationArgs, report_violation: Report) -> None:
     minimum = REPLICAS.value(args)
     replicas = rds_replicas(args)
     for primary in rds_primaries(args):

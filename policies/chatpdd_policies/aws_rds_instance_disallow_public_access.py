@@ -1,10 +1,11 @@
 """aws-rds-instance-disallow-public-access: no RDS instance (primary or replica) is publicly accessible."""
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
+from pulumi_policy import ResourceValidationArgs, Severity
 
 from chatpdd_policies._util import (
     RDS_INSTANCE,
     UNKNOWN,
+    Report,
     checklist_reference,
     label,
     lookup,
@@ -13,7 +14,7 @@ from chatpdd_policies._util import (
 )
 
 
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: ResourceValidationArgs, report_violation: Report) -> None:
     if args.resource_type != RDS_INSTANCE:
         return
     # Absent = the provider default (false): deliberately compliant; the program sets it anyway.

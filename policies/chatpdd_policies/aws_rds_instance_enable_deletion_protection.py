@@ -1,12 +1,12 @@
 """aws-rds-instance-enable-deletion-protection: every RDS instance (primary and replica) has
 deletion protection on."""
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
+from pulumi_policy import ResourceValidationArgs, Severity
 
-from chatpdd_policies._util import RDS_INSTANCE, checklist_reference, require_value, resource_policy
+from chatpdd_policies._util import RDS_INSTANCE, Report, checklist_reference, require_value, resource_policy
 
 
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: ResourceValidationArgs, report_violation: Report) -> None:
     if args.resource_type != RDS_INSTANCE:
         return
     # Absent = the provider default (off): a violation.

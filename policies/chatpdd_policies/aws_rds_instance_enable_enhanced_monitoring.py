@@ -2,12 +2,13 @@
 (``monitoringInterval`` > 0) through a monitoring role (``monitoringRoleArn`` -> an ``aws:iam/role:Role``
 of this stack or a literal role ARN)."""
 
-from pulumi_policy import ReportViolation, Severity, StackValidationArgs
+from pulumi_policy import PolicyResource, Severity, StackValidationArgs
 
 from chatpdd_policies._util import (
     MISSING,
     RDS_INSTANCE,
     UNKNOWN,
+    Report,
     as_number,
     checklist_reference,
     fmt,
@@ -25,7 +26,7 @@ INTERVALS = (1, 5, 10, 15, 30, 60)
 FIX_ROLE = "Fix: set monitoring_role_arn to the stack's enhanced-monitoring aws.iam.Role ARN."
 
 
-def _role_problem(db) -> str:
+def _role_problem(db: PolicyResource) -> str:
     if any(d.resource_type == IAM_ROLE for d in db.property_dependencies.get("monitoringRoleArn", [])):
         return ""
     role = lookup(db.props, "monitoringRoleArn")
@@ -39,7 +40,7 @@ def _role_problem(db) -> str:
     return ""
 
 
-def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: StackValidationArgs, report_violation: Report) -> None:
     for db in resources_of_type(args, RDS_INSTANCE):
         interval = lookup(db.props, "monitoringInterval")
         if interval is UNKNOWN:

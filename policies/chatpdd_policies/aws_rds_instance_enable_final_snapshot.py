@@ -1,12 +1,13 @@
 """aws-rds-instance-enable-final-snapshot: deleting an RDS primary takes a final snapshot
 (``skipFinalSnapshot`` false and a ``finalSnapshotIdentifier``). Replicas: not applicable."""
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
+from pulumi_policy import ResourceValidationArgs, Severity
 
 from chatpdd_policies._util import (
     MISSING,
     RDS_INSTANCE,
     UNKNOWN,
+    Report,
     checklist_reference,
     label,
     lookup,
@@ -16,7 +17,7 @@ from chatpdd_policies._util import (
 )
 
 
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: ResourceValidationArgs, report_violation: Report) -> None:
     if args.resource_type != RDS_INSTANCE:
         return
     skip_replica(args, "replicas hold no data of their own to snapshot")

@@ -1,11 +1,11 @@
 """aws-rds-instance-enable-iam-authentication: every RDS instance accepts IAM database authentication."""
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
+from pulumi_policy import ResourceValidationArgs, Severity
 
-from chatpdd_policies._util import RDS_INSTANCE, checklist_reference, require_value, resource_policy
+from chatpdd_policies._util import RDS_INSTANCE, Report, checklist_reference, require_value, resource_policy
 
 
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: ResourceValidationArgs, report_violation: Report) -> None:
     if args.resource_type != RDS_INSTANCE:
         return
     # Absent = the provider default (off): a violation.

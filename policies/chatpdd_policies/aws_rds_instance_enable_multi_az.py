@@ -1,11 +1,18 @@
 """aws-rds-instance-enable-multi-az: every RDS primary runs Multi-AZ (read replicas: not applicable)."""
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
+from pulumi_policy import ResourceValidationArgs, Severity
 
-from chatpdd_policies._util import RDS_INSTANCE, checklist_reference, require_value, resource_policy, skip_replica
+from chatpdd_policies._util import (
+    RDS_INSTANCE,
+    Report,
+    checklist_reference,
+    require_value,
+    resource_policy,
+    skip_replica,
+)
 
 
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: ResourceValidationArgs, report_violation: Report) -> None:
     if args.resource_type != RDS_INSTANCE:
         return
     skip_replica(args, "availability comes from the primary's Multi-AZ standby and the replica's own zone")

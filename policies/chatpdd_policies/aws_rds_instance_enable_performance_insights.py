@@ -3,14 +3,15 @@ keeps its data for at least ``minRetentionDays`` (``performanceInsightsRetention
 default, a week) and encrypts it with a customer-managed KMS key (``performanceInsightsKmsKeyId`` -> an
 ``aws:kms/key:Key`` of this stack or a literal customer-managed key ARN)."""
 
-from pulumi_policy import ReportViolation, Severity, StackValidationArgs
+from pulumi_policy import PolicyResource, Severity, StackValidationArgs
 
 from chatpdd_policies._checklist import MIN_PERFORMANCE_INSIGHTS_RETENTION_DAYS
-from chatpdd_policies._threshold import Threshold, defaults
+from chatpdd_policies._threshold import Number, Threshold, defaults
 from chatpdd_policies._util import (
     MISSING,
     RDS_INSTANCE,
     UNKNOWN,
+    Report,
     as_number,
     checklist_reference,
     fmt,
@@ -30,7 +31,7 @@ STACK_CONFIG_KEYS = ("database.performance_insights_retention_days",)
 RDS_DEFAULT_RETENTION_DAYS = 7
 
 
-def _retention_problem(db, minimum) -> str:
+def _retention_problem(db: PolicyResource, minimum: Number) -> str:
     days = lookup(db.props, "performanceInsightsRetentionPeriod")
     if days is UNKNOWN:
         return unknown_message(label(db), "performanceInsightsRetentionPeriod", "the Performance Insights retention")
@@ -43,7 +44,7 @@ def _retention_problem(db, minimum) -> str:
             f"Fix: set performance_insights_retention_period={fmt(minimum)} or more.")
 
 
-def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: StackValidationArgs, report_violation: Report) -> None:
     minimum = RETENTION.value(args)
     for db in resources_of_type(args, RDS_INSTANCE):
         enabled = lookup(db.props, "performanceInsightsEnabled")

@@ -3,11 +3,12 @@ customer-managed KMS key (``storageEncrypted`` and ``kmsKeyId`` -> an ``aws:kms/
 or a literal customer-managed key ARN). A read replica inherits its source's encryption: it complies
 when its source is an encrypted primary of this stack."""
 
-from pulumi_policy import ReportViolation, Severity, StackValidationArgs
+from pulumi_policy import PolicyResource, Severity, StackValidationArgs
 
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
+    Report,
     checklist_reference,
     kms_key_problem,
     label,
@@ -22,7 +23,7 @@ from chatpdd_policies._util import (
 FIX_KEY = "Fix: set kms_key_id to the database's customer-managed aws.kms.Key ARN."
 
 
-def _primary_problems(primary) -> list[str]:
+def _primary_problems(primary: PolicyResource) -> list[str]:
     encrypted = lookup(primary.props, "storageEncrypted")
     if encrypted is UNKNOWN:
         return [unknown_message(label(primary), "storageEncrypted", "encryption at rest")]
@@ -34,7 +35,7 @@ def _primary_problems(primary) -> list[str]:
     return [f"{label(primary)} {problem}. {FIX_KEY}"] if problem else []
 
 
-def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: StackValidationArgs, report_violation: Report) -> None:
     compliant = {}
     for primary in rds_primaries(args):
         problems = _primary_problems(primary)

@@ -2,7 +2,7 @@
 than ``maxSlowQueryMs`` (checklist: "Database query time < 100ms"): ``log_min_duration_statement``
 between 0 and that many milliseconds (-1 turns the log off)."""
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
+from pulumi_policy import ResourceValidationArgs, Severity
 
 from chatpdd_policies._checklist import SLOW_QUERY_MS
 from chatpdd_policies._threshold import Threshold, defaults
@@ -10,6 +10,7 @@ from chatpdd_policies._util import (
     MISSING,
     RDS_PARAMETER_GROUP,
     UNKNOWN,
+    Report,
     as_number,
     checklist_reference,
     fmt,
@@ -26,7 +27,7 @@ DEFAULTS = defaults(SLOW_QUERY)
 STACK_CONFIG_KEYS = ("database.slow_query_ms",)
 
 
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: ResourceValidationArgs, report_violation: Report) -> None:
     if args.resource_type != RDS_PARAMETER_GROUP:
         return
     family = lookup(args.props, "family")

@@ -1,11 +1,12 @@
 """aws-rds-parameter-group-enforce-ssl: PostgreSQL parameter groups set ``rds.force_ssl=1``."""
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
+from pulumi_policy import ResourceValidationArgs, Severity
 
 from chatpdd_policies._util import (
     MISSING,
     RDS_PARAMETER_GROUP,
     UNKNOWN,
+    Report,
     as_number,
     checklist_reference,
     label,
@@ -16,7 +17,7 @@ from chatpdd_policies._util import (
 )
 
 
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: ResourceValidationArgs, report_violation: Report) -> None:
     if args.resource_type != RDS_PARAMETER_GROUP:
         return
     family = lookup(args.props, "family")

@@ -12,7 +12,7 @@ the proxy is ``aws-rds-proxy-enforce-tls``.
 
 from typing import Optional
 
-from pulumi_policy import PolicyResource, ReportViolation, Severity, StackValidationArgs
+from pulumi_policy import PolicyResource, Severity, StackValidationArgs
 
 from chatpdd_policies._checklist import MIN_POOL_CONNECTIONS
 from chatpdd_policies._threshold import Threshold, defaults
@@ -24,6 +24,7 @@ from chatpdd_policies._util import (
     RDS_PROXY_TARGET,
     RDS_PROXY_TARGET_GROUP,
     UNKNOWN,
+    Report,
     as_number,
     checklist_reference,
     fmt,
@@ -63,7 +64,7 @@ def _max_connections(args: StackValidationArgs, primary: PolicyResource) -> tupl
 
 
 def _check_primary(args: StackValidationArgs, primary: PolicyResource, minimum: float,
-                   report_violation: ReportViolation) -> None:
+                   report_violation: Report) -> None:
     targets = [t for t in resources_of_type(args, RDS_PROXY_TARGET)
                if primary in referenced(args, t, "dbInstanceIdentifier", RDS_INSTANCE, "identifier")]
     if not targets:
@@ -99,7 +100,7 @@ def _check_primary(args: StackValidationArgs, primary: PolicyResource, minimum: 
                          group.urn)
 
 
-def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: StackValidationArgs, report_violation: Report) -> None:
     minimum = POOL.value(args)
     for primary in rds_primaries(args):
         _check_primary(args, primary, minimum, report_violation)

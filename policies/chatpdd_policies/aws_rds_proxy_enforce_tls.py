@@ -1,11 +1,11 @@
 """aws-rds-proxy-enforce-tls: every RDS Proxy requires TLS from its clients."""
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
+from pulumi_policy import ResourceValidationArgs, Severity
 
-from chatpdd_policies._util import RDS_PROXY, checklist_reference, require_value, resource_policy
+from chatpdd_policies._util import RDS_PROXY, Report, checklist_reference, require_value, resource_policy
 
 
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: ResourceValidationArgs, report_violation: Report) -> None:
     if args.resource_type != RDS_PROXY:
         return
     # Absent = the provider default (false): a violation.

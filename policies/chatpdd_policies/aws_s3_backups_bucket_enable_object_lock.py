@@ -5,7 +5,7 @@ or years) of at least ``minRetentionDays`` (the checklist's 30-day retention; a 
 cannot be deleted or overwritten inside the lock window, by mistake or by an attacker -- and a one-day lock
 would leave the other 29 days of the retention deletable."""
 
-from pulumi_policy import ReportViolation, Severity, StackValidationArgs
+from pulumi_policy import PolicyResource, Severity, StackValidationArgs
 
 from chatpdd_policies._checklist import BACKUP_RETENTION_DAYS
 from chatpdd_policies._s3 import OBJECT_LOCK, backups_buckets, bucket_config
@@ -13,6 +13,7 @@ from chatpdd_policies._threshold import Threshold, defaults
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
+    Report,
     as_number,
     checklist_reference,
     fmt,
@@ -32,7 +33,7 @@ MODES = ("GOVERNANCE", "COMPLIANCE")
 FIX_RETENTION = f"set rule={{'default_retention': {{'mode': 'GOVERNANCE', 'days': {BACKUP_RETENTION_DAYS}}}}}"
 
 
-def _retention_problems(config, min_days: float) -> list[str]:
+def _retention_problems(config: PolicyResource, min_days: float) -> list[str]:
     enabled = lookup(config.props, "objectLockEnabled")
     if enabled is UNKNOWN:
         return [unknown_message(label(config), "objectLockEnabled", RULE)]
@@ -65,7 +66,7 @@ def _retention_problems(config, min_days: float) -> list[str]:
     return problems
 
 
-def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: StackValidationArgs, report_violation: Report) -> None:
     min_days = RETENTION.value(args)
     for bucket in backups_buckets(args, report_violation, RULE):
         enabled = lookup(bucket.props, "objectLockEnabled")

@@ -2,11 +2,12 @@
 bucket's name, or taken from the bucket) with all four flags true. A missing flag is the provider
 default (false): a violation."""
 
-from pulumi_policy import ReportViolation, Severity, StackValidationArgs
+from pulumi_policy import Severity, StackValidationArgs
 
 from chatpdd_policies._s3 import BUCKET, PUBLIC_ACCESS_BLOCK, bucket_config
 from chatpdd_policies._util import (
     UNKNOWN,
+    Report,
     checklist_reference,
     label,
     lookup,
@@ -23,7 +24,7 @@ FLAGS = {
 }
 
 
-def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: StackValidationArgs, report_violation: Report) -> None:
     for bucket in resources_of_type(args, BUCKET):
         config = bucket_config(args, bucket, PUBLIC_ACCESS_BLOCK, report_violation, what="public access block",
                                fix="add an aws.s3.BucketPublicAccessBlock for it with all four flags True")

@@ -9,13 +9,14 @@ encryption is SSE-S3: "Default server-side encryption with AWS KMS keys (SSE-KMS
 destination (S3 User Guide, "Enabling Amazon S3 server access logging"). Such a bucket still needs an
 encryption configuration, and every other S3 policy (versioning, public access block, TLS) applies to it."""
 
-from pulumi_policy import ReportViolation, Severity, StackValidationArgs
+from pulumi_policy import PolicyResource, Severity, StackValidationArgs
 
 from chatpdd_policies._checklist import SSE_S3_ALLOWED_ROLES
 from chatpdd_policies._s3 import BUCKET, SSE_CONFIG, bucket_config
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
+    Report,
     checklist_reference,
     config_value,
     kms_key_problem,
@@ -37,7 +38,7 @@ FIX_KEY = "Fix: set kms_master_key_id to the storage aws.kms.Key ARN."
 SSE_S3 = "AES256"
 
 
-def _config_problems(config, bucket, sse_s3_roles) -> list[str]:
+def _config_problems(config: PolicyResource, bucket: PolicyResource, sse_s3_roles: list[str]) -> list[str]:
     rules = lookup_list(config.props, "rules")
     if rules is UNKNOWN:
         return [unknown_message(label(config), "rules", RULE)]
@@ -71,7 +72,7 @@ def _config_problems(config, bucket, sse_s3_roles) -> list[str]:
     return problems
 
 
-def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: StackValidationArgs, report_violation: Report) -> None:
     sse_s3_roles = config_value(args, "sseS3AllowedRoles", DEFAULTS["sseS3AllowedRoles"])
     for bucket in resources_of_type(args, BUCKET):
         config = bucket_config(args, bucket, SSE_CONFIG, report_violation,

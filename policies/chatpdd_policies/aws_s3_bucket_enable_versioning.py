@@ -2,12 +2,13 @@
 (``bucket`` = the bucket's name, or taken from the bucket) with ``versioningConfiguration.status``
 ``Enabled``: an overwritten or deleted object stays restorable (and object lock requires it)."""
 
-from pulumi_policy import ReportViolation, Severity, StackValidationArgs
+from pulumi_policy import Severity, StackValidationArgs
 
 from chatpdd_policies._s3 import BUCKET, VERSIONING, bucket_config
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
+    Report,
     checklist_reference,
     label,
     lookup,
@@ -19,7 +20,7 @@ from chatpdd_policies._util import (
 FIX = "set versioning_configuration={'status': 'Enabled'}"
 
 
-def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: StackValidationArgs, report_violation: Report) -> None:
     for bucket in resources_of_type(args, BUCKET):
         config = bucket_config(args, bucket, VERSIONING, report_violation, what="versioning configuration",
                                fix=f"add an aws.s3.BucketVersioning for it and {FIX}")

@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi_policy import ReportViolation, Severity, StackValidationArgs
+from pulumi_policy import Severity, StackValidationArgs
 
 from chatpdd_policies._checklist import MIN_TLS_VERSION
 from chatpdd_policies._s3 import BUCKET, BUCKET_POLICY, bucket_config
@@ -19,6 +19,7 @@ from chatpdd_policies._threshold import Threshold, defaults
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
+    Report,
     checklist_reference,
     label,
     lookup,
@@ -35,7 +36,7 @@ FIX = ("add a statement {Effect: Deny, Principal: '*', Action: 's3:*', Resource:
        "'<bucket arn>/*'], Condition: {Bool: {'aws:SecureTransport': 'false'}}}")
 
 
-def _as_list(value: Any) -> list:
+def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
 
 
@@ -99,7 +100,7 @@ def _problem(policy: Any, min_version: float = DEFAULTS["minTlsVersion"]) -> str
     return ""
 
 
-def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: StackValidationArgs, report_violation: Report) -> None:
     for bucket in resources_of_type(args, BUCKET):
         config = bucket_config(args, bucket, BUCKET_POLICY, report_violation, what="bucket policy",
                                fix=f"add an aws.s3.BucketPolicy for it and {FIX}")

@@ -7,14 +7,14 @@ a real preview; only the property dependency (visible to stack policies) shows i
 stack. A resource policy would have to fail closed on every correctly built topic. A bare alias name
 (``alias/...``) is not accepted: use the key's ARN."""
 
-from pulumi_policy import ReportViolation, Severity, StackValidationArgs
+from pulumi_policy import Severity, StackValidationArgs
 
-from chatpdd_policies._util import checklist_reference, kms_key_problem, label, resources_of_type, stack_policy
+from chatpdd_policies._util import Report, checklist_reference, kms_key_problem, label, resources_of_type, stack_policy
 
 TOPIC = "aws:sns/topic:Topic"
 
 
-def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: StackValidationArgs, report_violation: Report) -> None:
     for topic in resources_of_type(args, TOPIC):
         problem = kms_key_problem(topic, "kmsMasterKeyId")
         if problem:

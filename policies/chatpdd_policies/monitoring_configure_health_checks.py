@@ -5,13 +5,14 @@ the check is created) -- the latency feeds "API response times < 500ms" -- and t
 ``failureThreshold`` x ``requestInterval`` (absent = Route 53's defaults, 3 and 30 s) at most
 ``maxSecondsToUnhealthy`` (90 s), or its alarm pages late however tight the alarm is."""
 
-from pulumi_policy import ReportViolation, Severity, StackValidationArgs
+from pulumi_policy import PolicyResource, Severity, StackValidationArgs
 
 from chatpdd_policies._checklist import HEALTH_CHECK_MAX_SECONDS_TO_UNHEALTHY, HEALTH_ENDPOINTS
 from chatpdd_policies._threshold import Threshold, defaults
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
+    Report,
     as_number,
     checklist_reference,
     config_value,
@@ -32,7 +33,7 @@ DEFAULTS = defaults(TO_UNHEALTHY, endpoints=HEALTH_ENDPOINTS)
 ROUTE53_DEFAULTS = {"failureThreshold": 3, "requestInterval": 30}  # what Route 53 uses when they are absent
 
 
-def _problems(check, endpoint: str, max_seconds: float) -> list[str]:
+def _problems(check: PolicyResource, endpoint: str, max_seconds: float) -> list[str]:
     problems = []
     timing = [lookup(check.props, k) for k in ROUTE53_DEFAULTS]
     if UNKNOWN in timing:
@@ -59,7 +60,7 @@ def _problems(check, endpoint: str, max_seconds: float) -> list[str]:
     return problems
 
 
-def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: StackValidationArgs, report_violation: Report) -> None:
     checks = resources_of_type(args, HEALTH_CHECK)
     max_seconds = TO_UNHEALTHY.value(args)
     for endpoint in config_value(args, "endpoints", DEFAULTS["endpoints"]):

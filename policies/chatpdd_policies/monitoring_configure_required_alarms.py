@@ -32,7 +32,9 @@ Redis Cloud alerts are ``rediscloud-subscription-database-configure-alerts``. Th
 stacks/checklist.py ``REQUIRED_CHECKS_BY_ROLE`` and ``ALARM_CHECKS`` (through the generated ``_checklist``).
 """
 
-from pulumi_policy import ReportViolation, Severity, StackValidationArgs
+from typing import Any, Optional
+
+from pulumi_policy import PolicyResource, Severity, StackValidationArgs
 
 from chatpdd_policies._checklist import (
     ALARM_CHECKS,
@@ -47,6 +49,7 @@ from chatpdd_policies._util import (
     RDS_INSTANCE,
     RDS_PROXY,
     UNKNOWN,
+    Report,
     as_number,
     checklist_reference,
     config_value,
@@ -76,9 +79,9 @@ DIMENSIONS = {ROLE_RDS_PRIMARY: ("DBInstanceIdentifier", "identifier"),
               ROLE_RDS_PROXY: ("ProxyName", "name")}
 
 
-def _monitored(args: StackValidationArgs) -> list[tuple[str, object]]:
+def _monitored(args: StackValidationArgs) -> list[tuple[str, PolicyResource]]:
     """(role, resource) for every resource that needs alarms of its own."""
-    found = []
+    found: list[tuple[str, PolicyResource]] = []
     for db in resources_of_type(args, RDS_INSTANCE):
         replica = tag(db.props, "Role") == ROLE_RDS_REPLICA or (
             is_replica(db.props) and tag(db.props, "Role") != ROLE_RDS_PRIMARY)
@@ -86,7 +89,7 @@ def _monitored(args: StackValidationArgs) -> list[tuple[str, object]]:
     return found + [(ROLE_RDS_PROXY, proxy) for proxy in resources_of_type(args, RDS_PROXY)]
 
 
-def _notifies(alarm, severity: str, topics: list) -> object:
+def _notifies(alarm: PolicyResource, severity: str, topics: list[PolicyResource]) -> object:
     """True if ``alarmActions`` reaches a topic of this stack tagged ``severity``; UNKNOWN if an action is
     unknown and taken from no topic of this stack; else False."""
     actions = lookup_list(alarm.props, "alarmActions")
@@ -100,7 +103,7 @@ def _notifies(alarm, severity: str, topics: list) -> object:
     return UNKNOWN if UNKNOWN in listed and not any(depends_on(alarm, "alarmActions", t) for t in topics) else False
 
 
-def _statistics(alarm) -> list:
+def _statistics(alarm: PolicyResource) -> list[Any]:
     """Every statistic the alarm reads (UNKNOWN entries for unknown ones)."""
     found = [lookup(alarm.props, "statistic"), lookup(alarm.props, "extendedStatistic")]
     queries = lookup_list(alarm.props, "metricQueries")
@@ -110,21 +113,21 @@ def _statistics(alarm) -> list:
     return [s for s in found if s is not MISSING]
 
 
-def _periods(alarm) -> list:
+def _periods(alarm: PolicyResource) -> list[Any]:
     queries = lookup_list(alarm.props, "metricQueries")
     found = [lookup(alarm.props, "period")] + ([UNKNOWN] if queries is UNKNOWN else [
         lookup(q, "metric", "period") for q in ([] if queries is MISSING else queries)])
     return [p for p in found if p is not MISSING]
 
 
-def _allowed_statistic(stat: str, allowed: list) -> bool:
+def _allowed_statistic(stat: str, allowed: list[str]) -> bool:
     if stat in allowed:
         return True
     percentile = _percentile(stat)
     return percentile is not None and any((_percentile(a) or 101.0) <= percentile for a in allowed)
 
 
-def _percentile(stat: str):
+def _percentile(stat: str) -> Optional[float]:
     if isinstance(stat, str) and stat[:1] == "p":
         try:
             return float(stat[1:])
@@ -133,7 +136,7 @@ def _percentile(stat: str):
     return None
 
 
-def _timing_problems(alarm, check: str, timing: dict) -> list[str]:
+def _timing_problems(alarm: PolicyResource, check: str, timing: dict[str, Any]) -> list[str]:
     """When the alarm fires: datapoints and window, then what it reads (statistic, unit, samples, missing data)."""
     periods, datapoints = lookup(alarm.props, "evaluationPeriods"), lookup(alarm.props, "datapointsToAlarm")
     lengths = _periods(alarm)
@@ -144,7 +147,8 @@ def _timing_problems(alarm, check: str, timing: dict) -> list[str]:
             + _reading_problems(alarm, check, timing))
 
 
-def _window_problems(alarm, check: str, timing: dict, periods, datapoints, lengths: list) -> list[str]:
+def _window_problems(alarm: PolicyResource, check: str, timing: dict[str, Any], periods: Any, datapoints: Any,
+                     lengths: list[Any]) -> list[str]:
     name, problems = label(alarm), []
     evaluation = as_number(periods)
     needed = evaluation if datapoints is MISSING else as_number(datapoints)
@@ -165,7 +169,7 @@ def _window_problems(alarm, check: str, timing: dict, periods, datapoints, lengt
     return problems
 
 
-def _reading_problems(alarm, check: str, timing: dict) -> list[str]:
+def _reading_problems(alarm: PolicyResource, check: str, timing: dict[str, Any]) -> list[str]:
     name, problems = label(alarm), []
     allowed = list(timing["statistics"])
     stats = _statistics(alarm)
@@ -204,7 +208,7 @@ def _reading_problems(alarm, check: str, timing: dict) -> list[str]:
     return problems
 
 
-def _alarm_problems(alarm, check: str, spec: dict, topics: list) -> list[str]:
+def _alarm_problems(alarm: PolicyResource, check: str, spec: dict[str, Any], topics: list[PolicyResource]) -> list[str]:
     name, severity, comparison, limit = label(alarm), spec["severity"], spec["comparison"], spec["limit"]
     problems = []
     tagged = tag(alarm.props, "Severity")
@@ -242,7 +246,7 @@ def _alarm_problems(alarm, check: str, spec: dict, topics: list) -> list[str]:
     return problems
 
 
-def _watches(alarm, resource, dimension: str, prop: str) -> object:
+def _watches(alarm: PolicyResource, resource: PolicyResource, dimension: str, prop: str) -> object:
     """True / False / UNKNOWN: does ``alarm`` watch ``resource`` (dimension ``dimension`` = its ``prop``)?"""
     if depends_on(alarm, "dimensions", resource) or depends_on(alarm, "metricQueries", resource):
         return True
@@ -256,7 +260,8 @@ def _watches(alarm, resource, dimension: str, prop: str) -> object:
     return UNKNOWN if UNKNOWN in values or identifier is UNKNOWN else False
 
 
-def _coverage_problem(role: str, resource, check: str, spec: dict, alarms: list) -> str:
+def _coverage_problem(role: str, resource: Optional[PolicyResource], check: str, spec: dict[str, Any],
+                      alarms: list[PolicyResource]) -> str:
     fix = f"Fix: add an aws.cloudwatch.MetricAlarm tagged Check={check}, Severity={spec['severity']}"
     if resource is None:
         return "" if alarms else f"Stack has no CloudWatch alarm for check {check}. {fix}."
@@ -274,12 +279,12 @@ def _coverage_problem(role: str, resource, check: str, spec: dict, alarms: list)
     return f"{label(resource)} has no CloudWatch alarm for check {check}. {fix} and dimension {dimension}={shown}."
 
 
-def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: StackValidationArgs, report_violation: Report) -> None:
     required = config_value(args, "requiredChecksByRole", DEFAULTS["requiredChecksByRole"])
     specs = config_value(args, "alarmChecks", DEFAULTS["alarmChecks"])
     timings = config_value(args, "alarmTiming", DEFAULTS["alarmTiming"])
     topics = resources_of_type(args, TOPIC)
-    by_check: dict[str, list] = {}
+    by_check: dict[str, list[PolicyResource]] = {}
     for alarm in resources_of_type(args, ALARM):
         check = tag(alarm.props, "Check")
         if check is UNKNOWN:
@@ -291,7 +296,8 @@ def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> N
                 problems += _timing_problems(alarm, check, timings[check])
             for message in problems:
                 report_violation(message, alarm.urn)
-    for role, resource in [("stack", None), *_monitored(args)]:
+    monitored: list[tuple[str, Optional[PolicyResource]]] = [("stack", None), *_monitored(args)]
+    for role, resource in monitored:
         for check in required.get(role, []):
             spec = specs.get(check, {"severity": "<severity>"})
             message = _coverage_problem(role, resource, check, spec, by_check.get(check, []))

@@ -11,14 +11,16 @@ alphanumerics (381 bits) meet both; 32 characters keeps a short password with a 
 on entropy alone. The numbers are stacks/checklist.py ``GENERATED_SECRET_MIN_LENGTH`` / ``_MIN_ENTROPY_BITS``."""
 
 import math
+from typing import Any
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
+from pulumi_policy import ResourceValidationArgs, Severity
 
 from chatpdd_policies._checklist import GENERATED_SECRET_MIN_ENTROPY_BITS, GENERATED_SECRET_MIN_LENGTH
 from chatpdd_policies._threshold import Threshold, defaults
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
+    Report,
     as_number,
     checklist_reference,
     fmt,
@@ -40,7 +42,7 @@ RULE = "the strength of the generated secret"
 CLASSES = (("lower", 26), ("upper", 26), ("numeric", 10))
 
 
-def _alphabet(props) -> object:
+def _alphabet(props: Any) -> object:
     """The alphabet size, or UNKNOWN."""
     size = 0
     for prop, count in CLASSES:
@@ -59,12 +61,12 @@ def _alphabet(props) -> object:
     return size
 
 
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: ResourceValidationArgs, report_violation: Report) -> None:
     if args.resource_type not in GENERATORS:
         return
     length = lookup(args.props, "length")
     alphabet = _alphabet(args.props)
-    if length is UNKNOWN or alphabet is UNKNOWN:
+    if length is UNKNOWN or not isinstance(alphabet, int):
         report_violation(unknown_message(label(args), "length or character set", RULE))
         return
     min_length = LENGTH.value(args)

@@ -1,13 +1,14 @@
 """rediscloud-subscription-database-configure-alerts: Redis Cloud databases carry the alerts the
 checklist asks for ("Redis monitoring alerts configured"): ``requiredAlerts`` among ``alerts[].name``."""
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
+from pulumi_policy import ResourceValidationArgs, Severity
 
 from chatpdd_policies._checklist import REDIS_REQUIRED_ALERTS
 from chatpdd_policies._util import (
     MISSING,
     REDIS_DATABASE,
     UNKNOWN,
+    Report,
     checklist_reference,
     config_value,
     label,
@@ -21,7 +22,7 @@ DEFAULTS = {"requiredAlerts": REDIS_REQUIRED_ALERTS}
 STACK_CONFIG_KEYS = ("cache.alerts",)
 
 
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: ResourceValidationArgs, report_violation: Report) -> None:
     if args.resource_type != REDIS_DATABASE:
         return
     required = list(config_value(args, "requiredAlerts", DEFAULTS["requiredAlerts"]))

@@ -2,12 +2,12 @@
 program. The value is a secret: it is never read into a message; a secret-wrapped or unknown value
 (a generated password at preview) counts as set."""
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
+from pulumi_policy import ResourceValidationArgs, Severity
 
-from chatpdd_policies._util import MISSING, REDIS_DATABASE, checklist_reference, label, lookup, resource_policy
+from chatpdd_policies._util import MISSING, REDIS_DATABASE, Report, checklist_reference, label, lookup, resource_policy
 
 
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: ResourceValidationArgs, report_violation: Report) -> None:
     if args.resource_type != REDIS_DATABASE:
         return
     # Absent = a password the provider generates and the program never sees: a violation.

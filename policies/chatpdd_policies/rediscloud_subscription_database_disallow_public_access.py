@@ -3,7 +3,7 @@ networks allowed to connect (``sourceIps``), and all of them together open no mo
 internet than the bounds of ``_net.py`` (default: one /24 of IPv4, one /64 of IPv6) -- so
 ``0.0.0.0/1`` + ``128.0.0.0/1`` is as public as ``0.0.0.0/0``. Private and reserved ranges are free."""
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
+from pulumi_policy import ResourceValidationArgs, Severity
 
 from chatpdd_policies._checklist import MIN_PUBLIC_PREFIX_V4, MIN_PUBLIC_PREFIX_V6
 from chatpdd_policies._net import public_prefix, public_space
@@ -12,6 +12,7 @@ from chatpdd_policies._util import (
     MISSING,
     REDIS_DATABASE,
     UNKNOWN,
+    Report,
     checklist_reference,
     label,
     lookup_list,
@@ -26,7 +27,7 @@ PREFIX_V6 = public_prefix(6, MIN_PUBLIC_PREFIX_V6)
 DEFAULTS = defaults(PREFIX_V4, PREFIX_V6)
 
 
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: ResourceValidationArgs, report_violation: Report) -> None:
     if args.resource_type != REDIS_DATABASE:
         return
     ips = lookup_list(args.props, "sourceIps")
@@ -41,7 +42,7 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
         if space.invalid:
             report_violation(f"{label(args)} has sourceIps entry '{space.invalid[0]}', which is not a CIDR block. "
                              f"Fix: list the application's egress networks as CIDR blocks.")
-        problem = space.problem(PREFIX_V4.value(args), PREFIX_V6.value(args))
+        problem = space.problem(int(PREFIX_V4.value(args)), int(PREFIX_V6.value(args)))
         if problem:
             report_violation(f"{label(args)} allows connections from too much of the internet: sourceIps open {problem}. "
                              f"Fix: set source_ips to the application's egress CIDRs only.")

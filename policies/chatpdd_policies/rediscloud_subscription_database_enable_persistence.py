@@ -1,11 +1,12 @@
 """rediscloud-subscription-database-enable-persistence: Redis Cloud databases persist their data with one
 of ``allowedDataPersistence`` (production: AOF; staging may also allow snapshots)."""
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
+from pulumi_policy import ResourceValidationArgs, Severity
 
 from chatpdd_policies._checklist import REDIS_PERSISTENCE
 from chatpdd_policies._util import (
     REDIS_DATABASE,
+    Report,
     checklist_reference,
     config_value,
     require_one_of,
@@ -16,7 +17,7 @@ DEFAULTS = {"allowedDataPersistence": REDIS_PERSISTENCE}
 STACK_CONFIG_KEYS = ("cache.persistence",)
 
 
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: ResourceValidationArgs, report_violation: Report) -> None:
     if args.resource_type != REDIS_DATABASE:
         return
     allowed = list(config_value(args, "allowedDataPersistence", DEFAULTS["allowedDataPersistence"]))

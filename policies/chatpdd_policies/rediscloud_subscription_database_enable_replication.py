@@ -1,12 +1,12 @@
 """rediscloud-subscription-database-enable-replication: Redis Cloud databases run with a replica
 (``replication: true``) for high availability."""
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
+from pulumi_policy import ResourceValidationArgs, Severity
 
-from chatpdd_policies._util import REDIS_DATABASE, checklist_reference, require_value, resource_policy
+from chatpdd_policies._util import REDIS_DATABASE, Report, checklist_reference, require_value, resource_policy
 
 
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: ResourceValidationArgs, report_violation: Report) -> None:
     if args.resource_type != REDIS_DATABASE:
         return
     # Absent is rejected: high availability is not left to a provider default.

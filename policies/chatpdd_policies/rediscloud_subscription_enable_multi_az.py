@@ -5,11 +5,12 @@ is given). Replication inside one zone (``rediscloud-subscription-database-enabl
 survive that zone's outage: the checklist's "Redis cluster setup (if high availability required)" needs both.
 The setting is fixed when the subscription is created."""
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
+from pulumi_policy import ResourceValidationArgs, Severity
 
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
+    Report,
     checklist_reference,
     label,
     lookup,
@@ -23,7 +24,7 @@ RULE = "multi-AZ placement"
 FIX = "Fix: set cloud_provider.regions[].multiple_availability_zones=True (only when the subscription is created)."
 
 
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: ResourceValidationArgs, report_violation: Report) -> None:
     if args.resource_type != SUBSCRIPTION:
         return
     regions = lookup_list(args.props, "cloudProvider", "regions")

@@ -8,11 +8,12 @@ ARN is unknown at a real preview) or a literal ARN ending in the topic's name. U
 Whether a subscription is confirmed (an e-mail link clicked, an HTTPS endpoint answering) only the account can
 tell: `ops verify` reports pending ones."""
 
-from pulumi_policy import ReportViolation, Severity, StackValidationArgs
+from pulumi_policy import PolicyResource, Severity, StackValidationArgs
 
 from chatpdd_policies._checklist import REQUIRED_SUBSCRIPTION_PROTOCOLS
 from chatpdd_policies._util import (
     UNKNOWN,
+    Report,
     checklist_reference,
     config_value,
     depends_on,
@@ -32,19 +33,19 @@ DEFAULTS = {"requiredProtocolsBySeverity": REQUIRED_SUBSCRIPTION_PROTOCOLS}
 STACK_CONFIG_KEYS = ("monitoring.chat_webhook_url", "monitoring.alert_emails")
 
 
-def _literal_arn_of(value: object, topic) -> bool:
+def _literal_arn_of(value: object, topic: PolicyResource) -> bool:
     name = lookup(topic.props, "name")
     return isinstance(value, str) and isinstance(name, str) and value.startswith("arn:") and value.endswith(f":{name}")
 
 
-def _notified(alarm, topic) -> bool:
+def _notified(alarm: PolicyResource, topic: PolicyResource) -> bool:
     if depends_on(alarm, "alarmActions", topic):
         return True
     actions = lookup_list(alarm.props, "alarmActions")
     return isinstance(actions, list) and any(_literal_arn_of(a, topic) for a in actions)
 
 
-def _subscribes(subscription, topic) -> object:
+def _subscribes(subscription: PolicyResource, topic: PolicyResource) -> object:
     if depends_on(subscription, "topic", topic):
         return True
     if any(d.resource_type == TOPIC for d in subscription.property_dependencies.get("topic", [])):
@@ -53,7 +54,7 @@ def _subscribes(subscription, topic) -> object:
     return UNKNOWN if value is UNKNOWN else _literal_arn_of(value, topic)
 
 
-def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: StackValidationArgs, report_violation: Report) -> None:
     required = config_value(args, "requiredProtocolsBySeverity", DEFAULTS["requiredProtocolsBySeverity"])
     alarms = resources_of_type(args, ALARM)
     subscriptions = resources_of_type(args, SUBSCRIPTION)

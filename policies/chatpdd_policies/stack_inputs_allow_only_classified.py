@@ -11,10 +11,10 @@ program never set) blocks until a reviewer adds its row; a harmless one is one r
 
 from typing import Any
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
+from pulumi_policy import ResourceValidationArgs, Severity
 
 from chatpdd_policies._input_table import OPTIONS, TABLE_NAME, TYPES, Finding, judge_inputs, option_path
-from chatpdd_policies._util import checklist_reference, label, resource_policy
+from chatpdd_policies._util import Report, checklist_reference, label, resource_policy
 
 NAME = "stack-inputs-allow-only-classified"
 
@@ -43,7 +43,7 @@ def _options(args: ResourceValidationArgs) -> dict[str, Any]:
     }
 
 
-def _judge_options(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _judge_options(args: ResourceValidationArgs, report_violation: Report) -> None:
     table = TYPES.get(args.resource_type)
     for option, value in _options(args).items():
         row = OPTIONS.get(option)
@@ -67,7 +67,7 @@ def _judge_options(args: ResourceValidationArgs, report_violation: ReportViolati
                              f"options.{option}: {row.describe()}. Fix: remove it from the resource's ResourceOptions.")
 
 
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: ResourceValidationArgs, report_violation: Report) -> None:
     table = TYPES.get(args.resource_type)
     if table is None:
         report_violation(f"{label(args)} is of type {args.resource_type}, which {TABLE_NAME} does not classify. "

@@ -3,15 +3,15 @@ KMS keys, RDS instances, S3 buckets, the Redis Cloud subscription and database, 
 Vercel project) is registered with ``protect=True`` (``opts.protect``), so neither ``pulumi destroy``
 nor a replacing change can delete its data: the engine refuses until protection is lifted on purpose."""
 
-from pulumi_policy import ReportViolation, Severity, StackValidationArgs
+from pulumi_policy import Severity, StackValidationArgs
 
 from chatpdd_policies._checklist import STATEFUL_TYPES
-from chatpdd_policies._util import checklist_reference, config_value, label, stack_policy
+from chatpdd_policies._util import Report, checklist_reference, config_value, label, stack_policy
 
 DEFAULTS = {"statefulTypes": STATEFUL_TYPES}
 
 
-def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: StackValidationArgs, report_violation: Report) -> None:
     stateful = set(config_value(args, "statefulTypes", DEFAULTS["statefulTypes"]))
     for resource in args.resources:
         if resource.resource_type in stateful and not resource.opts.protect:

@@ -7,13 +7,16 @@ is tagged ``Severity`` at least the check's, compares in the check's direction w
 its limit, treats missing data as breaching (a canary that stops running measures nothing) and notifies a topic.
 Unknown at preview fails closed."""
 
-from pulumi_policy import ReportViolation, Severity, StackValidationArgs
+from typing import Any
+
+from pulumi_policy import PolicyResource, Severity, StackValidationArgs
 
 from chatpdd_policies._canary import CANARY, canary_name, steps
 from chatpdd_policies._checklist import CANARY_CHECKS
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
+    Report,
     as_number,
     checklist_reference,
     config_value,
@@ -34,7 +37,7 @@ SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
 STEP_CHECKS = {"api": "canary-api-duration", "page": "canary-page-duration"}
 
 
-def _matches(alarm, metric: str, dimensions: dict) -> object:
+def _matches(alarm: PolicyResource, metric: str, dimensions: dict[str, str]) -> object:
     """True / False, or UNKNOWN when the alarm's metric or dimensions are unknown at preview."""
     values = [lookup(alarm.props, "namespace"), lookup(alarm.props, "metricName"),
               *(lookup(alarm.props, "dimensions", k) for k in dimensions)]
@@ -43,7 +46,7 @@ def _matches(alarm, metric: str, dimensions: dict) -> object:
     return values == [NAMESPACE, metric, *dimensions.values()]
 
 
-def _problems(alarm, check: str, spec: dict) -> list[str]:
+def _problems(alarm: PolicyResource, check: str, spec: dict[str, Any]) -> list[str]:
     name, problems = label(alarm), []
     severity = tag(alarm.props, "Severity")
     if severity is UNKNOWN:
@@ -75,8 +78,8 @@ def _problems(alarm, check: str, spec: dict) -> list[str]:
     return problems
 
 
-def _require(report_violation: ReportViolation, canary, alarms: list, check: str, spec: dict, metric: str,
-             dimensions: dict, what: str) -> None:
+def _require(report_violation: Report, canary: PolicyResource, alarms: list[PolicyResource], check: str, spec: dict[str, Any], metric: str,
+             dimensions: dict[str, str], what: str) -> None:
     verdicts = [(a, _matches(a, metric, dimensions)) for a in alarms]
     matching = [a for a, ok in verdicts if ok is True]
     if not matching:
@@ -98,7 +101,7 @@ def _require(report_violation: ReportViolation, canary, alarms: list, check: str
             report_violation(message, alarm.urn)
 
 
-def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: StackValidationArgs, report_violation: Report) -> None:
     specs = config_value(args, "alarmChecks", DEFAULTS["alarmChecks"])
     alarms = resources_of_type(args, ALARM)
     for canary in resources_of_type(args, CANARY):

@@ -7,13 +7,14 @@ schedule; staging's pack config may allow less often).
 Steps are read from the canaries' environment (``STEPS``, ``PAGE_URL``/``STEP``: the contract of
 components/synthetics.py with its scripts, docs/architecture.md). Unknown at preview fails closed."""
 
-from pulumi_policy import ReportViolation, Severity, StackValidationArgs
+from pulumi_policy import Severity, StackValidationArgs
 
 from chatpdd_policies._canary import CANARY, interval_minutes, steps
 from chatpdd_policies._checklist import CANARY_API_ENDPOINTS, CANARY_MAX_INTERVAL_MINUTES, CANARY_PAGE_PATH
 from chatpdd_policies._threshold import Threshold, defaults
 from chatpdd_policies._util import (
     UNKNOWN,
+    Report,
     checklist_reference,
     config_value,
     fmt,
@@ -30,7 +31,7 @@ DEFAULTS = defaults(INTERVAL, endpoints=CANARY_API_ENDPOINTS, pagePath=CANARY_PA
 STACK_CONFIG_KEYS = ("monitoring.canary_interval_minutes",)
 
 
-def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: StackValidationArgs, report_violation: Report) -> None:
     canaries = resources_of_type(args, CANARY)
     max_minutes = INTERVAL.value(args)
     covered: set[str] = set()

@@ -3,16 +3,16 @@ one of ``allowedRuntimes`` -- the runtime stacks/checklist.py pins, none depreca
 "Synthetics runtime versions": a deprecated runtime stops getting fixes and, later, canaries on it can no
 longer be created or updated). Absent or unknown at preview is a violation."""
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
+from pulumi_policy import ResourceValidationArgs, Severity
 
 from chatpdd_policies._canary import CANARY
 from chatpdd_policies._checklist import CANARY_ALLOWED_RUNTIMES
-from chatpdd_policies._util import checklist_reference, config_value, require_one_of, resource_policy
+from chatpdd_policies._util import Report, checklist_reference, config_value, require_one_of, resource_policy
 
 DEFAULTS = {"allowedRuntimes": CANARY_ALLOWED_RUNTIMES}
 
 
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: ResourceValidationArgs, report_violation: Report) -> None:
     if args.resource_type != CANARY:
         return
     require_one_of(args, report_violation, "runtimeVersion",

@@ -7,7 +7,7 @@ lifecycle rule's ``expiration.days``; the checklist module's CANARY_ARTIFACT_RET
 SSE-KMS, versioning, public access block and TLS policy are the aws-s3-bucket-* policies' (they cover every
 bucket). Unknown at preview fails closed."""
 
-from pulumi_policy import ReportViolation, Severity, StackValidationArgs
+from pulumi_policy import PolicyResource, Severity, StackValidationArgs
 
 from chatpdd_policies._canary import CANARY
 from chatpdd_policies._checklist import CANARY_ARTIFACT_RETENTION_DAYS, ROLE_CANARY_ARTIFACTS
@@ -15,6 +15,7 @@ from chatpdd_policies._threshold import Threshold, defaults
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
+    Report,
     as_number,
     checklist_reference,
     fmt,
@@ -38,7 +39,7 @@ FIX_KEY = ("Fix: set artifact_config={'s3_encryption': {'encryption_mode': 'SSE_
            "<a customer-managed aws.kms.Key ARN>}}.")
 
 
-def _bucket_of(canary) -> object:
+def _bucket_of(canary: PolicyResource) -> object:
     location = lookup(canary.props, "artifactS3Location")
     if location is UNKNOWN or location is MISSING:
         return location
@@ -64,7 +65,7 @@ def _retention(args: StackValidationArgs, bucket: str) -> object:
     return min(days) if days else MISSING
 
 
-def _bucket_problems(args: StackValidationArgs, canary, bucket: str, min_days: float) -> list[str]:
+def _bucket_problems(args: StackValidationArgs, canary: PolicyResource, bucket: str, min_days: float) -> list[str]:
     name = label(canary)
     if not [b for b in resources_of_type(args, BUCKET)
             if lookup(b.props, "bucket") == bucket and tag(b.props, "Role") == ROLE_CANARY_ARTIFACTS]:
@@ -85,7 +86,7 @@ def _bucket_problems(args: StackValidationArgs, canary, bucket: str, min_days: f
     return problems
 
 
-def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: StackValidationArgs, report_violation: Report) -> None:
     min_days = RETENTION.value(args)
     for canary in resources_of_type(args, CANARY):
         mode = lookup(canary.props, "artifactConfig", "s3Encryption", "encryptionMode")

@@ -3,16 +3,16 @@
 seconds, unless ``ttlSeconds`` in the pack config says otherwise. Whether every TTL env var exists is
 ``vercel-project-configure-required-env-vars``."""
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
+from pulumi_policy import ResourceValidationArgs, Severity
 
 from chatpdd_policies._checklist import CACHE_TTL_SECONDS
-from chatpdd_policies._util import as_number, checklist_reference, config_value, fmt, label, resource_policy
+from chatpdd_policies._util import Report, as_number, checklist_reference, config_value, fmt, label, resource_policy
 from chatpdd_policies._vercel import env_setting
 
 DEFAULTS = {"ttlSeconds": CACHE_TTL_SECONDS}
 
 
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: ResourceValidationArgs, report_violation: Report) -> None:
     ttls = dict(config_value(args, "ttlSeconds", DEFAULTS["ttlSeconds"]))
     setting = env_setting(args, ttls, "the cache TTL", report_violation)
     if setting is None:

@@ -1,11 +1,11 @@
 """vercel-env-var-configure-session-timeout: the app's ``SESSION_TIMEOUT_HOURS`` env var is a number of
 hours from ``minHours`` to ``maxHours`` (checklist: ``SESSION_TIMEOUT_MIN_HOURS``-``SESSION_TIMEOUT_MAX_HOURS``)."""
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
+from pulumi_policy import ResourceValidationArgs, Severity
 
 from chatpdd_policies._checklist import SESSION_TIMEOUT_MAX_HOURS, SESSION_TIMEOUT_MIN_HOURS
 from chatpdd_policies._threshold import Threshold, defaults
-from chatpdd_policies._util import as_number, checklist_reference, fmt, label, resource_policy
+from chatpdd_policies._util import Report, as_number, checklist_reference, fmt, label, resource_policy
 from chatpdd_policies._vercel import env_setting
 
 KEY = "SESSION_TIMEOUT_HOURS"
@@ -16,7 +16,7 @@ LONGEST = Threshold("maxHours", SESSION_TIMEOUT_MAX_HOURS, "at-most", "hours",
 DEFAULTS = defaults(SHORTEST, LONGEST)
 
 
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: ResourceValidationArgs, report_violation: Report) -> None:
     setting = env_setting(args, {KEY}, "the session timeout", report_violation)
     if setting is None:
         return

@@ -22,12 +22,13 @@ violation."""
 
 import re
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity
+from pulumi_policy import ResourceValidationArgs, Severity
 
 from chatpdd_policies._checklist import SECRET_ENV_KEY_PATTERNS, SECRET_ENV_KEYS
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
+    Report,
     checklist_reference,
     config_value,
     label,
@@ -49,7 +50,7 @@ def _is_secret(args: ResourceValidationArgs, key: str) -> bool:
     return any(re.search(p, key) for p in config_value(args, "secretKeyPatterns", DEFAULTS["secretKeyPatterns"]))
 
 
-def _env_var(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _env_var(args: ResourceValidationArgs, report_violation: Report) -> None:
     key = lookup(args.props, "key")
     if key is UNKNOWN:
         report_violation(unknown_message(label(args), "key", RULE))
@@ -67,7 +68,7 @@ def _env_var(args: ResourceValidationArgs, report_violation: ReportViolation) ->
                          f"Fix: create it with vercel.ProjectEnvironmentVariable and value=pulumi.Output.secret(...).")
 
 
-def _targets(args: ResourceValidationArgs, key: str, report_violation: ReportViolation) -> None:
+def _targets(args: ResourceValidationArgs, key: str, report_violation: Report) -> None:
     targets = lookup_list(args.props, "targets")
     custom = lookup_list(args.props, "customEnvironmentIds")
     if targets is UNKNOWN or UNKNOWN in (targets if isinstance(targets, list) else []):
@@ -87,7 +88,7 @@ def _targets(args: ResourceValidationArgs, key: str, report_violation: ReportVio
                          f"Fix: set targets=['production'].")
 
 
-def _env_var_set(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _env_var_set(args: ResourceValidationArgs, report_violation: Report) -> None:
     variables = lookup_list(args.props, "variables")
     if variables is UNKNOWN:
         report_violation(unknown_message(label(args), "variables", RULE))
@@ -101,7 +102,7 @@ def _env_var_set(args: ResourceValidationArgs, report_violation: ReportViolation
                              f"secret. Fix: declare {key} as a vercel.ProjectEnvironmentVariable with sensitive=True.")
 
 
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: ResourceValidationArgs, report_violation: Report) -> None:
     if args.resource_type == ENV_VAR:
         _env_var(args, report_violation)
     elif args.resource_type == ENV_VAR_SET:

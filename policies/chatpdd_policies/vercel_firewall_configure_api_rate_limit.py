@@ -19,14 +19,16 @@ Wire names: the SDK's snake_case (``condition_groups``, ``rate_limit``, ``manage
 here (``conditionGroups``, ``rateLimit``, ``managedRulesets``)."""
 
 import re
+from typing import Any
 
-from pulumi_policy import ReportViolation, Severity, StackValidationArgs
+from pulumi_policy import PolicyResource, Severity, StackValidationArgs
 
 from chatpdd_policies._checklist import API_PROBE_PATHS, API_RATE_LIMIT_MAX_PER_MINUTE, OWASP_RULESETS
 from chatpdd_policies._threshold import Threshold, defaults
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
+    Report,
     as_number,
     checklist_reference,
     config_value,
@@ -52,7 +54,7 @@ FIX_RULE = ("Fix: add to rules.rules an active rule with condition_groups=[{'con
             "'window': ..., 'keys': ['ip'], 'algo': 'fixed_window', 'action': 'rate_limit'}} within the ceiling.")
 
 
-def _path_match(op: str, value, values, path: str) -> bool:
+def _path_match(op: str, value: Any, values: Any, path: str) -> bool:
     """Vercel's comparison of the request path with a condition's value(s); unknown ops match nothing."""
     listed = [str(v) for v in values] if isinstance(values, list) else []
     if op == "re":
@@ -60,12 +62,14 @@ def _path_match(op: str, value, values, path: str) -> bool:
             return re.search(str(value), path) is not None
         except re.error:
             return False
-    return {"eq": path == value, "neq": path != value, "pre": isinstance(value, str) and path.startswith(value),
-            "suf": isinstance(value, str) and path.endswith(value), "sub": isinstance(value, str) and value in path,
-            "inc": path in listed, "ninc": path not in listed}.get(op, False)
+    matches: dict[str, bool] = {
+        "eq": path == value, "neq": path != value, "pre": isinstance(value, str) and path.startswith(value),
+        "suf": isinstance(value, str) and path.endswith(value), "sub": isinstance(value, str) and value in path,
+        "inc": path in listed, "ninc": path not in listed}
+    return matches.get(op, False)
 
 
-def _group_covers(group, paths: list[str]) -> object:
+def _group_covers(group: Any, paths: list[str]) -> object:
     """True if every condition of the group is a path condition matching every path; UNKNOWN if undecidable."""
     conditions = lookup_list(group, "conditions")
     if conditions is UNKNOWN:
@@ -84,7 +88,7 @@ def _group_covers(group, paths: list[str]) -> object:
     return True
 
 
-def _limits_api(rule, paths: list[str], ceiling: float) -> object:
+def _limits_api(rule: Any, paths: list[str], ceiling: float) -> object:
     """True / False, or UNKNOWN when a value that decides it is unknown at preview."""
     limit = lookup(rule, "action", "rateLimit")
     head = [lookup(rule, "active"), lookup(rule, "action", "action"), limit]
@@ -107,7 +111,7 @@ def _limits_api(rule, paths: list[str], ceiling: float) -> object:
     return True if True in results else (UNKNOWN if UNKNOWN in results else False)
 
 
-def _rate_limit_problem(firewall, paths: list[str], ceiling: float) -> str:
+def _rate_limit_problem(firewall: PolicyResource, paths: list[str], ceiling: float) -> str:
     rules = lookup_list(firewall.props, "rules", "rules")
     if rules is UNKNOWN:
         return unknown_message(label(firewall), "rules.rules", RULE)
@@ -120,7 +124,7 @@ def _rate_limit_problem(firewall, paths: list[str], ceiling: float) -> str:
             f"requests a minute per client. {FIX_RULE}")
 
 
-def _owasp_problem(firewall, required: list[str]) -> str:
+def _owasp_problem(firewall: PolicyResource, required: list[str]) -> str:
     weak = []
     for name in required:
         entry = [lookup(firewall.props, "managedRulesets", "owasp", name, k) for k in ("active", "action")]
@@ -134,7 +138,7 @@ def _owasp_problem(firewall, required: list[str]) -> str:
             f"Fix: set managed_rulesets.owasp.<name>={{'active': True, 'action': 'deny'}} for each.")
 
 
-def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: StackValidationArgs, report_violation: Report) -> None:
     firewalls = resources_of_type(args, FIREWALL)
     if not firewalls:
         subject, subject_urn = project_subject(args)

@@ -4,11 +4,12 @@ whose ``targets`` include ``production``. Whether its value is right is for the 
 (session timeout, cache TTLs, CORS, secrets); a key set only through a bulk
 ``ProjectEnvironmentVariables`` does not count (its values are not kept secret)."""
 
-from pulumi_policy import ReportViolation, Severity, StackValidationArgs
+from pulumi_policy import PolicyResource, Severity, StackValidationArgs
 
 from chatpdd_policies._checklist import REQUIRED_ENV_KEYS
 from chatpdd_policies._util import (
     UNKNOWN,
+    Report,
     checklist_reference,
     config_value,
     label,
@@ -24,9 +25,9 @@ DEFAULTS = {"requiredKeys": REQUIRED_ENV_KEYS}
 PRODUCTION = "production"
 
 
-def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: StackValidationArgs, report_violation: Report) -> None:
     subject, subject_urn = project_subject(args)
-    by_key: dict[str, list] = {}
+    by_key: dict[str, list[PolicyResource]] = {}
     unknown_keys = []
     for var in resources_of_type(args, ENV_VAR):
         key = lookup(var.props, "key")
