@@ -539,30 +539,66 @@ def _level(value: Any, where: str) -> str:
     return value
 
 
-def resolve_pack_config(info: PackInfo, pack_config: dict[str, Any],  # noqa: C901 - see below
-                        source: str = "<inline>") -> dict[str, tuple[str, dict[str, Any]]]:
-    """Check a ``--policy-pack-config`` document against the pack and resolve it like the CLI:
-    schema defaults, then ``"all"``'s enforcement level, then per-policy level and properties;
-    then validate each policy's properties against its config schema (jsonschema).
+Resolved = dict[str, tuple[str, dict[str, Any]]]  # policy -> (enforcement level, properties)
 
-    Over ruff's complexity limit on purpose for now: the pack-config rules (tighten-only overrides) are
-    being reworked in this function, and it is split into its three stages once that settles."""
+
+def _all_level(value: Any, source: str) -> str:
+    """The enforcement level ``"all"`` sets: a level, or ``{"enforcementLevel": level}``."""
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - {"enforcementLevel"})
+        if unknown:
+            raise PackConfigError(f"{source}: policy 'all': unknown property '{unknown[0]}' "
+                                  f"(only enforcementLevel applies to all policies)")
+        value = value.get("enforcementLevel")
+    return _level(value, f"{source}: policy 'all'")
+
+
+def _policy_setting(policy: PolicyInfo, value: Any, current: tuple[str, dict[str, Any]],
+                    where: str) -> tuple[str, dict[str, Any]]:
+    """One policy's entry of the config applied over ``current``: a level, or an object of the level and
+    properties the policy's schema knows."""
+    level, props = current
+    if isinstance(value, str):
+        return _level(value, where), props
+    if not isinstance(value, dict):
+        raise PackConfigError(f"{where}: the value must be an enforcement level or an object")
+    given = dict(value)
+    if "enforcementLevel" in given:
+        level = _level(given.pop("enforcementLevel"), where)
+    known = set(policy.config_schema.get("properties", {}))
+    for prop in given:
+        if prop not in known:
+            raise PackConfigError(f"{where}: unknown property '{prop}' (known: {', '.join(sorted(known)) or 'none'})")
+    return level, {**props, **given}
+
+
+def _validate_properties(info: PackInfo, resolved: Resolved, source: str) -> None:
+    """Each policy's resolved properties against its config schema (jsonschema), as the CLI checks them."""
+    for policy in info.policies:
+        schema = policy.config_schema
+        if not schema:
+            continue
+        errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(resolved[policy.name][1]),
+                        key=lambda e: list(e.path))
+        if errors:
+            error = errors[0]
+            prop = error.path[0] if error.path else ""
+            raise PackConfigError(f"{source}: policy '{policy.name}': property '{prop}': {error.message}")
+
+
+def resolve_pack_config(info: PackInfo, pack_config: dict[str, Any], source: str = "<inline>") -> Resolved:
+    """Check a ``--policy-pack-config`` document against the pack and resolve it like the CLI, in three
+    stages: schema defaults, then ``"all"``'s enforcement level, then each policy's level and properties;
+    then each policy's properties are validated against its config schema."""
     if not isinstance(pack_config, dict):
         raise PackConfigError(f"{source}: the policy pack config must be a JSON object")
     by_name = {p.name: p for p in info.policies}
-    resolved: dict[str, tuple[str, dict[str, Any]]] = {}
-    for p in info.policies:
-        defaults = {k: v["default"] for k, v in p.config_schema.get("properties", {}).items() if "default" in v}
-        resolved[p.name] = (p.enforcement_level, defaults)
+    resolved: Resolved = {
+        p.name: (p.enforcement_level, {k: v["default"] for k, v in p.config_schema.get("properties", {}).items()
+                                       if "default" in v})
+        for p in info.policies}
     if "all" in pack_config:
-        value = pack_config["all"]
-        if isinstance(value, dict):
-            unknown = sorted(set(value) - {"enforcementLevel"})
-            if unknown:
-                raise PackConfigError(f"{source}: policy 'all': unknown property '{unknown[0]}' "
-                                      f"(only enforcementLevel applies to all policies)")
-            value = value.get("enforcementLevel")
-        level = _level(value, f"{source}: policy 'all'")
+        level = _all_level(pack_config["all"], source)
         resolved = {name: (level, props) for name, (_, props) in resolved.items()}
     for name, value in pack_config.items():
         if name == "all":
@@ -570,31 +606,8 @@ def resolve_pack_config(info: PackInfo, pack_config: dict[str, Any],  # noqa: C9
         where = f"{source}: policy '{name}'"
         if name not in by_name:
             raise PackConfigError(f"{where}: unknown policy (the pack {info.name} has no policy of that name)")
-        level, props = resolved[name]
-        if isinstance(value, str):
-            level = _level(value, where)
-        elif isinstance(value, dict):
-            given = dict(value)
-            if "enforcementLevel" in given:
-                level = _level(given.pop("enforcementLevel"), where)
-            known = set(by_name[name].config_schema.get("properties", {}))
-            for prop in given:
-                if prop not in known:
-                    raise PackConfigError(f"{where}: unknown property '{prop}' "
-                                          f"(known: {', '.join(sorted(known)) or 'none'})")
-            props = {**props, **given}
-        else:
-            raise PackConfigError(f"{where}: the value must be an enforcement level or an object")
-        resolved[name] = (level, props)
-    for name, (_, props) in resolved.items():
-        schema = by_name[name].config_schema
-        if not schema:
-            continue
-        errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(props), key=lambda e: list(e.path))
-        if errors:
-            error = errors[0]
-            prop = error.path[0] if error.path else ""
-            raise PackConfigError(f"{source}: policy '{name}': property '{prop}': {error.message}")
+        resolved[name] = _policy_setting(by_name[name], value, resolved[name], where)
+    _validate_properties(info, resolved, source)
     return resolved
 
 
