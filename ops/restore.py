@@ -7,6 +7,8 @@ touched."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from botocore.exceptions import ClientError, WaiterError
@@ -66,17 +68,57 @@ def delete_instance(rds: Client, identifier: str, wait_seconds: int, token: str)
     return True
 
 
+@dataclass(frozen=True)
+class _Expected:
+    """What a restored drill instance must be: restored from ``source``, encrypted with ``key_arn`` (the
+    outputs' ``key_field``)."""
+    source: str
+    key_arn: str
+    key_field: str
+
+
+def _claim(rds: Client, target: str, where: str = "") -> str:
+    """This run's ownership token for ``target``, refused when an instance of that name already exists."""
+    if find_instance(rds, target) is not None:
+        raise StepFailed(f"{target} already exists{where} and this drill did not create it: nothing restored, "
+                         f"nothing deleted (re-run in a second for a new name, or delete that instance if it is a "
+                         f"forgotten drill)")
+    return secrets.token_hex(16)
+
+
+def _restore_checked(rds: Client, target: str, token: str, wait_seconds: int, restore: Callable[[], object],
+                     expected: _Expected) -> None:
+    """``restore()``, wait for ``target``, check its encryption, and always delete it (only if it carries
+    ``token``). Raises StepFailed when the restore is bad or the clean-up fails."""
+    try:
+        restore()
+        try:
+            rds.get_waiter("db_instance_available").wait(
+                DBInstanceIdentifier=target, WaiterConfig=poll_config(wait_seconds, 30))
+        except WaiterError:
+            raise StepFailed(f"{target} did not become available within {wait_seconds}s") from None
+        restored = rds.describe_db_instances(DBInstanceIdentifier=target)["DBInstances"][0]
+        if not restored.get("StorageEncrypted"):
+            raise StepFailed(f"{target} restored unencrypted from {expected.source}")
+        if not same_kms_key(restored.get("KmsKeyId"), expected.key_arn):
+            raise StepFailed(f"{target} is encrypted with {restored.get('KmsKeyId')}, "
+                             f"expected {expected.key_field} {expected.key_arn}")
+        print(f"{target}: {restored['DBInstanceStatus']}, encrypted with {restored['KmsKeyId']}")
+    finally:
+        try:
+            if delete_instance(rds, target, wait_seconds, token):
+                print(f"{target}: deleted (no final snapshot)")
+        except (ClientError, WaiterError) as exc:
+            raise StepFailed(f"CLEANUP FAILED for {target} ({exc}); delete it by hand") from None
+
+
 def restore_drill(aws: Aws, db: Database, snapshot_id: str | None, wait_seconds: int, now: datetime) -> str:
     """Run the drill; return the temporary instance's name. Raises StepFailed if the restore is bad."""
     rds = aws.client("rds")
     snapshot = describe_snapshot(rds, snapshot_id) if snapshot_id else latest_snapshot(rds, db.primary_identifier)
     primary = rds.describe_db_instances(DBInstanceIdentifier=db.primary_identifier)["DBInstances"][0]
     target = f"{DRILL_PREFIX}{now:%Y%m%d%H%M%S}"
-    if find_instance(rds, target) is not None:
-        raise StepFailed(f"{target} already exists and this drill did not create it: nothing restored, nothing "
-                         f"deleted (re-run in a second for a new name, or delete that instance if it is a "
-                         f"forgotten drill)")
-    token = secrets.token_hex(16)
+    token = _claim(rds, target)
     print(f"restoring {snapshot['DBSnapshotIdentifier']} ({snapshot['SnapshotType']}, "
           f"{snapshot['SnapshotCreateTime']:%Y-%m-%d %H:%M}) into {target}")
     # same network as the primary (its subnet group and security groups), single-AZ, private
@@ -85,31 +127,17 @@ def restore_drill(aws: Aws, db: Database, snapshot_id: str | None, wait_seconds:
         network["DBSubnetGroupName"] = primary["DBSubnetGroup"]["DBSubnetGroupName"]
     if primary.get("VpcSecurityGroups"):
         network["VpcSecurityGroupIds"] = [g["VpcSecurityGroupId"] for g in primary["VpcSecurityGroups"]]
-    try:
-        rds.restore_db_instance_from_db_snapshot(
+
+    def restore() -> object:
+        return rds.restore_db_instance_from_db_snapshot(
             DBInstanceIdentifier=target, DBSnapshotIdentifier=snapshot["DBSnapshotIdentifier"],
             DBInstanceClass=primary["DBInstanceClass"], MultiAZ=False, PubliclyAccessible=False,
             DeletionProtection=False,
             Tags=tag_list({**MANAGED_BY, "Purpose": "restore-drill", DRILL_TOKEN_TAG: token}), **network,
         )
-        try:
-            rds.get_waiter("db_instance_available").wait(
-                DBInstanceIdentifier=target, WaiterConfig=poll_config(wait_seconds, 30))
-        except WaiterError:
-            raise StepFailed(f"{target} did not become available within {wait_seconds}s") from None
-        restored = rds.describe_db_instances(DBInstanceIdentifier=target)["DBInstances"][0]
-        if not restored.get("StorageEncrypted"):
-            raise StepFailed(f"{target} restored unencrypted from {snapshot['DBSnapshotIdentifier']}")
-        if not same_kms_key(restored.get("KmsKeyId"), db.kms_key_arn):
-            raise StepFailed(f"{target} is encrypted with {restored.get('KmsKeyId')}, "
-                             f"expected database.kms_key_arn {db.kms_key_arn}")
-        print(f"{target}: {restored['DBInstanceStatus']}, encrypted with {restored['KmsKeyId']}")
-    finally:
-        try:
-            if delete_instance(rds, target, wait_seconds, token):
-                print(f"{target}: deleted (no final snapshot)")
-        except (ClientError, WaiterError) as exc:
-            raise StepFailed(f"CLEANUP FAILED for {target} ({exc}); delete it by hand") from None
+
+    _restore_checked(rds, target, token, wait_seconds, restore,
+                     _Expected(snapshot["DBSnapshotIdentifier"], db.kms_key_arn, "database.kms_key_arn"))
     return target
 
 
@@ -131,35 +159,18 @@ def restore_drill_from_dr(aws_dr: Aws, db: Database, dr: DrBackups, wait_seconds
     rds = aws_dr.client("rds")
     backup = replicated_backup(rds, db.primary_identifier, dr.region)
     target = f"{DRILL_PREFIX}dr-{now:%Y%m%d%H%M%S}"
-    if find_instance(rds, target) is not None:
-        raise StepFailed(f"{target} already exists in {dr.region} and this drill did not create it: nothing "
-                         f"restored, nothing deleted (re-run in a second for a new name, or delete that instance if "
-                         f"it is a forgotten drill)")
-    token = secrets.token_hex(16)
+    token = _claim(rds, target, f" in {dr.region}")
     print(f"restoring {backup['DBInstanceAutomatedBackupsArn']} (latest restorable "
           f"{backup['RestoreWindow']['LatestTime']:%Y-%m-%d %H:%M}) into {target} in {dr.region}")
-    try:
-        rds.restore_db_instance_to_point_in_time(
+
+    def restore() -> object:
+        return rds.restore_db_instance_to_point_in_time(
             SourceDBInstanceAutomatedBackupsArn=backup["DBInstanceAutomatedBackupsArn"],
             TargetDBInstanceIdentifier=target, UseLatestRestorableTime=True, MultiAZ=False, PubliclyAccessible=False,
-            DeletionProtection=False, Tags=tag_list({**MANAGED_BY, "Purpose": "restore-drill-dr", DRILL_TOKEN_TAG: token}),
+            DeletionProtection=False,
+            Tags=tag_list({**MANAGED_BY, "Purpose": "restore-drill-dr", DRILL_TOKEN_TAG: token}),
         )
-        try:
-            rds.get_waiter("db_instance_available").wait(
-                DBInstanceIdentifier=target, WaiterConfig=poll_config(wait_seconds, 30))
-        except WaiterError:
-            raise StepFailed(f"{target} did not become available within {wait_seconds}s") from None
-        restored = rds.describe_db_instances(DBInstanceIdentifier=target)["DBInstances"][0]
-        if not restored.get("StorageEncrypted"):
-            raise StepFailed(f"{target} restored unencrypted from {backup['DBInstanceAutomatedBackupsArn']}")
-        if not same_kms_key(restored.get("KmsKeyId"), dr.kms_key_arn):
-            raise StepFailed(f"{target} is encrypted with {restored.get('KmsKeyId')}, "
-                             f"expected database.dr_kms_key_arn {dr.kms_key_arn}")
-        print(f"{target}: {restored['DBInstanceStatus']}, encrypted with {restored['KmsKeyId']}")
-    finally:
-        try:
-            if delete_instance(rds, target, wait_seconds, token):
-                print(f"{target}: deleted (no final snapshot)")
-        except (ClientError, WaiterError) as exc:
-            raise StepFailed(f"CLEANUP FAILED for {target} ({exc}); delete it by hand") from None
+
+    _restore_checked(rds, target, token, wait_seconds, restore,
+                     _Expected(backup["DBInstanceAutomatedBackupsArn"], dr.kms_key_arn, "database.dr_kms_key_arn"))
     return target
