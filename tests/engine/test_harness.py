@@ -42,22 +42,22 @@ def test_engine_events_are_read_and_keyed(tmp_path: Path):
     log.write_text("\n".join(json.dumps(e) for e in events) + "\n")
     read = EngineEvents.read(log)
     assert set(read.resources) == {URN}
-    assert read.mandatory() == {("aws-rds-instance-enable-multi-az", "database-primary"),
+    assert read.mandatory() == {("aws-rds-instance-enable-multi-az", URN),
                                 ("stack-protect-stateful-resources", "")}
-    assert read.cant_run() == {("p-advisory", "database-primary")}
-    assert read.violations()[("aws-rds-instance-enable-multi-az", "database-primary",
+    assert read.cant_run() == {("p-advisory", URN)}
+    assert read.violations()[("aws-rds-instance-enable-multi-az", URN,
                               "RDS instance 'database-primary' is not Multi-AZ.")] == 1
 
 
 def test_gate_findings_leave_out_its_own_cant_run_upgrade():
     def finding(policy: str, message: str, enforcement: str = "mandatory") -> dict[str, str]:
         return {"policy": policy, "source": "policy-pack", "enforcement": enforcement, "message": message,
-                "resource_name": "database-primary"}
+                "resource_name": "database-primary", "urn": URN}
     run = GateRun(1, "", {"findings": [finding("a", "broken"), finding("b", "can't run policy 'b' ..."),
                                        finding("c", "advisory only", "advisory"),
                                        {**finding("d", "checkov"), "source": "checkov"}]}, {})
-    assert run.mandatory() == {("a", "database-primary")}
-    assert run.cant_run() == {("b", "database-primary")}
+    assert run.mandatory() == {("a", URN)}
+    assert run.cant_run() == {("b", URN)}
 
 
 def test_workflow_commands_are_found_and_secrets_left_out():
