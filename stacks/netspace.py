@@ -42,9 +42,9 @@ def _embedded_v4(network: Network) -> list[Network]:
         return []
     found: list[Network] = []
     for prefix, pieces, inverted in TRANSITION_V6:
-        if prefix.subnet_of(network):  # type: ignore[arg-type]
+        if prefix.subnet_of(network):
             found.append(ipaddress.IPv4Network("0.0.0.0/0"))
-        elif network.subnet_of(prefix):  # type: ignore[arg-type]
+        elif network.subnet_of(prefix):
             bits, fixed, value = int(network.network_address), 0, 0
             for start, length in pieces:
                 value = (value << length) | ((bits >> (128 - start - length)) & ((1 << length) - 1))
