@@ -14,6 +14,7 @@ from components.monitoring import Monitoring, MonitoringArgs
 from components.network import Network, NetworkArgs
 from components.providers import create_providers
 from components.storage import Storage, StorageArgs
+from components.synthetics import Synthetics, SyntheticsArgs
 from components.vercel_app import VercelApp, VercelAppArgs
 from stacks import runtime
 
@@ -38,6 +39,8 @@ database = Database(
         subnet_ids=network.subnet_ids,
         availability_zones=config.network.availability_zones,
         app_ingress_cidrs=config.network.app_ingress_cidrs,
+        dr_provider=providers.aws_dr,
+        dr_region=config.storage.dr_region,
     ),
     opts,
 )
@@ -83,6 +86,19 @@ monitoring = Monitoring(
     opts,
 )
 
+synthetics = Synthetics(
+    "synthetics",
+    SyntheticsArgs(
+        context=context,
+        settings=config.monitoring,
+        app_domain=config.app.domain,
+        artifacts_bucket=storage.canary_artifacts_bucket,
+        artifacts_kms_key_arn=storage.kms_key_arn,
+        topic_arns=monitoring.topic_arns,
+    ),
+    opts,
+)
+
 # Outputs: the shape `ops verify` reads (docs/architecture.md, "Stack outputs"). No secret is exported.
 pulumi.export("stack", context.stack)
 pulumi.export("region", context.region)
@@ -94,6 +110,10 @@ pulumi.export("database", {
     "proxy_read_only_endpoint": database.proxy_read_only_endpoint,
     "kms_key_arn": database.kms_key_arn,
     "backup_retention_days": config.database.backup_retention_days,
+    # The replicated automated backups (None when the stack does not replicate them): `ops restore-drill --dr`.
+    "dr_backup_replication": config.database.dr_backup_replication,
+    "dr_region": config.storage.dr_region,
+    "dr_kms_key_arn": database.dr_kms_key_arn,
 })
 pulumi.export("storage", {
     "backups_bucket": storage.backups_bucket,
@@ -104,6 +124,7 @@ pulumi.export("storage", {
     "access_logs_bucket": storage.access_logs_bucket,
     "dr_bucket": storage.dr_bucket,
     "dr_region": storage.dr_region,
+    "canary_artifacts_bucket": storage.canary_artifacts_bucket,
 })
 pulumi.export("cache", {
     "subscription_id": cache.subscription_id,
@@ -116,4 +137,5 @@ pulumi.export("monitoring", {
     "health_check_ids": monitoring.health_check_ids,
     "dashboard_name": monitoring.dashboard_name,
 })
+pulumi.export("synthetics", {"canary_names": synthetics.canary_names, "alarms": synthetics.alarms})
 pulumi.export("app", {"base_url": app.base_url, "health_urls": app.health_urls, "project_id": app.project_id})

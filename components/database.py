@@ -112,6 +112,9 @@ class DatabaseArgs:
     subnet_ids: Sequence[pulumi.Input[str]]  # Sequence: a list of Output[str] is one (list is invariant)
     availability_zones: list[str]
     app_ingress_cidrs: list[str]
+    # Providers.aws_dr (region storage.dr_region): where the primary's automated backups are replicated.
+    dr_provider: pulumi.ProviderResource | None = None
+    dr_region: str | None = None
 
 
 class Database(pulumi.ComponentResource):
@@ -123,6 +126,7 @@ class Database(pulumi.ComponentResource):
     proxy_endpoint: pulumi.Output[str]
     proxy_read_only_endpoint: pulumi.Output[str]
     kms_key_arn: pulumi.Output[str]
+    dr_kms_key_arn: pulumi.Output[str] | None  # the key of the replicated backups in dr_region (None: not replicated)
     url: pulumi.Output[str]  # secret: postgresql://user:password@<proxy>:5432/<db>?sslmode=require
     read_url: pulumi.Output[str]  # secret: the URL for read-only work (see _urls)
     parameter_group_name: str  # explicit names, passed to the instances as known strings
@@ -157,6 +161,7 @@ class Database(pulumi.ComponentResource):
         primary = self._primary(name, ctx, s, key, group, subnet_group, db_sg, monitoring_role, password)
         self._replicas(name, ctx, s, key, group, db_sg, monitoring_role, primary)
         proxy = self._proxy(name, ctx, s, args, key, secret, secret_version, proxy_sg, primary)
+        self.dr_kms_key_arn = self._backup_replication(name, ctx, s, args, primary)
 
         self.kms_key_arn = key.arn
         self.proxy_endpoint = proxy.endpoint
@@ -169,6 +174,7 @@ class Database(pulumi.ComponentResource):
             "proxy_endpoint": self.proxy_endpoint,
             "proxy_read_only_endpoint": self.proxy_read_only_endpoint,
             "kms_key_arn": self.kms_key_arn,
+            "dr_kms_key_arn": self.dr_kms_key_arn,
             "url": self.url,
             "read_url": self.read_url,
         })
@@ -184,6 +190,33 @@ class Database(pulumi.ComponentResource):
             description=f"{ctx.prefix} database: storage, snapshots, Performance Insights, proxy secret",
             role="db-kms",
         )
+
+    # -- disaster recovery -----------------------------------------------------------------------
+    def _backup_replication(self, name: str, ctx: StackContext, s: DatabaseSettings, args: DatabaseArgs,
+                            primary: aws.rds.Instance) -> pulumi.Output[str] | None:
+        """Cross-region automated backups (checklist "test-disaster-recovery.ts"; RDS User Guide, "Replicating
+        automated backups to another AWS Region"): RDS copies the primary's snapshots and transaction logs into
+        `dr_region`, so a point-in-time restore there survives the loss of the stack's region. Encrypted with a
+        CMK of that region (RDS re-encrypts the copies with it), kept as long as the primary keeps its own, and
+        protected. Staging may turn it off (database.dr_backup_replication; the pack's staging config allows it)."""
+        if not s.dr_backup_replication:
+            return None
+        if args.dr_provider is None or args.dr_region is None:
+            raise ValueError("database.dr_backup_replication needs the disaster-recovery provider and region")
+        dr = {"provider": args.dr_provider}
+        dr_key = customer_managed_key(
+            self, f"{name}-dr-key", ctx, alias=ctx.name("db-dr"), alias_resource_name=f"{name}-dr-key-alias",
+            description=f"{ctx.prefix} database: replicated automated backups of the primary ({args.dr_region})",
+            role="db-dr-kms", provider=args.dr_provider,
+        )
+        aws.rds.InstanceAutomatedBackupsReplication(
+            f"{name}-backups-replication",
+            source_db_instance_arn=self.primary_arn,
+            kms_key_id=dr_key.arn,
+            retention_period=s.backup_retention_days,
+            opts=stateful(self, depends_on=[primary], **dr),
+        )
+        return dr_key.arn
 
     # -- engine settings -------------------------------------------------------------------------
     def _parameter_group(self, name: str, ctx: StackContext, s: DatabaseSettings) -> aws.rds.ParameterGroup:

@@ -19,7 +19,12 @@ import pulumi_aws as aws
 
 from components.base import TYPE_PREFIX, StackContext, child, customer_managed_key
 from components.vercel_app import APP_METRICS_NAMESPACE, APP_METRICS_SERVICE
-from stacks.checklist import ALARM_CHECKS, HEALTH_ENDPOINTS, REQUIRED_CHECKS_BY_ROLE
+from stacks.checklist import (
+    ALARM_CHECKS,
+    HEALTH_ENDPOINTS,
+    REQUIRED_CHECKS_BY_ROLE,
+    REQUIRED_SUBSCRIPTION_PROTOCOLS,
+)
 from stacks.models import DatabaseSettings, MonitoringSettings
 
 SEVERITIES = ("critical", "warning", "info")
@@ -143,6 +148,24 @@ class Monitoring(pulumi.ComponentResource):
                 topic=topic.arn,
                 protocol="email",
                 endpoint=email,
+                opts=child(self, **opts),
+            )
+        # Alerts that reach people (the rollback procedure's "notify team", the critical tier's "Immediate
+        # Response"): the chat channel gets critical and warning alerts, the pager critical ones, each an HTTPS
+        # subscription whose URL is a secret (it carries the integration's token). Chat and paging integrations
+        # that accept SNS confirm the subscription themselves (endpoint_auto_confirms).
+        s = self._args.settings
+        webhooks = {"chat": s.chat_webhook_url if "https" in REQUIRED_SUBSCRIPTION_PROTOCOLS.get(severity, ()) else None,
+                    "pager": s.pager_webhook_url if severity == "critical" else None}
+        for kind, url in webhooks.items():
+            if url is None:
+                continue
+            aws.sns.TopicSubscription(
+                f"{resource_name}-{kind}",
+                topic=topic.arn,
+                protocol="https",
+                endpoint=pulumi.Output.secret(url.get_secret_value()),
+                endpoint_auto_confirms=True,
                 opts=child(self, **opts),
             )
         return topic.arn
@@ -343,4 +366,20 @@ class Monitoring(pulumi.ComponentResource):
         ]
         if a.replica_identifiers:
             widgets.append(graph("Database: replica lag (s)", rds("ReplicaLag", "Maximum", a.replica_identifiers)))
+        # Checklist "Info Alerts (Track Trends)": daily active users, team creation rate, file sharing volume and
+        # feature usage (docs/metrics-contract.md, "Info tier"). Trends, not incidents: no alarm reads them.
+        day = 86400
+        widgets += [
+            graph("Info: daily active users", [app("DailyActiveUsers", stat="Maximum")], period=day),
+            graph("Info: teams created per day", [app("TeamsCreated", stat="Sum")], period=day),
+            graph("Info: file sharing volume per day", [
+                app("FilesShared", stat="Sum", label="Files shared"),
+                app("FileSharingBytes", stat="Sum", label="Bytes shared", yAxis="right"),
+            ], period=day),
+            graph("Info: feature usage per day (top features)", [[
+                {"expression": f"SORT(SEARCH('{{{APP_METRICS_NAMESPACE},Environment,Feature,Service}} "
+                               f"MetricName=\"FeatureUsed\" Environment=\"{self._args.context.stack}\"', "
+                               f"'Sum', {day}), SUM, DESC, 10)", "id": "features", "label": ""},
+            ]], period=day),
+        ]
         return widgets

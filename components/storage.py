@@ -30,7 +30,14 @@ from components.base import (
     key_grant,
     stateful,
 )
-from stacks.checklist import ROLE_ACCESS_LOGS, ROLE_BACKUPS, ROLE_BACKUPS_DR, ROLE_UPLOADS
+from stacks.checklist import (
+    CANARY_ARTIFACT_RETENTION_DAYS,
+    ROLE_ACCESS_LOGS,
+    ROLE_BACKUPS,
+    ROLE_BACKUPS_DR,
+    ROLE_CANARY_ARTIFACTS,
+    ROLE_UPLOADS,
+)
 from stacks.models import StorageSettings
 
 # Redis Cloud writes its remote backups from its own AWS account. Redis Cloud docs, "Back up a database"
@@ -54,7 +61,7 @@ NONCURRENT_LOG_DAYS = 30
 # S3 server access log delivery (S3 User Guide, "Permissions for log delivery"): the service principal that
 # writes the logs, and the prefix of each source bucket's logs in the access-logs bucket.
 LOG_DELIVERY_PRINCIPAL = "logging.s3.amazonaws.com"
-LOG_PREFIXES = {ROLE_BACKUPS: "backups/", ROLE_UPLOADS: "uploads/"}
+LOG_PREFIXES = {ROLE_BACKUPS: "backups/", ROLE_UPLOADS: "uploads/", ROLE_CANARY_ARTIFACTS: "canary-artifacts/"}
 # Replicas are read only in a disaster: infrequent-access storage halves their cost (30-day minimum, which
 # the backups' >= 30-day retention already meets).
 REPLICA_STORAGE_CLASS = "STANDARD_IA"
@@ -106,6 +113,7 @@ class Storage(pulumi.ComponentResource):
     backup_vault_name: str
     backup_plan_id: pulumi.Output[str]
     redis_backup_path: str  # s3://<backups bucket>/redis
+    canary_artifacts_bucket: str  # the Synthetics canaries' artifacts (components/synthetics.py)
 
     def __init__(self, name: str, args: StorageArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(f"{TYPE_PREFIX}:Storage", name, None, opts)
@@ -120,6 +128,7 @@ class Storage(pulumi.ComponentResource):
         self.access_logs_bucket = s.access_logs_bucket_name
         self.dr_bucket = s.dr_bucket_name
         self.dr_region = s.dr_region
+        self.canary_artifacts_bucket = s.canary_artifacts_bucket_name
         backups_arn = bucket_arn(ctx, self.backups_bucket)
         self.uploads_bucket_arn = bucket_arn(ctx, self.uploads_bucket)
         self.redis_backup_path = f"s3://{self.backups_bucket}/{REDIS_BACKUP_PREFIX}"
@@ -133,9 +142,11 @@ class Storage(pulumi.ComponentResource):
         self.uploads_kms_alias = ctx.name("storage")
         backups, backups_versioning = self._backups_bucket(name, ctx, s, key, backups_arn)
         uploads = self._uploads_bucket(name, ctx, s, key, args.cors_origins)
+        canary_artifacts = self._canary_artifacts_bucket(name, ctx, s, key)
 
         # -- server access logs, and the disaster-recovery replica of the backups ----------------------
-        self._access_logs(name, ctx, s, sources={ROLE_BACKUPS: backups, ROLE_UPLOADS: uploads})
+        self._access_logs(name, ctx, s, sources={ROLE_BACKUPS: backups, ROLE_UPLOADS: uploads,
+                                                 ROLE_CANARY_ARTIFACTS: canary_artifacts})
         self.dr_kms_key_arn = self._disaster_recovery(name, ctx, s, key, args.dr_provider, backups_versioning)
         self.backup_plan_id = self._aws_backup(name, ctx, s, key, args.database_arns)
 
@@ -152,6 +163,7 @@ class Storage(pulumi.ComponentResource):
             "backup_vault_name": self.backup_vault_name,
             "backup_plan_id": self.backup_plan_id,
             "redis_backup_path": self.redis_backup_path,
+            "canary_artifacts_bucket": self.canary_artifacts_bucket,
         })
 
     def _key(self, name: str, ctx: StackContext, backups_arn: str) -> aws.kms.Key:
@@ -220,6 +232,19 @@ class Storage(pulumi.ComponentResource):
             opts=child(self, depends_on=[uploads]),
         )
         return uploads
+
+    def _canary_artifacts_bucket(self, name: str, ctx: StackContext, s: StorageSettings, key: aws.kms.Key,
+                                 ) -> aws.s3.Bucket:
+        """Where the Synthetics canaries write their screenshots, HAR files and logs (components/synthetics.py):
+        the storage CMK, versioned, public access blocked, TLS only, access-logged, and expired after the
+        checklist module's CANARY_ARTIFACT_RETENTION_DAYS (Synthetics keeps its run data 31 days by default).
+        The bucket policy lets Synthetics nothing by itself: the canary role's identity policy grants its writes."""
+        bucket, versioning, _ = self._private_bucket(f"{name}-canary-artifacts", ctx, self.canary_artifacts_bucket,
+                                                     ROLE_CANARY_ARTIFACTS, key, [], object_lock=False)
+        self._lifecycle(f"{name}-canary-artifacts", self.canary_artifacts_bucket, "expire-canary-artifacts",
+                        [bucket, versioning], noncurrent_days=ABORT_MULTIPART_DAYS,
+                        expiration_days=CANARY_ARTIFACT_RETENTION_DAYS)
+        return bucket
 
     def _aws_backup(self, name: str, ctx: StackContext, s: StorageSettings, key: aws.kms.Key,
                     database_arns: list[pulumi.Input[str]]) -> pulumi.Output[str]:
@@ -326,11 +351,12 @@ class Storage(pulumi.ComponentResource):
         (who read, wrote or deleted which backup or upload: the audit trail CloudTrail data events would
         otherwise have to give)."""
         arn = bucket_arn(ctx, self.access_logs_bucket)
-        names = {ROLE_BACKUPS: self.backups_bucket, ROLE_UPLOADS: self.uploads_bucket}
+        names = {ROLE_BACKUPS: self.backups_bucket, ROLE_UPLOADS: self.uploads_bucket,
+                 ROLE_CANARY_ARTIFACTS: self.canary_artifacts_bucket}
         # S3 User Guide, "Permissions for log delivery": the logging service principal may put objects under
         # each source's prefix only, and only for that source bucket of this account (confused-deputy guard).
         delivery = [{
-            "Sid": f"S3ServerAccessLogsFrom{role.capitalize()}", "Effect": "Allow",
+            "Sid": f"S3ServerAccessLogsFrom{role.title().replace('-', '')}", "Effect": "Allow",
             "Principal": {"Service": LOG_DELIVERY_PRINCIPAL},
             "Action": "s3:PutObject",
             "Resource": f"{arn}/{LOG_PREFIXES[role]}*",

@@ -111,6 +111,25 @@ def _sns_subscription(req: _Request) -> _Answer:
     return req.rid, {"arn": f"{req.inputs.get('topic', 'arn:aws:sns:' + req.region)}:{_uuid(req.name)}"}
 
 
+def _s3_object(req: _Request) -> _Answer:
+    key = req.named("key")
+    return f"{req.inputs.get('bucket', '')}/{key}", {"key": key, "versionId": _hex("version" + key, 32),
+                                                     "etag": _hex("etag" + key, 32)}
+
+
+def _canary(req: _Request) -> _Answer:
+    cname = req.named("name")
+    return cname, {"name": cname, "arn": f"arn:aws:synthetics:{req.region}:{req.acct}:canary:{cname}",
+                   "engineArn": f"arn:aws:lambda:{req.region}:{req.acct}:function:cwsyn-{cname}-{_uuid(cname)}",
+                   "sourceLocationArn": f"arn:aws:lambda:{req.region}:{req.acct}:layer:cwsyn-{cname}-{_uuid(cname)}:1",
+                   "status": "RUNNING"}
+
+
+def _backups_replication(req: _Request) -> _Answer:
+    rid = f"arn:aws:rds:{req.region}:{req.acct}:auto-backup:ab-{_hex(req.name, 26)}"
+    return rid, {}
+
+
 def _iam_role(req: _Request) -> _Answer:
     rname = req.named("name")
     return req.rid, {"name": rname, "arn": f"arn:aws:iam::{req.acct}:role/{rname}",
@@ -213,6 +232,9 @@ _BY_TYPE: dict[str, Callable[[_Request], _Answer]] = {
     "aws:s3/bucket:Bucket": _s3_bucket,
     "aws:sns/topic:Topic": _sns_topic,
     "aws:sns/topicSubscription:TopicSubscription": _sns_subscription,
+    "aws:s3/bucketObjectv2:BucketObjectv2": _s3_object,
+    "aws:synthetics/canary:Canary": _canary,
+    "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": _backups_replication,
     "aws:iam/role:Role": _iam_role,
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
     "aws:secretsmanager/secret:Secret": _secret,

@@ -20,6 +20,8 @@ PULUMI_TO_TERRAFORM: dict[str, str] = {
     "aws:kms/alias:Alias": "aws_kms_alias",
     # RDS
     "aws:rds/instance:Instance": "aws_db_instance",
+    "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication":
+        "aws_db_instance_automated_backups_replication",
     "aws:rds/parameterGroup:ParameterGroup": "aws_db_parameter_group",
     "aws:rds/subnetGroup:SubnetGroup": "aws_db_subnet_group",
     "aws:rds/proxy:Proxy": "aws_db_proxy",
@@ -62,6 +64,7 @@ PULUMI_TO_TERRAFORM: dict[str, str] = {
     "aws:s3/bucketPolicy:BucketPolicy": "aws_s3_bucket_policy",
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": "aws_s3_bucket_lifecycle_configuration",
     "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2": "aws_s3_bucket_lifecycle_configuration",
+    "aws:s3/bucketObjectv2:BucketObjectv2": "aws_s3_object",
     "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": "aws_s3_bucket_object_lock_configuration",
     "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2":
         "aws_s3_bucket_object_lock_configuration",
@@ -89,6 +92,8 @@ PULUMI_TO_TERRAFORM: dict[str, str] = {
     "aws:sns/topicPolicy:TopicPolicy": "aws_sns_topic_policy",
     "aws:sns/topicSubscription:TopicSubscription": "aws_sns_topic_subscription",
     "aws:cloudwatch/metricAlarm:MetricAlarm": "aws_cloudwatch_metric_alarm",
+    # CloudWatch Synthetics
+    "aws:synthetics/canary:Canary": "aws_synthetics_canary",
     "aws:cloudwatch/compositeAlarm:CompositeAlarm": "aws_cloudwatch_composite_alarm",
     "aws:cloudwatch/dashboard:Dashboard": "aws_cloudwatch_dashboard",
     "aws:cloudwatch/logGroup:LogGroup": "aws_cloudwatch_log_group",

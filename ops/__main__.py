@@ -27,7 +27,7 @@ from ops.aws import Aws, error_code, is_throttling, retry_settings
 from ops.cleanup import cleanup_snapshots
 from ops.errors import EXIT_ERROR, EXIT_FAILED, EXIT_OK, OpsError, StepFailed
 from ops.outputs import Outputs
-from ops.restore import restore_drill
+from ops.restore import restore_drill, restore_drill_from_dr
 from ops.snapshot import take_snapshot
 from ops.verify import run_verify, table, tls_context
 from stacks.checklist import BACKUP_RETENTION_DAYS, HEALTH_RESPONSE_MS
@@ -50,9 +50,16 @@ def cmd_verify(args: argparse.Namespace, outputs: Outputs) -> int:
 
 
 def cmd_restore_drill(args: argparse.Namespace, outputs: Outputs) -> int:
-    """``restore-drill``: restore the latest snapshot to a temporary instance, check it, delete it."""
-    restore_drill(Aws(outputs.region()), outputs.database(), args.snapshot_id, args.wait_seconds,
-                  datetime.now(UTC))
+    """``restore-drill``: restore the latest snapshot to a temporary instance, check it, delete it; with
+    ``--from-dr``, restore the replicated automated backups in the disaster-recovery region instead."""
+    if args.from_dr:
+        if args.snapshot_id:
+            raise OpsError("--from-dr restores the replicated automated backups; it takes no --snapshot-id")
+        dr = outputs.dr_backups()
+        restore_drill_from_dr(Aws(dr.region), outputs.database(), dr, args.wait_seconds, datetime.now(UTC))
+    else:
+        restore_drill(Aws(outputs.region()), outputs.database(), args.snapshot_id, args.wait_seconds,
+                      datetime.now(UTC))
     print("restore drill passed")
     return EXIT_OK
 
@@ -136,6 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("restore-drill", cmd_restore_drill, "restore a snapshot into a temporary instance, check, delete")
     p.add_argument("--snapshot-id", help="snapshot to restore (default: the newest of the primary)")
+    p.add_argument("--from-dr", action="store_true",
+                   help="restore the replicated automated backups in the disaster-recovery region (database.dr_region)")
     p.add_argument("--wait-seconds", type=bounded(1, 86400), default=3600,
                    help="how long to wait for each step (default 3600)")
 

@@ -30,6 +30,13 @@ class Database:
 
 
 @dataclass(frozen=True)
+class DrBackups:
+    """Where the primary's automated backups are replicated (``database.dr_*``)."""
+    region: str
+    kms_key_arn: str
+
+
+@dataclass(frozen=True)
 class Storage:
     """The storage outputs ``ops`` reads."""
     backups_bucket: str
@@ -143,6 +150,22 @@ class Outputs:
             proxy_name=self.string("database.proxy_name", "the RDS Proxy name"),
             kms_key_arn=self.string("database.kms_key_arn", "the ARN of the database KMS key"),
         )
+
+    def dr_backups(self) -> DrBackups:
+        """The replicated automated backups of the primary; refused when the stack does not replicate them."""
+        enabled = self._get("database.dr_backup_replication", "true or false")
+        if enabled is not True:
+            raise self._fail("database.dr_backup_replication", f"is {json.dumps(enabled)}",
+                             "true (this stack does not replicate its automated backups; staging may not)")
+        return DrBackups(region=self.string("database.dr_region", "the disaster-recovery AWS region"),
+                         kms_key_arn=self.string("database.dr_kms_key_arn",
+                                                 "the ARN of the replicated backups' KMS key"))
+
+    def canary_names(self) -> dict[str, str] | None:
+        """``synthetics.canary_names`` (role -> canary name), or None for outputs of a stack without canaries."""
+        if "synthetics" not in self._data:
+            return None
+        return self.string_map("synthetics.canary_names", "an object role -> Synthetics canary name")
 
     def storage(self) -> Storage:
         """The ``storage`` outputs."""

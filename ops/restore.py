@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError, WaiterError
 
 from ops.aws import Aws, error_code, same_kms_key, tag_list
 from ops.errors import StepFailed
-from ops.outputs import Database
+from ops.outputs import Database, DrBackups
 from ops.snapshot import MANAGED_BY, describe_snapshot, poll_config
 
 DRILL_PREFIX = "chatpdd-restore-drill-"
@@ -81,6 +81,53 @@ def restore_drill(aws: Aws, db: Database, snapshot_id: str | None, wait_seconds:
         if not same_kms_key(restored.get("KmsKeyId"), db.kms_key_arn):
             raise StepFailed(f"{target} is encrypted with {restored.get('KmsKeyId')}, "
                              f"expected database.kms_key_arn {db.kms_key_arn}")
+        print(f"{target}: {restored['DBInstanceStatus']}, encrypted with {restored['KmsKeyId']}")
+    finally:
+        try:
+            if delete_instance(rds, target, wait_seconds):
+                print(f"{target}: deleted (no final snapshot)")
+        except (ClientError, WaiterError) as exc:
+            raise StepFailed(f"CLEANUP FAILED for {target} ({exc}); delete it by hand") from None
+    return target
+
+
+def replicated_backup(rds_dr: Any, primary: str, region: str) -> dict[str, Any]:
+    """The replicated automated backup of ``primary`` in the DR region (RDS User Guide, "Finding information about
+    replicated backups": DescribeDBInstanceAutomatedBackups in the destination region)."""
+    pages = rds_dr.get_paginator("describe_db_instance_automated_backups").paginate(DBInstanceIdentifier=primary)
+    found = [b for page in pages for b in page["DBInstanceAutomatedBackups"]
+             if b.get("DBInstanceAutomatedBackupsArn") and b.get("RestoreWindow", {}).get("LatestTime")]
+    if not found:
+        raise StepFailed(f"no replicated automated backups of {primary} with a restore window in {region}")
+    return max(found, key=lambda b: b["RestoreWindow"]["LatestTime"])
+
+
+def restore_drill_from_dr(aws_dr: Aws, db: Database, dr: DrBackups, wait_seconds: int, now: datetime) -> str:
+    """The drill in the disaster-recovery region: restore the replicated automated backups to their latest
+    restorable time into a temporary instance there (private, single-AZ, the region's default network), check it
+    is encrypted with the DR key, and always delete it. Returns the temporary instance's name."""
+    rds = aws_dr.client("rds")
+    backup = replicated_backup(rds, db.primary_identifier, dr.region)
+    target = f"{DRILL_PREFIX}dr-{now:%Y%m%d%H%M%S}"
+    print(f"restoring {backup['DBInstanceAutomatedBackupsArn']} (latest restorable "
+          f"{backup['RestoreWindow']['LatestTime']:%Y-%m-%d %H:%M}) into {target} in {dr.region}")
+    try:
+        rds.restore_db_instance_to_point_in_time(
+            SourceDBInstanceAutomatedBackupsArn=backup["DBInstanceAutomatedBackupsArn"],
+            TargetDBInstanceIdentifier=target, UseLatestRestorableTime=True, MultiAZ=False, PubliclyAccessible=False,
+            DeletionProtection=False, Tags=tag_list({**MANAGED_BY, "Purpose": "restore-drill-dr"}),
+        )
+        try:
+            rds.get_waiter("db_instance_available").wait(
+                DBInstanceIdentifier=target, WaiterConfig=poll_config(wait_seconds, 30))
+        except WaiterError:
+            raise StepFailed(f"{target} did not become available within {wait_seconds}s") from None
+        restored = rds.describe_db_instances(DBInstanceIdentifier=target)["DBInstances"][0]
+        if not restored.get("StorageEncrypted"):
+            raise StepFailed(f"{target} restored unencrypted from {backup['DBInstanceAutomatedBackupsArn']}")
+        if not same_kms_key(restored.get("KmsKeyId"), dr.kms_key_arn):
+            raise StepFailed(f"{target} is encrypted with {restored.get('KmsKeyId')}, "
+                             f"expected database.dr_kms_key_arn {dr.kms_key_arn}")
         print(f"{target}: {restored['DBInstanceStatus']}, encrypted with {restored['KmsKeyId']}")
     finally:
         try:

@@ -136,6 +136,11 @@ class DatabaseSettings(Model):
         description="Restore the primary from this snapshot (the checklist's restore path). Replaces the instance.",
     )
     credentials_rotation: int = Field(default=1, ge=1, description="Bump to generate a new proxy password.")
+    # Checklist "test-disaster-recovery.ts": the primary's automated backups (snapshots and transaction logs) are
+    # replicated into storage.dr_region, so a point-in-time restore survives the loss of the stack's region.
+    # Production must (pack: aws-rds-instance-configure-backup-replication); staging may turn it off.
+    dr_backup_replication: bool = Field(default=True, description="Replicate the primary's automated backups to "
+                                                                   "storage.dr_region.")
 
     @model_validator(mode="after")
     def _pool_and_storage(self) -> DatabaseSettings:
@@ -208,6 +213,12 @@ class StorageSettings(Model):
         ),
     )
     access_log_retention_days: int = Field(default=365, ge=90, description="Days an S3 server access log is kept.")
+    canary_artifacts_bucket_name: BucketName = Field(
+        description=(
+            "Artifacts of the CloudWatch Synthetics canaries (screenshots, HAR files, logs): SSE-KMS, versioned, "
+            "access-logged, expired after the checklist module's CANARY_ARTIFACT_RETENTION_DAYS."
+        ),
+    )
     dr_region: Region = Field(
         default="us-west-2",
         description=(
@@ -234,10 +245,12 @@ class StorageSettings(Model):
         if len(self.dr_bucket_name) > 63:
             raise ValueError(f"backups_bucket_name must leave room for the '{DR_BUCKET_SUFFIX}' suffix of its "
                              f"disaster-recovery replica (S3 bucket names have at most 63 characters)")
-        names = [self.backups_bucket_name, self.uploads_bucket_name, self.access_logs_bucket_name, self.dr_bucket_name]
+        names = [self.backups_bucket_name, self.uploads_bucket_name, self.access_logs_bucket_name, self.dr_bucket_name,
+                 self.canary_artifacts_bucket_name]
         if len(set(names)) != len(names):
-            raise ValueError("backups_bucket_name, uploads_bucket_name, access_logs_bucket_name and the replica "
-                             f"<backups_bucket_name>{DR_BUCKET_SUFFIX} must be four different buckets")
+            raise ValueError("backups_bucket_name, uploads_bucket_name, access_logs_bucket_name, "
+                             "canary_artifacts_bucket_name and the replica "
+                             f"<backups_bucket_name>{DR_BUCKET_SUFFIX} must be five different buckets")
         return self
 
     @property
@@ -339,6 +352,19 @@ class MonitoringSettings(Model):
         description="Per-check overrides (check id -> threshold), stricter than the checklist only.",
     )
     log_retention_days: int = Field(default=90, ge=30)
+    # "Alerts that reach people": besides the e-mails, the critical and warning topics notify a chat channel and
+    # the critical one a pager, each through an HTTPS subscription. The URLs carry their integration's token:
+    # secrets (`pulumi config set --secret`). The endpoint must confirm the SNS subscription itself (chat and
+    # paging integrations that accept SNS do: Slack via AWS Chatbot's webhook, PagerDuty, Opsgenie).
+    chat_webhook_url: Secret = Field(description="HTTPS endpoint of the team's chat channel integration (critical "
+                                                 "and warning alerts); a secret.")
+    pager_webhook_url: Secret | None = Field(default=None, description="HTTPS endpoint of the on-call pager "
+                                                                       "(critical alerts); a secret.")
+    # Synthetic monitoring ("API response times < 500ms", "Page load times < 3 seconds"): how often the canaries
+    # run. The pack requires at most stacks.checklist.CANARY_MAX_INTERVAL_MINUTES (staging's pack config allows
+    # more).
+    canary_interval_minutes: int = Field(default=checklist.CANARY_MAX_INTERVAL_MINUTES, ge=1, le=60,
+                                         description="Minutes between two runs of each canary.")
 
     @model_validator(mode="after")
     def _health_checks_fail_fast(self) -> MonitoringSettings:

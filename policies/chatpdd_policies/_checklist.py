@@ -300,3 +300,45 @@ ALARM_TIMING = {
 # "Application down (health check fails)": a Route 53 health check turns unhealthy within 90 s of the first
 # failure (failure_threshold x request_interval: 3 x 30 s, Route 53's defaults), before its alarm's window.
 HEALTH_CHECK_MAX_SECONDS_TO_UNHEALTHY = 90
+# -- Synthetic monitoring ("Page load times < 3 seconds", "API response times < 500ms", "Average response time <
+# 500ms", "WebSocket connections stable"): CloudWatch Synthetics canaries measure them continuously.
+# The API canary calls every health endpoint of the checklist plus the troubleshooting guide's WebSocket one.
+WEBSOCKET_HEALTH_ENDPOINT = "/api/websocket/health"
+CANARY_API_ENDPOINTS = [
+    "/api/health",
+    "/api/collaboration/health",
+    "/api/database/health",
+    "/api/redis/health",
+    "/api/websocket/health",
+]
+# The browser canary loads the app's home page.
+CANARY_PAGE_PATH = "/"
+# "Page load times < 3 seconds"
+PAGE_LOAD_MS = 3000
+# A canary runs at least every 5 minutes (staging's pack config may allow less often).
+CANARY_MAX_INTERVAL_MINUTES = 5
+# The Synthetics runtime every canary uses: pinned, and one of the runtimes the pack allows (none deprecated;
+# CloudWatch User Guide, "Synthetics runtime versions"). Raise both together when AWS deprecates it.
+CANARY_RUNTIME_VERSION = "syn-nodejs-puppeteer-9.1"
+CANARY_ALLOWED_RUNTIMES = ["syn-nodejs-puppeteer-9.1"]
+# Canary artifacts (screenshots, HAR files, logs) kept as long as Synthetics keeps the run data (31 days, its
+# default), then expired by the artifacts bucket's lifecycle.
+CANARY_ARTIFACT_RETENTION_DAYS = 31
+ROLE_CANARY_ARTIFACTS = "canary-artifacts"
+# Canary alarms (tags Check=<id>, Severity=<severity>; CloudWatchSynthetics metrics, dimension CanaryName, per
+# step also StepName). Success below 100 % in a run is critical ("Application down"); a step slower than the
+# checklist's number is a warning. Missing data is breaching: a canary that stops running measures nothing.
+CANARY_CHECKS = {
+    "canary-success": {"severity": "critical", "comparison": "LessThanThreshold", "limit": 100},
+    "canary-api-duration": {"severity": "warning", "comparison": "GreaterThanThreshold", "limit": 500},
+    "canary-page-duration": {"severity": "warning", "comparison": "GreaterThanThreshold", "limit": 3000},
+}
+# -- Database disaster recovery ("pnpm tsx scripts/test-disaster-recovery.ts"): the primary's automated backups
+# are replicated into storage.dr_region (production needs one replication; staging's pack config allows 0).
+MIN_BACKUP_REPLICATIONS = 1
+# -- Alerts that reach people ("notify team", critical "Immediate Response"): every alarm's topic has a
+# subscription; the critical and warning topics reach a chat channel (https), the critical one also e-mail (the
+# pager, another https subscription, is on top where a stack has one).
+REQUIRED_SUBSCRIPTION_PROTOCOLS = {"critical": ["https", "email"], "warning": ["https"]}
+# "Info Alerts (Track Trends)": the info tier's metrics (docs/metrics-contract.md), on the dashboard, no alarm.
+INFO_METRICS = ["DailyActiveUsers", "TeamsCreated", "FilesShared", "FileSharingBytes", "FeatureUsed"]

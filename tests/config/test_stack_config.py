@@ -259,7 +259,7 @@ def test_bucket_names_must_differ_and_leave_room_for_the_replica_suffix(repo_roo
         "access_logs_bucket_name: chatpdd-production-uploads-111122223333")
     (problem,) = _error(_write(tmp_path, same)).problems
     assert problem.startswith("chatpdd-infra:storage = ")
-    assert problem.endswith("must be four different buckets")
+    assert problem.endswith("must be five different buckets")
     long_name = "b" * 62
     too_long = _production_text(repo_root).replace(
         "backups_bucket_name: chatpdd-production-backups-111122223333", f"backups_bucket_name: {long_name}")

@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "checklist.md"
 CHECKLIST = REPO / "docs" / "production-deployment-checklist.md"
 COLUMNS = ["Section", "Subsection", "Checklist line", "Component", "Policies", "Test or reason"]
-COMPONENTS = {"Network", "Database", "Storage", "Cache", "VercelApp", "Monitoring", "—"}
+COMPONENTS = {"Network", "Database", "Storage", "Cache", "VercelApp", "Monitoring", "Synthetics", "—"}
 
 
 @dataclass(frozen=True)

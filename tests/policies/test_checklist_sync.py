@@ -45,6 +45,8 @@ NOT_THRESHOLDS: dict[str, set[float]] = {
     "aws_rds_instance_enable_enhanced_monitoring.py": {5, 10, 15, 30, 60},  # the intervals RDS accepts
     "aws_rds_instance_enable_performance_insights.py": {7},  # the retention RDS applies when none is set
     "aws_rds_proxy_configure_connection_pool.py": {100},  # percent
+    "aws_rds_instance_configure_backup_replication.py": {7},  # the retention RDS applies when none is set
+    "synthetics_canary_configure_alarms.py": {2},  # the rank of the critical severity
 }
 
 

@@ -87,10 +87,13 @@ def test_staging_config_is_refused_for_production(pack):
     with pytest.raises(PackConfigError) as error:
         _configure(pack, "production", STAGING)
     assert str(error.value) == (
-        f"{PREFIX} (2 loosenings): aws-rds-instance-configure-read-replicas.minReadReplicas = 0 is looser than the "
-        "checklist's 1 (expected >= 1); rediscloud-subscription-database-enable-persistence.allowedDataPersistence "
-        "adds [snapshot-every-1-hour, snapshot-every-6-hours, snapshot-every-12-hours] to the accepted values "
-        f"(expected a subset of [aof-every-1-second, aof-every-write]){TAIL}")
+        f"{PREFIX} (4 loosenings): aws-rds-instance-configure-backup-replication.minBackupReplications = 0 is looser "
+        "than the checklist's 1 (expected >= 1); aws-rds-instance-configure-read-replicas.minReadReplicas = 0 is "
+        "looser than the checklist's 1 (expected >= 1); rediscloud-subscription-database-enable-persistence."
+        "allowedDataPersistence adds [snapshot-every-1-hour, snapshot-every-6-hours, snapshot-every-12-hours] to the "
+        "accepted values (expected a subset of [aof-every-1-second, aof-every-write]); "
+        "synthetics-canary-configure-coverage.maxIntervalMinutes = 15 is looser than the checklist's 5 "
+        f"(expected <= 5){TAIL}")
 
 
 @pytest.mark.parametrize("config", [
@@ -117,7 +120,7 @@ def test_a_stack_the_engine_did_not_name_is_treated_as_production():
             fresh.configure(STAGING, source="staging.json")
     assert str(error.value).startswith(
         "staging.json: the policy pack refused it at Configure: the policy config of a stack the engine did not "
-        "name (treated as production) may only tighten the checklist (2 loosenings)")
+        "name (treated as production) may only tighten the checklist (4 loosenings)")
 
 
 def test_pulumi_stack_environment_overrules_a_configure_stack_claiming_staging():

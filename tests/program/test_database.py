@@ -12,6 +12,7 @@ import json
 import re
 
 import pulumi
+import pulumi_aws as aws
 import pytest
 from pulumi_policy import ResourceValidationPolicy
 
@@ -63,6 +64,12 @@ def one(run: ProgramRun, type_: str) -> CapturedResource:
     return found[0]
 
 
+def db_key(run: ProgramRun) -> CapturedResource:
+    """The database's own key (the DR key of the replicated backups has Role=db-dr-kms)."""
+    (found,) = [r for r in of_type(run, KEY) if r.properties["tags"].get("Role") == "db-kms"]
+    return found
+
+
 def primary(run: ProgramRun) -> CapturedResource:
     (found,) = [r for r in of_type(run, INSTANCE) if r.properties["tags"].get("Role") == "rds-primary"]
     return found
@@ -97,7 +104,8 @@ def run_components(loaded: LoadedStack, probe: bool = False, network: dict | Non
         net = Network("network", NetworkArgs(context=ctx, settings=cfg.network))
         db = Database("database", DatabaseArgs(
             context=ctx, settings=cfg.database, vpc_id=net.vpc_id, subnet_ids=net.subnet_ids,
-            availability_zones=cfg.network.availability_zones, app_ingress_cidrs=cfg.network.app_ingress_cidrs))
+            availability_zones=cfg.network.availability_zones, app_ingress_cidrs=cfg.network.app_ingress_cidrs,
+            dr_provider=aws.Provider("aws-dr", region=cfg.storage.dr_region), dr_region=cfg.storage.dr_region))
         if probe:
             pulumi.CustomResource("test:index:Probe", "probe", {
                 "url": db.url, "readUrl": db.read_url, "proxyEndpoint": db.proxy_endpoint,
@@ -120,17 +128,17 @@ def test_every_child_is_parented_to_the_component(stack):
 
 def test_stateful_resources_are_protected(stack):
     run, _ = stack
-    stateful = [one(run, KEY), *of_type(run, INSTANCE)]
+    stateful = [db_key(run), *of_type(run, INSTANCE)]
     assert all(r.protect for r in stateful), [r.name for r in stateful if not r.protect]
 
 
 # -- encryption ------------------------------------------------------------------------------------
 def test_customer_managed_key_rotates_and_encrypts_everything(stack):
     run, _ = stack
-    key = one(run, KEY)
+    key = db_key(run)
     assert key.properties["enableKeyRotation"] is True
     assert key.properties["deletionWindowInDays"] == 30
-    alias = one(run, "aws:kms/alias:Alias")
+    (alias,) = [a for a in of_type(run, "aws:kms/alias:Alias") if a.name == "database-key"]
     assert depends(alias, "targetKeyId", key) and alias.properties["name"].startswith("alias/")
     db = primary(run)
     assert db.properties["storageEncrypted"] is True
@@ -279,12 +287,12 @@ def test_proxy_role_reads_only_its_secret_and_key(stack):
     assert not policy.property_dependencies.get("policy")
     statements = json.loads(policy.properties["policy"])["Statement"]
     secret = one(run, SECRET)
-    key_alias = next(a for a in of_type(run, "aws:kms/alias:Alias") if depends(a, "targetKeyId", one(run, KEY)))
+    key_alias = next(a for a in of_type(run, "aws:kms/alias:Alias") if depends(a, "targetKeyId", db_key(run)))
     assert secret.outputs["arn"].startswith(statements[0]["Resource"].removesuffix("??????"))
     assert statements[0]["Resource"].endswith(f":secret:{secret.inputs['name']}-??????")
     assert {(s["Action"], s["Resource"].rsplit(":", 1)[0]) for s in statements} == {
         ("secretsmanager:GetSecretValue", statements[0]["Resource"].rsplit(":", 1)[0]),
-        ("kms:Decrypt", one(run, KEY).outputs["arn"].rsplit(":", 1)[0])}
+        ("kms:Decrypt", db_key(run).outputs["arn"].rsplit(":", 1)[0])}
     assert statements[1]["Resource"].endswith(":key/*")
     assert statements[1]["Condition"]["ForAnyValue:StringEquals"] == {"kms:ResourceAliases": key_alias.inputs["name"]}
     assert policy.urn in proxy.dependencies
@@ -442,3 +450,45 @@ def test_the_policy_pack_finds_nothing_in_the_database_and_network(stack):
         if found:
             violations[policy.name] = [m for m, _ in found]
     assert violations == {}
+
+
+# -- disaster recovery: replicated automated backups ----------------------------------------------------------
+REPLICATION = "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication"
+
+
+def test_production_replicates_the_primarys_backups_into_the_dr_region(production_run, loaded_stacks):
+    config = loaded_stacks["production"].config
+    (replication,) = of_type(production_run, REPLICATION)
+    assert replication.protect
+    assert replication.properties["sourceDbInstanceArn"] == primary(production_run).outputs["arn"]
+    assert replication.properties["retentionPeriod"] == config.database.backup_retention_days >= \
+        checklist.BACKUP_RETENTION_DAYS
+    (dr_key,) = [k for k in of_type(production_run, KEY) if k.properties["tags"].get("Role") == "db-dr-kms"]
+    assert dr_key.protect and dr_key.properties["enableKeyRotation"] is True
+    assert depends(replication, "kmsKeyId", dr_key)
+    by_urn = production_run.by_urn()
+    for res in (replication, dr_key):
+        provider = by_urn[res.provider.rsplit("::", 1)[0]]
+        assert provider.name == "aws-dr" and provider.inputs["region"] == config.storage.dr_region
+    assert production_run.outputs["database"]["dr_backup_replication"] is True
+
+
+def test_staging_does_not_replicate_backups(staging_run):
+    assert not of_type(staging_run, REPLICATION)
+    assert staging_run.outputs["database"]["dr_backup_replication"] is False
+
+
+def test_replication_without_a_dr_provider_is_refused(loaded_stacks):
+    loaded = loaded_stacks["production"]
+    cfg = loaded.config
+
+    def program() -> None:
+        ctx = StackContext(stack=loaded.name, owner=cfg.owner, data_classification=cfg.data_classification,
+                           account_id=cfg.aws.allowed_account_ids[0], region=cfg.aws.region)
+        net = Network("network", NetworkArgs(context=ctx, settings=cfg.network))
+        Database("database", DatabaseArgs(
+            context=ctx, settings=cfg.database, vpc_id=net.vpc_id, subnet_ids=net.subnet_ids,
+            availability_zones=cfg.network.availability_zones, app_ingress_cidrs=cfg.network.app_ingress_cidrs))
+
+    with pytest.raises(Exception, match="dr_backup_replication needs the disaster-recovery provider"):
+        run_function(loaded, program)

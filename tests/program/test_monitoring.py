@@ -15,8 +15,8 @@ import pytest
 from components.base import StackContext
 from components.monitoring import Monitoring, MonitoringArgs
 from components.providers import Providers
-from gate.program import CapturedResource, ProgramRun
-from stacks.checklist import ALARM_CHECKS, HEALTH_ENDPOINTS, REQUIRED_CHECKS_BY_ROLE
+from gate.program import CapturedResource, ProgramRun, is_secret
+from stacks.checklist import ALARM_CHECKS, CANARY_CHECKS, HEALTH_ENDPOINTS, INFO_METRICS, REQUIRED_CHECKS_BY_ROLE
 from stacks.loader import LoadedStack
 from tests.program.component_run import pack_violations
 from tests.program.component_run import run_component as run_alone
@@ -111,7 +111,7 @@ def test_alarms_are_no_looser_than_the_checklist_and_notify_the_right_topic(prog
     by_urn = run.by_urn()
     for alarm in run.by_type(ALARM):
         props, tags = alarm.inputs, alarm.inputs["tags"]
-        check = ALARM_CHECKS[tags["Check"]]
+        check = {**ALARM_CHECKS, **CANARY_CHECKS}[tags["Check"]]
         assert tags["Severity"] == check.severity, alarm.name
         assert props["comparisonOperator"] == check.comparison, alarm.name
         if check.comparison == "GreaterThanThreshold":
@@ -132,7 +132,8 @@ def test_alarms_are_no_looser_than_the_checklist_and_notify_the_right_topic(prog
 @pytest.mark.parametrize("stack", ["production", "staging"])
 def test_alarm_names_are_explicit_and_exported(program_runs, stack):
     run = program_runs[stack]
-    exported = run.outputs["monitoring"]["alarms"]
+    exported = {**run.outputs["monitoring"]["alarms"], **run.outputs["synthetics"]["alarms"]}
+    assert set(run.outputs["synthetics"]["alarms"]) == set(CANARY_CHECKS)
     registered = {a.inputs["name"] for a in run.by_type(ALARM)}
     assert sorted(n for names in exported.values() for n in names) == sorted(registered)
     for check_id, names in exported.items():
@@ -212,8 +213,18 @@ def test_one_encrypted_topic_per_severity(program_runs, loaded_stacks, stack):
     emails = loaded_stacks[stack].config.monitoring.alert_emails
     subscriptions = run.by_type("aws:sns/topicSubscription:TopicSubscription")
     expected = sorted(e for sev in ("critical", "warning", "info") for e in getattr(emails, sev))
-    assert sorted(s.inputs["endpoint"] for s in subscriptions) == expected
-    assert {s.inputs["protocol"] for s in subscriptions} == {"email"}
+    assert sorted(s.inputs["endpoint"] for s in subscriptions if s.inputs["protocol"] == "email") == expected
+    assert {s.inputs["protocol"] for s in subscriptions} == {"email", "https"}
+    # Alerts that reach people: the chat channel on the critical and warning topics, the pager (production) on
+    # the critical one; the URLs are secrets on the wire and never in a resource name.
+    https = {s.name: s for s in subscriptions if s.inputs["protocol"] == "https"}
+    pager = loaded_stacks[stack].config.monitoring.pager_webhook_url is not None
+    assert sorted(https) == sorted(["monitoring-critical-chat", "monitoring-warning-chat"]
+                                   + (["monitoring-critical-pager"] if pager else []))
+    for sub in https.values():
+        assert is_secret(sub.properties["endpoint"]) and sub.inputs["endpointAutoConfirms"] is True
+        (topic_urn,) = sub.property_dependencies["topic"]
+        assert by_urn[topic_urn].inputs["tags"]["Severity"] == sub.name.split("-")[1]
 
 
 # -- health checks -----------------------------------------------------------------------------------------
@@ -262,7 +273,11 @@ def test_outside_us_east_1_health_alarms_notify_a_us_east_1_topic(loaded_stacks)
     us_east_1_subscriptions = [s for s in run.by_type("aws:sns/topicSubscription:TopicSubscription")
                                if regions[s.name] == "us-east-1"]
     critical = loaded_stacks["production"].config.monitoring.alert_emails.critical
-    assert sorted(s.inputs["endpoint"] for s in us_east_1_subscriptions) == sorted(critical)
+    assert sorted(s.inputs["endpoint"] for s in us_east_1_subscriptions
+                  if s.inputs["protocol"] == "email") == sorted(critical)
+    # The health alarms' topic reaches the chat channel and the pager too.
+    assert sorted(s.name for s in us_east_1_subscriptions if s.inputs["protocol"] == "https") == [
+        "monitoring-critical-use1-chat", "monitoring-critical-use1-pager"]
 
 
 # -- dashboard and component shape ---------------------------------------------------------------------------
@@ -285,7 +300,9 @@ def test_every_resource_is_a_direct_child_of_the_component(program_runs, stack):
     children = [r for r in run.resources if r.parent == component.urn]
     monitoring_types = (ALARM, TOPIC, HEALTH_CHECK, "aws:sns/topicSubscription:TopicSubscription",
                         "aws:cloudwatch/dashboard:Dashboard")
-    assert {r.urn for r in run.resources if r.type in monitoring_types} <= {r.urn for r in children}
+    synthetics = run.one("chatpdd:components:Synthetics").urn  # the canaries' alarms are its children
+    assert {r.urn for r in run.resources if r.type in monitoring_types and r.parent != synthetics} <= {
+        r.urn for r in children}
     keys = [r for r in children if r.type == "aws:kms/key:Key"]
     assert keys and all(k.protect for k in keys)
     assert [r.name for r in children if r.protect] == [k.name for k in keys]
@@ -299,3 +316,15 @@ def test_every_resource_is_a_direct_child_of_the_component(program_runs, stack):
 @pytest.mark.parametrize("stack", ["production", "staging"])
 def test_the_policy_pack_finds_nothing_in_the_component(program_runs, stack):
     assert pack_violations(program_runs[stack], COMPONENT) == {}
+
+
+def test_dashboard_shows_the_info_tier_with_no_alarm(production_run):
+    """Checklist "Info Alerts (Track Trends)": the info metrics of docs/metrics-contract.md are on the dashboard
+    and no alarm reads them."""
+    body = json.loads(production_run.one("aws:cloudwatch/dashboard:Dashboard").inputs["dashboardBody"])
+    info = [w for w in body["widgets"] if w["properties"]["title"].startswith("Info:")]
+    assert len(info) == 4 and all(w["properties"]["period"] == 86400 for w in info)
+    text = json.dumps(info)
+    assert all(name in text for name in INFO_METRICS)
+    alarms = json.dumps([a.inputs for a in production_run.by_type(ALARM)])
+    assert not any(name in alarms for name in INFO_METRICS)

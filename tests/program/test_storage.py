@@ -74,7 +74,8 @@ def dr_key_of(run: ProgramRun) -> CapturedResource:
 def bucket_names(config) -> dict[str, str]:
     s = config.storage
     return {"backups": s.backups_bucket_name, "uploads": s.uploads_bucket_name,
-            "access-logs": s.access_logs_bucket_name, "backups-dr": f"{s.backups_bucket_name}-dr"}
+            "access-logs": s.access_logs_bucket_name, "backups-dr": f"{s.backups_bucket_name}-dr",
+            "canary-artifacts": s.canary_artifacts_bucket_name}
 
 
 def is_dr(resource: CapturedResource) -> bool:
@@ -233,7 +234,10 @@ def test_access_logs_bucket_lets_only_log_delivery_write_each_sources_prefix(sta
         assert st["Condition"]["StringEquals"] == {"aws:SourceAccount": config.aws.allowed_account_ids[0]}
         granted[st["Condition"]["ArnLike"]["aws:SourceArn"]] = st["Resource"]
     assert granted == {f"arn:aws:s3:::{s.backups_bucket_name}": f"{logs_arn}/backups/*",
-                       f"arn:aws:s3:::{s.uploads_bucket_name}": f"{logs_arn}/uploads/*"}
+                       f"arn:aws:s3:::{s.uploads_bucket_name}": f"{logs_arn}/uploads/*",
+                       f"arn:aws:s3:::{s.canary_artifacts_bucket_name}": f"{logs_arn}/canary-artifacts/*"}
+    assert [st["Sid"] for st in allows] == ["S3ServerAccessLogsFromBackups", "S3ServerAccessLogsFromUploads",
+                                            "S3ServerAccessLogsFromCanaryArtifacts"]
 
 
 def test_access_logs_expire_after_the_configured_retention(stack):
@@ -253,8 +257,9 @@ def test_backups_and_uploads_log_every_request_into_the_access_logs_bucket(stack
     logs_policy = only(run, POLICY, s.access_logs_bucket_name)
     logging = {r.inputs["bucket"]: r for r in of(run, LOGGING)}
     # Not the logs bucket itself (its own deliveries would be logged: a loop), not the replica (other region).
-    assert sorted(logging) == sorted([s.backups_bucket_name, s.uploads_bucket_name])
-    for source, prefix in ((s.backups_bucket_name, "backups/"), (s.uploads_bucket_name, "uploads/")):
+    assert sorted(logging) == sorted([s.backups_bucket_name, s.uploads_bucket_name, s.canary_artifacts_bucket_name])
+    for source, prefix in ((s.backups_bucket_name, "backups/"), (s.uploads_bucket_name, "uploads/"),
+                           (s.canary_artifacts_bucket_name, "canary-artifacts/")):
         inputs = logging[source].inputs
         assert inputs["targetBucket"] == s.access_logs_bucket_name and inputs["targetPrefix"] == prefix
         assert logs_policy.urn in logging[source].dependencies, "delivery is allowed before logging starts"
@@ -454,7 +459,23 @@ def test_every_storage_resource_is_a_child_of_the_component(stack):
         KEY, ALIAS, BUCKET, SSE, VERSIONING, PAB, POLICY, LIFECYCLE, OBJECT_LOCK, CORS, OWNERSHIP, LOGGING,
         REPLICATION, VAULT, PLAN, SELECTION, ROLE, ROLE_POLICY, ATTACHMENT})
     protected = sorted(r.type for r in children(run) if r.protect)
-    assert protected == sorted([KEY, KEY, BUCKET, BUCKET, BUCKET, BUCKET, VAULT])
+    assert protected == sorted([KEY, KEY, BUCKET, BUCKET, BUCKET, BUCKET, BUCKET, VAULT])
+
+
+def test_canary_artifacts_bucket_is_encrypted_versioned_private_and_expires(stack):
+    run, config = stack
+    name = config.storage.canary_artifacts_bucket_name
+    sse = only(run, SSE, name)
+    (rule,) = sse.inputs["rules"]
+    assert rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "aws:kms" and rule["bucketKeyEnabled"]
+    assert key_of(run).urn in sse.property_dependencies["rules"]
+    assert only(run, VERSIONING, name).inputs["versioningConfiguration"] == {"status": "Enabled"}
+    assert all(only(run, PAB, name).inputs[k] for k in ("blockPublicAcls", "blockPublicPolicy",
+                                                         "ignorePublicAcls", "restrictPublicBuckets"))
+    (lifecycle,) = only(run, LIFECYCLE, name).inputs["rules"]
+    assert lifecycle["status"] == "Enabled"
+    assert lifecycle["expiration"]["days"] == checklist.CANARY_ARTIFACT_RETENTION_DAYS
+    assert not of(run, OBJECT_LOCK, name)
 
 
 def test_stack_outputs_name_the_storage(stack):
