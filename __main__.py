@@ -94,6 +94,7 @@ synthetics = Synthetics(
         app_domain=config.app.domain,
         artifacts_bucket=storage.canary_artifacts_bucket,
         artifacts_kms_key_arn=storage.kms_key_arn,
+        artifacts_kms_alias=storage.kms_alias,
         topic_arns=monitoring.topic_arns,
     ),
     opts,

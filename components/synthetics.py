@@ -31,7 +31,7 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from components.base import TYPE_PREFIX, StackContext, assume_role_policy, child
+from components.base import TYPE_PREFIX, StackContext, assume_role_policy, child, key_grant
 from stacks.checklist import (
     CANARY_API_ENDPOINTS,
     CANARY_ARTIFACT_RETENTION_DAYS,
@@ -88,6 +88,7 @@ class SyntheticsArgs:
     app_domain: str
     artifacts_bucket: str  # Storage.canary_artifacts_bucket (explicit name)
     artifacts_kms_key_arn: pulumi.Input[str]  # Storage.kms_key_arn: the bucket's CMK
+    artifacts_kms_alias: str  # Storage.kms_alias: the same key's alias, for an IAM grant known at preview
     topic_arns: dict[str, pulumi.Output[str]]  # Monitoring.topic_arns: severity -> topic ARN
 
 
@@ -160,14 +161,15 @@ class Synthetics(pulumi.ComponentResource):
             f"{self._name}-canary-policy",
             name="canary",
             role=role.name,
-            policy=pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": [
+            # Known at preview (the key by its alias, base.key_grant): the pack judges it there (issue 17).
+            policy=json.dumps({"Version": "2012-10-17", "Statement": [
                 {"Sid": "WriteArtifacts", "Effect": "Allow", "Action": "s3:PutObject",
                  "Resource": [f"{bucket_arn}/{self._prefix(n)}*" for n in canary_names]},
                 {"Sid": "LocateArtifactsBucket", "Effect": "Allow", "Action": "s3:GetBucketLocation",
                  "Resource": bucket_arn},
                 {"Sid": "EncryptArtifactsViaS3", "Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
-                 "Resource": a.artifacts_kms_key_arn,
-                 "Condition": {"StringEquals": {"kms:ViaService": f"s3.{ctx.region}.amazonaws.com"}}},
+                 **key_grant(ctx, a.artifacts_kms_alias,
+                             condition={"StringEquals": {"kms:ViaService": f"s3.{ctx.region}.amazonaws.com"}})},
                 # PutMetricData has no resource ARN: the namespace condition is its only fence.
                 {"Sid": "PublishCanaryMetrics", "Effect": "Allow", "Action": "cloudwatch:PutMetricData",
                  "Resource": "*", "Condition": {"StringEquals": {"cloudwatch:namespace": SYNTHETICS_NAMESPACE}}},
