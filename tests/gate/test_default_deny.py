@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.gate.conftest import REPO, TODAY, GateRun, run_gate_cli
+from tests.gate.conftest import REPO, TODAY, GateRun, assert_blocks_exactly, run_gate_cli, run_program_variant
 
 PROGRAM = f'''"""The committed program with one issue-17 weakening per class."""
 import json
@@ -74,20 +74,11 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def weakened(tmp_path_factory) -> GateRun:
-    tmp = tmp_path_factory.mktemp("default-deny-inputs")
-    (tmp / "weakened.py").write_text(PROGRAM)
-    return run_gate_cli(tmp_path_factory.mktemp("gate-default-deny"), "--stack", "production", "--no-checkov",
-                        "--today", TODAY, "--program", str(tmp / "weakened.py"))
+    return run_program_variant(tmp_path_factory, "default-deny", PROGRAM)
 
 
 def test_every_class_blocks(weakened):
-    assert weakened.code == 1, weakened.stderr
-    findings = weakened.report()["findings"]
-    blocking = {(f["policy"], f["resource_name"]) for f in findings if f["blocking"]}
-    assert blocking == set(EXPECTED), sorted(blocking ^ set(EXPECTED))
-    for key, phrase in EXPECTED.items():
-        messages = [f["message"] for f in findings if (f["policy"], f["resource_name"]) == key]
-        assert any(phrase in m for m in messages), (key, messages)
+    assert_blocks_exactly(weakened, EXPECTED)
 
 
 def test_ignore_changes_and_permissions_policy_are_named_too(weakened):
