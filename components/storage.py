@@ -103,7 +103,7 @@ class Storage(pulumi.ComponentResource):
     kms_key_arn: pulumi.Output[str]
     uploads_kms_key_arn: pulumi.Output[str]  # the app's OIDC role needs kms:Decrypt/GenerateDataKey on it
     uploads_kms_alias: str  # the same key's alias (without alias/), known at preview
-    kms_alias: str  # the storage key's alias (without alias/): IAM grants on it are known at preview
+    kms_alias: str  # the storage key's alias (without alias/), known at preview
     dr_kms_key_arn: pulumi.Output[str]
     backups_bucket: str  # explicit bucket names: known at preview
     uploads_bucket: str
@@ -140,7 +140,8 @@ class Storage(pulumi.ComponentResource):
         # One key by design (brief); exposed separately so the app's IAM policy names its own dependency, by
         # ARN (an output) and by alias (a known string: the app's role policy grants on it, base.key_grant).
         self.uploads_kms_key_arn = key.arn
-        self.kms_alias = self.uploads_kms_alias = ctx.name("storage")
+        self.uploads_kms_alias = ctx.name("storage")
+        self.kms_alias = self.uploads_kms_alias  # the storage key's alias (the canaries' artifacts use it too)
         backups, backups_versioning = self._backups_bucket(name, ctx, s, key, backups_arn)
         uploads = self._uploads_bucket(name, ctx, s, key, args.cors_origins)
         canary_artifacts = self._canary_artifacts_bucket(name, ctx, s, key)

@@ -88,7 +88,7 @@ class SyntheticsArgs:
     app_domain: str
     artifacts_bucket: str  # Storage.canary_artifacts_bucket (explicit name)
     artifacts_kms_key_arn: pulumi.Input[str]  # Storage.kms_key_arn: the bucket's CMK
-    artifacts_kms_alias: str  # Storage.kms_alias: the same key's alias, for an IAM grant known at preview
+    artifacts_kms_alias: str  # Storage.kms_alias: the same key's alias, known at preview (the role policy's grant)
     topic_arns: dict[str, pulumi.Output[str]]  # Monitoring.topic_arns: severity -> topic ARN
 
 
@@ -161,7 +161,7 @@ class Synthetics(pulumi.ComponentResource):
             f"{self._name}-canary-policy",
             name="canary",
             role=role.name,
-            # Known at preview (the key by its alias, base.key_grant): the pack judges it there (issue 17).
+            # Known at preview (the key by its alias, base.key_grant): the pack judges it at a real preview.
             policy=json.dumps({"Version": "2012-10-17", "Statement": [
                 {"Sid": "WriteArtifacts", "Effect": "Allow", "Action": "s3:PutObject",
                  "Resource": [f"{bucket_arn}/{self._prefix(n)}*" for n in canary_names]},

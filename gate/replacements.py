@@ -32,6 +32,9 @@ REPLACE_ON_CHANGE: Final[dict[str, tuple[str, ...]]] = {
     # The proxy's name is NOT here: the provider renames a proxy in place (ModifyDBProxy NewDBProxyName).
     "aws:rds/proxy:Proxy": ("endpointNetworkType", "engineFamily", "targetConnectionNetworkType", "vpcSubnetIds"),
     "aws:s3/bucket:Bucket": ("bucket", "bucketPrefix", "objectLockEnabled"),
+    "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": (
+        "kmsKeyId", "preSignedUrl", "retentionPeriod", "sourceDbInstanceArn"),
+    "aws:synthetics/canary:Canary": ("name",),
     "aws:kms/key:Key": ("customKeyStoreId", "customerMasterKeySpec", "keyUsage", "multiRegion", "xksKeyId"),
     "aws:secretsmanager/secret:Secret": ("name", "namePrefix"),
     "aws:backup/vault:Vault": ("kmsKeyArn", "name"),
@@ -59,6 +62,11 @@ SOURCES: Final[dict[str, str]] = {
     "aws:s3/bucket:Bucket":
         f"{_TF_AWS} internal/service/s3/bucket.go: ForceNew on bucket, bucket_prefix, object_lock_enabled "
         "(pulumi-aws docs: aws.s3.Bucket 'bucket' -- a bucket name cannot change)",
+    "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication":
+        f"{_TF_AWS} internal/service/rds/instance_automated_backups_replication.go: create, read and delete only "
+        "(no update): ForceNew on kms_key_id, pre_signed_url, retention_period, source_db_instance_arn",
+    "aws:synthetics/canary:Canary":
+        f"{_TF_AWS} internal/service/synthetics/canary.go: ForceNew on name (the rest are UpdateCanary updates)",
     "aws:kms/key:Key":
         f"{_TF_AWS} internal/service/kms/key.go: ForceNew on custom_key_store_id, customer_master_key_spec, "
         "key_usage, multi_region, xks_key_id",

@@ -90,6 +90,8 @@ STATEFUL_TYPES = (
     "rediscloud:index/subscription:Subscription",
     "aws:backup/vault:Vault",
     "vercel:index/project:Project",
+    # the cross-region copies of the primary's automated backups (disaster recovery)
+    "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication",
 )
 # "API response times < 500ms" (post-deployment verification of the health endpoints)
 HEALTH_RESPONSE_MS = 500

@@ -107,6 +107,7 @@ STATEFUL_TYPES = [
     "rediscloud:index/subscription:Subscription",
     "aws:backup/vault:Vault",
     "vercel:index/project:Project",
+    "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication",
 ]
 # "API response times < 500ms" (post-deployment verification of the health endpoints)
 HEALTH_RESPONSE_MS = 500

@@ -378,3 +378,21 @@ def test_controls_that_would_not_cover_are_rejected(repo_root, tmp_path, old, ne
 def test_a_tighter_rate_limit_is_accepted(repo_root, tmp_path):
     text = _production_text(repo_root).replace("      requests: 100\n", "      requests: 50\n")
     assert load_stack_file(_write(tmp_path, text)).config.app.rate_limit.requests == 50
+
+
+def test_the_chat_webhook_is_a_required_secret_and_canaries_run_at_least_hourly(repo_root, tmp_path):
+    """Issue 20: alerts reach a chat channel (its URL carries a token: a `secure:` value), the canary interval is
+    bounded (the pack narrows it to the checklist's 5 minutes in production)."""
+    text = _production_text(repo_root)
+    start = text.index("    chat_webhook_url:\n")
+    end = text.index("\n", text.index("secure:", start)) + 1
+    plain = text[:start] + "    chat_webhook_url: https://hooks.example.com/T000/B000/XXXX\n" + text[end:]
+    (problem,) = _error(_write(tmp_path, plain)).problems
+    assert problem.startswith("chatpdd-infra:monitoring.chat_webhook_url")
+    assert "hooks.example.com" not in problem and "XXXX" not in problem  # a secret is never echoed
+    missing = text[:start] + text[end:]
+    assert _error(_write(tmp_path, missing)).problems == [
+        "chatpdd-infra:monitoring.chat_webhook_url: missing (expected a secret: pulumi config set --secret)"]
+    hourly = text.replace("    canary_interval_minutes: 5\n", "    canary_interval_minutes: 61\n")
+    assert _error(_write(tmp_path, hourly)).problems == [
+        "chatpdd-infra:monitoring.canary_interval_minutes = 61: Input should be less than or equal to 60"]

@@ -127,29 +127,28 @@ UNKNOWN_AT_PREVIEW = {
     ("aws-iam-policy-disallow-wildcard-grants", "aws:iam/rolePolicy:RolePolicy::app-metrics-role-policy"),
 }
 
-# The policies of issue 20 (canaries, automated-backups replication, subscriptions), one edit each, so that every
-# policy of the pack is violated by some engine case (test_every_policy_of_the_pack_is_violated_at_least_once).
-CANARIES_AND_REPLICATION: Edits = {
-    "aws:synthetics/canary:Canary::synthetics-api": {"props": {
-        "runtime_version": "syn-nodejs-puppeteer-3.9",  # synthetics-canary-configure-runtime
-        "start_canary": False,  # synthetics-canary-configure-coverage
-        "artifact_config": {"s3_encryption": {"encryption_mode": "SSE_S3"}}}},  # ...-enable-artifact-encryption
-    "aws:cloudwatch/metricAlarm:MetricAlarm::synthetics-home-canary-canary-success": {
-        "props": {"treat_missing_data": "notBreaching"}},  # synthetics-canary-configure-alarms
-    "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication::database-backups-replication": {
-        "props": {"retention_period": 1}},  # aws-rds-instance-configure-backup-replication
-    "aws:sns/topicSubscription:TopicSubscription::monitoring-critical-chat": {"props": {"protocol": "email"}},
-    "aws:sns/topicSubscription:TopicSubscription::monitoring-critical-pager": {
-        "props": {"protocol": "email"}},  # sns-topic-require-subscriptions: the critical tier loses its https
-}
-
 REPLICAS: Edits = {
     # The only replica follows another database: the primary has none (aws-rds-instance-configure-read-replicas).
     "aws:rds/instance:Instance::database-replica-1": {"props": {"replicate_source_db": "some-other-db"}},
 }
 
+# Issue 20: canaries, their alarms and artifacts, the DR replication of the backups, alerts that reach people.
+OBSERVABILITY: Edits = {
+    "aws:synthetics/canary:Canary::synthetics-api": {"props": {
+        "runtime_version": "syn-nodejs-puppeteer-3.9",  # synthetics-canary-configure-runtime
+        "schedule": {"expression": "rate(60 minutes)"},  # synthetics-canary-configure-coverage
+        "artifact_config": {"s3_encryption": {"encryption_mode": "SSE_S3"}},  # ...-enable-artifact-encryption
+    }},
+    "aws:cloudwatch/metricAlarm:MetricAlarm::synthetics-home-canary-canary-success": {
+        "props": {"treat_missing_data": "notBreaching"}},  # synthetics-canary-configure-alarms
+    "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication::database-backups-replication": {
+        "props": {"retention_period": 7}},  # aws-rds-instance-configure-backup-replication
+    "aws:sns/topicSubscription:TopicSubscription::monitoring-warning-chat": {
+        "props": {"protocol": "email"}},  # sns-topic-require-subscriptions (the warning topic reaches no chat)
+}
+
 VARIANTS: dict[str, Edits] = {"data-tier": DATA_TIER, "storage-and-app": STORAGE_AND_APP, "replicas": REPLICAS,
-                              "default-deny": DEFAULT_DENY, "canaries-and-replication": CANARIES_AND_REPLICATION}
+                              "default-deny": DEFAULT_DENY, "observability": OBSERVABILITY}
 
 PRELUDE = '''\
 # --- engine tests: a misconfigured variant of __main__.py (tests/engine/variants.py) ---

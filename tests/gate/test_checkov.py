@@ -50,7 +50,7 @@ def test_cross_resource_s3_checks_see_the_bucket_sub_resources(checkov_gate):
               ["passed_checks"]}
     buckets = [r["address"] for r in json.loads(checkov_gate.text("plan.tf.json"))["planned_values"]["root_module"]
                ["resources"] if r["type"] == "aws_s3_bucket"]
-    assert len(buckets) == 4  # backups, uploads, access-logs, backups-dr (components/storage.py)
+    assert len(buckets) == 5  # backups, uploads, access-logs, canary-artifacts, backups-dr (components/storage.py)
     for bucket in buckets:
         # The access-logs bucket is SSE-S3 by design (log delivery refuses SSE-KMS): CKV_AWS_145 is skipped there.
         kms = () if bucket.endswith("-access-logs") else ("CKV_AWS_145",)
