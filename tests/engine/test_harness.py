@@ -20,7 +20,9 @@ def test_secure_paths_of_the_production_stack():
     assert set(secure_paths(config)) == {
         ("chatpdd-infra:cache", "api_key"), ("chatpdd-infra:cache", "secret_key"),
         ("chatpdd-infra:app", "vercel_api_token"), ("chatpdd-infra:app", "smtp.password"),
-        ("chatpdd-infra:app", "error_tracking_dsn"), ("chatpdd-infra:app", "external_api_keys.OPENAI_API_KEY")}
+        ("chatpdd-infra:app", "error_tracking_dsn"), ("chatpdd-infra:app", "external_api_keys.OPENAI_API_KEY"),
+        # issue 20: the alert webhooks are secrets
+        ("chatpdd-infra:monitoring", "chat_webhook_url"), ("chatpdd-infra:monitoring", "pager_webhook_url")}
     stripped = without_secrets(config)
     assert "secure" not in json.dumps(stripped)
     assert stripped["chatpdd-infra:app"]["smtp"]["host"] == "smtp.postmarkapp.com"
