@@ -14,7 +14,8 @@ from typing import Any
 
 from tests.engine.harness import REPO_ROOT
 
-# (type token, logical name) -> {"props": {python_prop: value}, "protect": bool}
+# (type token, logical name) -> {"props": {python_prop: value}, "protect": bool, "ignore_changes": [...],
+# "computed": {python_prop: [source type::name, output, JSON template with @VALUE@]}}
 Edits = dict[str, dict[str, Any]]
 
 OPEN_POLICY = '{"Version": "2012-10-17", "Statement": []}'
@@ -113,6 +114,13 @@ DEFAULT_DENY: Edits = {
     "aws:rds/proxy:Proxy::database-proxy": {"props": {"debug_logging": True}},  # managed-service defaults
     "vercel:index/project:Project::app-project": {"props": {"git_fork_protection": False}},  # managed defaults
     "aws:ec2/flowLog:FlowLog::network-flow-log": {"props": {"traffic_type": "REJECT"}},  # managed defaults
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule::database-proxy-from-app-0": {
+        "props": {"cidr_ipv6": "2002::/16"}},  # address space: 6to4 carries every IPv4 host
+    "vercel:index/projectRoute:ProjectRoute::app-security-headers": {"props": {"route": {"src": "/(.*)", "headers": {
+        "Content-Security-Policy": "default-src 'self'; script-src 'self' https://cdn.jsdelivr.net; object-src 'none'; "
+                                   "base-uri 'self'; frame-ancestors 'none'",  # headers: anyone's scripts, no form-action
+        "Permissions-Policy": "usb=()"}}}},  # headers: camera, microphone, geolocation not denied
+    "aws:kms/key:Key::database-key": {"ignore_changes": ["enableKeyRotation"]},  # resource options
     "aws:rds/instance:Instance::database-primary": {"computed": {
         "delete_automated_backups": ["aws:kms/key:Key::database-key", "arn", "true"]}},  # unknown at preview
     "aws:iam/rolePolicy:RolePolicy::app-metrics-role-policy": {"computed": {"policy": [
@@ -173,6 +181,9 @@ def _engine_test_misconfigure(args):
     opts = args.opts
     if "protect" in edit:
         opts = _engine_test_pulumi.ResourceOptions.merge(opts, _engine_test_pulumi.ResourceOptions(protect=edit["protect"]))
+    if "ignore_changes" in edit:
+        opts = _engine_test_pulumi.ResourceOptions.merge(
+            opts, _engine_test_pulumi.ResourceOptions(ignore_changes=edit["ignore_changes"]))
     props = {{**args.props, **edit.get("props", {{}})}}
     for prop, (source, attr, template) in edit.get("computed", {{}}).items():
         props[prop] = _engine_test_computed(source, attr, template)
