@@ -63,6 +63,10 @@ RDS_CA_CERT_IDENTIFIERS = ("rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc
 REDIS_PERSISTENCE = ("aof-every-1-second", "aof-every-write")
 # "Security headers configured in Vercel" -> HSTS max-age of at least one year (the preload list's minimum)
 MIN_HSTS_MAX_AGE_SECONDS = 31536000
+# "Security headers configured in Vercel" -> Permissions-Policy denies (`feature=()`) the device features the app
+# does not use and an injected script would want most: camera, microphone and location (MDN Observatory's
+# recommendation; the app's header denies more)
+PERMISSIONS_POLICY_DENIED = ("camera", "microphone", "geolocation")
 # "API rate limiting configured" (and "Input validation and sanitization verified"): the Vercel firewall's
 # OWASP managed rule sets
 OWASP_RULESETS = ("xss", "sqli", "rce", "lfi", "rfi")

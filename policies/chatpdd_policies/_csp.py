@@ -17,7 +17,15 @@ Rules (each a phrase in the weakness list):
 - ``default-src`` (every fetch directive's fallback): no ``'unsafe-inline'`` / ``'unsafe-eval'`` either;
 - ``object-src`` (or ``default-src``) exactly ``'none'``;
 - ``base-uri`` present and only ``'self'`` or ``'none'`` (it has no fallback);
-- ``frame-ancestors`` present, with no ``*``, bare scheme or wildcard host (it has no fallback).
+- ``frame-ancestors`` present, with no ``*``, bare scheme or wildcard host (it has no fallback);
+- ``form-action`` present (it has no fallback: absent, a form posts anywhere), only ``'self'``, ``'none'`` or
+  full ``https://`` hosts (issue 17);
+- no script source on a host that serves third-party or user content (:data:`CONTENT_HOSTS`: S3 bucket
+  origins -- the app's own uploads bucket among them --, CloudFront, ``*.vercel.app``, public npm/GitHub CDNs,
+  ...): anyone who can put a file there runs script in the app (CSP Evaluator's "hosts known to serve
+  user content / JSONP"; issue 17);
+- no ``'nonce-...'`` in a header that is static configuration: a nonce that never changes is no nonce (an
+  injected ``<script nonce=...>`` copies it).
 """
 
 from __future__ import annotations
@@ -38,6 +46,15 @@ UNSAFE_SCRIPT = ("'unsafe-inline'", "'unsafe-eval'")
 NETWORK_SCHEMES = ("http:", "https:", "ws:", "wss:")
 _SCHEME_ONLY = re.compile(r"^[a-z][a-z0-9+.-]*:$")
 _INSECURE_HOST = re.compile(r"^(http|ws)://")
+# Hosts whose content anyone (another customer of the service, a user of the app, a package author) can
+# publish: a script source there runs their code. Suffixes match the host and its subdomains.
+CONTENT_HOSTS = (
+    "amazonaws.com", "cloudfront.net", "vercel.app", "now.sh", "netlify.app", "herokuapp.com", "github.io",
+    "githubusercontent.com", "cdn.jsdelivr.net", "unpkg.com", "cdnjs.cloudflare.com", "esm.sh", "skypack.dev",
+    "storage.googleapis.com", "googleusercontent.com", "appspot.com", "firebaseapp.com", "web.app",
+    "blob.core.windows.net", "azureedge.net", "r2.dev", "pages.dev", "workers.dev", "ajax.googleapis.com",
+)
+_HOST = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?([^/:]+)")
 
 
 def parse(policy: str) -> dict[str, list[str]]:
@@ -71,6 +88,32 @@ def _source_problems(governing: str, sources: list[str], *, schemes: tuple[str, 
     return problems
 
 
+def _content_host(source: str) -> bool:
+    """Whether a host source is on a host that serves third-party or user content (CONTENT_HOSTS)."""
+    if source.startswith("'") or _SCHEME_ONLY.match(source):
+        return False
+    match = _HOST.match(source)
+    host = match.group(1).lstrip("*.") if match else ""
+    return any(host == suffix or host.endswith("." + suffix) for suffix in CONTENT_HOSTS)
+
+
+def _script_problems(governing: str, sources: list[str]) -> list[str]:
+    problems = [f"{s} in {governing}" for s in UNSAFE_SCRIPT if s in sources]
+    problems += _source_problems(governing, sources, schemes=None)
+    problems += [f"{s} in {governing} serves third-party or user content" for s in sources if _content_host(s)]
+    problems += [f"a fixed nonce in {governing} (a nonce in a static header never changes)"
+                 for s in sources[:1] if any(x.startswith("'nonce-") for x in sources)]
+    return problems
+
+
+def _form_action(directives: dict[str, list[str]]) -> list[str]:
+    sources = directives.get("form-action")
+    if sources is None:
+        return ["no form-action (forms may post anywhere)"]
+    return [f"form-action allows {s}" for s in sources
+            if s not in ("'self'", "'none'") and not (s.startswith("https://") and "*" not in s)]
+
+
 def _one_policy(policy: str) -> list[str]:
     directives = parse(policy)
     problems = [f"* in {name}" for name, sources in directives.items() if "*" in sources]
@@ -84,8 +127,7 @@ def _one_policy(policy: str) -> list[str]:
         if governing in seen:
             continue
         seen.add(governing)
-        problems += [f"{s} in {governing}" for s in UNSAFE_SCRIPT if s in sources]
-        problems += _source_problems(governing, sources, schemes=None)
+        problems += _script_problems(governing, sources)
     for name in NETWORK_DIRECTIVES:
         governing, sources = effective(directives, name)
         if governing is None:
@@ -108,6 +150,7 @@ def _one_policy(policy: str) -> list[str]:
         problems.append("no frame-ancestors")
     else:
         problems += _source_problems("frame-ancestors", ancestors, schemes=None)
+    problems += _form_action(directives)
     return list(dict.fromkeys(problems))
 
 

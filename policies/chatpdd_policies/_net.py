@@ -34,9 +34,40 @@ NON_PUBLIC_V4 = tuple(ipaddress.IPv4Network(n) for n in (
     "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24",
     "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4"))
 NON_PUBLIC_V6 = tuple(ipaddress.IPv6Network(n) for n in (
-    "::/127", "::ffff:0:0/96", "64:ff9b:1::/48", "100::/64", "2001:db8::/32", "2002::/16", "fc00::/7",
-    "fe80::/10", "ff00::/8"))
-# ::ffff:0:0/96 (IPv4-mapped) is judged as IPv4 (see _normalise), so it is not counted as IPv6 here.
+    "::/127", "::ffff:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64", "2001::/32", "2001:db8::/32",
+    "2002::/16", "fc00::/7", "fe80::/10", "ff00::/8"))
+# The transition ranges (::ffff:0:0/96, 64:ff9b::/96, 64:ff9b:1::/48, 2001::/32, 2002::/16) are judged as the
+# IPv4 they carry (_embedded_v4), so they are not counted as IPv6 here.
+
+# IPv6 ranges that carry IPv4 addresses (RFC 6052 NAT64, RFC 3056 6to4, RFC 4380 Teredo, RFC 4291 IPv4-mapped):
+# a network inside one opens the IPv4 hosts it embeds, one that covers one opens all of IPv4. Each entry:
+# (range, [(first bit, length) of the IPv4 address's pieces], inverted). Teredo's client address is the
+# IPv4 bits inverted; the local-use NAT64 prefix (RFC 8215) is a /48, so RFC 6052 splits the IPv4 around bits 64-71.
+TRANSITION_V6 = (
+    (ipaddress.IPv6Network("::ffff:0:0/96"), ((96, 32),), False),
+    (ipaddress.IPv6Network("64:ff9b::/96"), ((96, 32),), False),
+    (ipaddress.IPv6Network("64:ff9b:1::/48"), ((48, 16), (72, 16)), False),
+    (ipaddress.IPv6Network("2002::/16"), ((16, 32),), False),
+    (ipaddress.IPv6Network("2001::/32"), ((96, 32),), True),
+)
+
+
+def _embedded_v4(network: Network) -> list[Network]:
+    """The IPv4 networks an IPv6 network reaches through the transition ranges it overlaps."""
+    if network.version != 6:
+        return []
+    found: list[Network] = []
+    for prefix, pieces, inverted in TRANSITION_V6:
+        if prefix.subnet_of(network):  # type: ignore[arg-type]
+            found.append(ipaddress.IPv4Network("0.0.0.0/0"))
+        elif network.subnet_of(prefix):  # type: ignore[arg-type]
+            bits, fixed, value = int(network.network_address), 0, 0
+            for start, length in pieces:
+                value = (value << length) | ((bits >> (128 - start - length)) & ((1 << length) - 1))
+                fixed += min(max(network.prefixlen - start, 0), length)
+            value = (value ^ 0xFFFFFFFF) if inverted else value
+            found.append(ipaddress.IPv4Network((value >> (32 - fixed) << (32 - fixed) if fixed else 0, fixed)))
+    return found
 
 
 @dataclass(frozen=True)
@@ -107,9 +138,11 @@ def public_space(entries: Iterable[object]) -> PublicSpace:
             invalid.append(str(entry))
             continue
         part = _public_part(network)
-        size = sum(p.num_addresses for p in part)
+        carried = [p for v4 in _embedded_v4(network) for p in _public_part(v4)]
+        public[4].extend(carried)
+        size = sum(p.num_addresses for p in part) + sum(p.num_addresses for p in carried) * 2 ** 96
         # Compare across families by the share of the family's space (a /1 of either is "half").
-        share = size * (2 ** 96 if network.version == 4 else 1)
+        share = size * (2 ** 96 if network.version == 4 else 1)  # carried IPv4 already scaled above
         if share > widest_size:
             widest, widest_size = entry.strip(), share
         public[network.version].extend(part)

@@ -173,6 +173,7 @@ TYPE_LABELS: dict[str, str] = {
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "Default security group",
     "aws:ec2/securityGroupRule:SecurityGroupRule": "Security group rule",
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "Security group ingress rule",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "Security group egress rule",
     "aws:kms/key:Key": "KMS key",
     "aws:secretsmanager/secret:Secret": "Secret",
     "aws:s3/bucket:Bucket": "S3 bucket",

@@ -9,7 +9,14 @@ public internet reach PostgreSQL (5432), Redis (6379), all ports or all protocol
 equals the ``id`` of) that group -- so ``0.0.0.0/1`` in one rule and ``128.0.0.0/1`` in another is the
 whole internet. A rule whose group is not a resource of this stack is judged alone. Bounds: one
 /``minPublicPrefixV4`` of IPv4 and one /``minPublicPrefixV6`` of IPv6 (defaults /24, /64); private and
-reserved ranges (the peered Vercel Secure Compute networks) do not count.
+reserved ranges (the peered Vercel Secure Compute networks) do not count; IPv6 transition ranges (6to4,
+NAT64, IPv4-mapped, Teredo) count as the IPv4 they carry (``_net.py``).
+
+Egress is judged like ingress (issue 17), per group on the union of its egress destinations
+(``egress[]``, ``SecurityGroupRule`` ``type: egress``, ``aws:vpc/securityGroupEgressRule``): a data port
+open to the internet outbound lets data leave to any database. A managed prefix list (``prefixListId(s)``)
+on a rule that reaches a data port blocks: its entries live outside the rule (an AWS-managed list such as
+CloudFront's origin-facing one spans much of the internet) and the pack cannot count them.
 """
 
 from typing import Any, Optional
@@ -44,6 +51,8 @@ SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+_PREFIX_LIST_PROPS = ("prefixListIds", "prefixListId")
 _ALL = {"-1", "all"}
 _TCP = {"tcp", "6"}
 RULE = "the PostgreSQL exposure"
@@ -78,43 +87,48 @@ class _Source:
     def __init__(self, subject: str, urn: str, reach: Any, cidrs: list[tuple[str, Any]]) -> None:
         self.subject, self.urn, self.reach = subject, urn, reach
         self.values: list[tuple[str, Any]] = []
+        self.prefix_lists: list[Any] = []  # managed prefix list ids: entries the pack cannot see
         for prop, value in cidrs:
-            if isinstance(value, list):
-                self.values.extend((prop, v) for v in value)
-            elif value is not MISSING:
-                self.values.append((prop, value))
+            found = [(prop, v) for v in value] if isinstance(value, list) else [] if value is MISSING else [(prop, value)]
+            if prop in _PREFIX_LIST_PROPS:
+                self.prefix_lists += [v for _, v in found]
+            else:
+                self.values += found
 
 
-def _inline(group, report_violation: ReportViolation) -> list[_Source]:
-    rules = lookup_list(group.props, "ingress")
+def _inline(group, report_violation: ReportViolation, direction: str = "ingress") -> list[_Source]:
+    rules = lookup_list(group.props, direction)
     if rules is UNKNOWN:
-        report_violation(unknown_message(label(group), "ingress", RULE), group.urn)
+        report_violation(unknown_message(label(group), direction, RULE), group.urn)
         return []
     found = []
     for i, rule in enumerate([] if rules is MISSING else rules):
-        subject = f"{label(group)} ingress[{i}]"
+        subject = f"{label(group)} {direction}[{i}]"
         if rule is UNKNOWN:
-            report_violation(unknown_message(subject, f"ingress[{i}]", RULE), group.urn)
+            report_violation(unknown_message(subject, f"{direction}[{i}]", RULE), group.urn)
             continue
         reach = _reach(lookup(rule, "protocol"), lookup(rule, "fromPort"), lookup(rule, "toPort"))
         found.append(_Source(subject, group.urn, reach, [("cidrBlocks", lookup_list(rule, "cidrBlocks")),
-                                                         ("ipv6CidrBlocks", lookup_list(rule, "ipv6CidrBlocks"))]))
+                                                         ("ipv6CidrBlocks", lookup_list(rule, "ipv6CidrBlocks")),
+                                                         ("prefixListIds", lookup_list(rule, "prefixListIds"))]))
     return found
 
 
-def _rule_source(rule) -> Optional[_Source]:
+def _rule_source(rule, direction: str = "ingress") -> Optional[_Source]:
     props = rule.props
     if rule.resource_type == SECURITY_GROUP_RULE:
         kind = lookup(props, "type")
-        if kind == "egress":
+        if kind is not UNKNOWN and kind != direction:
             return None
         reach = _reach(lookup(props, "protocol"), lookup(props, "fromPort"), lookup(props, "toPort"))
         if kind is UNKNOWN and reach is not None:
-            reach = UNKNOWN  # an unknown type may be ingress: fail closed below if the CIDR is public
-        cidrs = [("cidrBlocks", lookup_list(props, "cidrBlocks")), ("ipv6CidrBlocks", lookup_list(props, "ipv6CidrBlocks"))]
+            reach = UNKNOWN  # an unknown type may be this direction: fail closed below if the CIDR is public
+        cidrs = [("cidrBlocks", lookup_list(props, "cidrBlocks")), ("ipv6CidrBlocks", lookup_list(props, "ipv6CidrBlocks")),
+                 ("prefixListIds", lookup_list(props, "prefixListIds"))]
     else:
         reach = _reach(lookup(props, "ipProtocol"), lookup(props, "fromPort"), lookup(props, "toPort"))
-        cidrs = [("cidrIpv4", lookup(props, "cidrIpv4")), ("cidrIpv6", lookup(props, "cidrIpv6"))]
+        cidrs = [("cidrIpv4", lookup(props, "cidrIpv4")), ("cidrIpv6", lookup(props, "cidrIpv6")),
+                 ("prefixListId", lookup(props, "prefixListId"))]
     return _Source(label(rule), rule.urn, reach, cidrs)
 
 
@@ -124,10 +138,16 @@ def _public(source: _Source) -> bool:
 
 
 def _judge(sources: list[_Source], group: Optional[tuple[str, str]], bounds: tuple[int, int],
-           report_violation: ReportViolation) -> None:
+           report_violation: ReportViolation, direction: str = "ingress") -> None:
     """Report once for the union of ``sources`` (one security group: ``group`` = its subject and URN) that
     reach a data port. One source opening public space is named itself, several by their group."""
     relevant = [s for s in sources if s.reach is not None]
+    for source in relevant:
+        for prefix_list in source.prefix_lists:
+            shown = "a prefix list unknown at preview" if prefix_list is UNKNOWN else f"prefix list {prefix_list}"
+            report_violation(f"{source.subject} opens {source.reach if source.reach is not UNKNOWN else 'a port'} "
+                             f"({direction}) to {shown}, whose entries are not in the rule, so how much of the "
+                             f"internet it opens cannot be judged. {FIX}", source.urn)
     unknown = [(s, prop) for s in relevant for prop, v in s.values if v is UNKNOWN]
     if unknown:
         source, prop = unknown[0]
@@ -139,8 +159,9 @@ def _judge(sources: list[_Source], group: Optional[tuple[str, str]], bounds: tup
         subject, urn = (contributing[0].subject, contributing[0].urn) if len(contributing) == 1 or group is None \
             else group
         reaches = list(dict.fromkeys(s.reach for s in contributing))
-        report_violation(f"{subject} opens {', '.join(reaches)} to too much of the internet: its CIDRs open "
-                         f"{problem}. {FIX}", urn)
+        outbound = " (egress: data can leave to any host there)" if direction == "egress" else ""
+        report_violation(f"{subject} opens {', '.join(reaches)} to too much of the internet{outbound}: its CIDRs "
+                         f"open {problem}. {FIX}", urn)
         return
     # Sources whose protocol or ports are unknown may reach a data port: if counting them would exceed the
     # bounds, fail closed on the first one that opens public space.
@@ -153,18 +174,20 @@ def _judge(sources: list[_Source], group: Optional[tuple[str, str]], bounds: tup
 def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     bounds = (PREFIX_V4.value(args), PREFIX_V6.value(args))
     groups = resources_of_type(args, SECURITY_GROUP) + resources_of_type(args, DEFAULT_SECURITY_GROUP)
-    members: dict[str, list[_Source]] = {g.urn: _inline(g, report_violation) for g in groups}
-    for rule in resources_of_type(args, SECURITY_GROUP_RULE) + resources_of_type(args, INGRESS_RULE):
-        source = _rule_source(rule)
-        if source is None:
-            continue
-        owner = next((g for g in groups if refers_to(rule, "securityGroupId", g, "id")), None)
-        if owner is None:
-            _judge([source], None, bounds, report_violation)  # its group is not in this stack: judged alone
-        else:
-            members[owner.urn].append(source)
-    for group in groups:
-        _judge(members[group.urn], (f"{label(group)} with its ingress rules", group.urn), bounds, report_violation)
+    for direction, rule_type in (("ingress", INGRESS_RULE), ("egress", EGRESS_RULE)):
+        members: dict[str, list[_Source]] = {g.urn: _inline(g, report_violation, direction) for g in groups}
+        for rule in resources_of_type(args, SECURITY_GROUP_RULE) + resources_of_type(args, rule_type):
+            source = _rule_source(rule, direction)
+            if source is None:
+                continue
+            owner = next((g for g in groups if refers_to(rule, "securityGroupId", g, "id")), None)
+            if owner is None:  # its group is not in this stack: judged alone
+                _judge([source], None, bounds, report_violation, direction)
+            else:
+                members[owner.urn].append(source)
+        for group in groups:
+            _judge(members[group.urn], (f"{label(group)} with its {direction} rules", group.urn), bounds,
+                   report_violation, direction)
 
 
 POLICY = stack_policy(

@@ -11,7 +11,7 @@ would do with the value:
   the script directives or ``default-src``, ``object-src 'none'``, ``base-uri 'self'``, ``frame-ancestors``);
 - ``X-Content-Type-Options: nosniff``; ``X-Frame-Options: DENY`` or ``SAMEORIGIN``;
 - ``Referrer-Policy``: the browser's pick (the last token it knows) is not ``unsafe-url`` or
-  ``no-referrer-when-downgrade``; ``Permissions-Policy`` (non-empty);
+  ``no-referrer-when-downgrade``; ``Permissions-Policy`` denying ``PERMISSIONS_POLICY_DENIED`` (``camera=()``...);
 - ``Cross-Origin-Opener-Policy``: ``same-origin`` (or ``same-origin-allow-popups``);
   ``Cross-Origin-Resource-Policy``: ``same-origin`` or ``same-site``.
 
@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 from pulumi_policy import ReportViolation, Severity, StackValidationArgs
 
-from chatpdd_policies._checklist import MIN_HSTS_MAX_AGE_SECONDS
+from chatpdd_policies._checklist import MIN_HSTS_MAX_AGE_SECONDS, PERMISSIONS_POLICY_DENIED
 from chatpdd_policies._csp import weaknesses as csp_weaknesses
 from chatpdd_policies._threshold import Threshold, defaults
 from chatpdd_policies._util import (
@@ -86,20 +86,30 @@ def _referrer(value: str, _minimum) -> str:
 
 
 def _permissions(value: str, _minimum) -> str:
-    return "" if value.strip() else "empty"
+    """The required features (PERMISSIONS_POLICY_DENIED) each denied, ``feature=()``; the last entry of a
+    repeated feature counts (a Structured Fields dictionary)."""
+    allowlists: dict[str, str] = {}
+    for entry in value.split(","):
+        feature, _, allowlist = entry.partition("=")
+        if feature.strip():
+            allowlists[feature.strip().lower()] = allowlist.strip()
+    open_ = [f for f in PERMISSIONS_POLICY_DENIED if allowlists.get(f) != "()"]
+    return f"does not deny {', '.join(open_)}" if open_ else ""
 
 
 # header -> (check returning the weakness or "", fix)
 HEADERS: dict[str, tuple[Callable[[str, object], str], str]] = {
     "Strict-Transport-Security": (_hsts, "set it to 'max-age=63072000; includeSubDomains; preload'"),
     "Content-Security-Policy": (_csp, "name every allowed source (no *, bare schemes or wildcard hosts; no "
-                                      "'unsafe-inline' or 'unsafe-eval' for scripts or in default-src) and set "
-                                      "object-src 'none', base-uri 'self' and frame-ancestors 'none'"),
+                                      "'unsafe-inline' or 'unsafe-eval' for scripts or in default-src; no script "
+                                      "host that serves third-party or user content, no fixed nonce) and set "
+                                      "object-src 'none', base-uri 'self', frame-ancestors 'none' and "
+                                      "form-action 'self'"),
     "X-Content-Type-Options": (_one_of("nosniff"), "set it to 'nosniff'"),
     "X-Frame-Options": (_one_of("deny", "sameorigin"), "set it to 'DENY'"),
     "Referrer-Policy": (_referrer, "set it to 'strict-origin-when-cross-origin'"),
-    "Permissions-Policy": (_permissions, "deny the browser features the app does not use, e.g. 'camera=(), "
-                                         "microphone=(), geolocation=()'"),
+    "Permissions-Policy": (_permissions, "deny the browser features the app does not use, at least "
+                                         + ", ".join(f"'{f}=()'" for f in PERMISSIONS_POLICY_DENIED)),
     "Cross-Origin-Opener-Policy": (_one_of("same-origin", "same-origin-allow-popups"), "set it to 'same-origin'"),
     "Cross-Origin-Resource-Policy": (_one_of("same-origin", "same-site"), "set it to 'same-origin'"),
 }

@@ -106,18 +106,19 @@ class EngineEvents:
         return events
 
     def mandatory(self) -> set[tuple[str, str]]:
-        """(policy, resource name) of every mandatory violation; a stack policy has resource ''."""
-        return {(p["policyName"], resource_name(p.get("resourceUrn", ""))) for p in self.policy
+        """(policy, resource URN) of every mandatory violation; a stack policy has resource ''. By URN, not by
+        name: two resources of one name (a child of each of two components) are two verdicts (issue 17)."""
+        return {(p["policyName"], p.get("resourceUrn", "")) for p in self.policy
                 if p.get("enforcementLevel") == "mandatory"}
 
     def violations(self) -> Counter[tuple[str, str, str]]:
-        """Every policy event as (policy, resource name, message without the policy description the engine
+        """Every policy event as (policy, resource URN, message without the policy description the engine
         prefixes), with multiplicity: a policy may report several problems on one resource."""
-        return Counter((p["policyName"], resource_name(p.get("resourceUrn", "")), p["message"].split("\n", 1)[-1].strip())
+        return Counter((p["policyName"], p.get("resourceUrn", ""), p["message"].split("\n", 1)[-1].strip())
                        for p in self.policy)
 
     def cant_run(self) -> set[tuple[str, str]]:
-        return {(p["policyName"], resource_name(p.get("resourceUrn", ""))) for p in self.policy
+        return {(p["policyName"], p.get("resourceUrn", "")) for p in self.policy
                 if p.get("message", "").lstrip().startswith("can't run policy")
                 or "\ncan't run policy" in p.get("message", "")}
 
@@ -126,10 +127,6 @@ def policy_args(project: EngineProject, stack: str) -> list[str]:
     """The pack and its stack config, as the workflows pass them."""
     return ["--policy-pack", str(project.project / "policies"),
             "--policy-pack-config", str(project.project / "policies" / "config" / f"{stack}.json")]
-
-
-def resource_name(urn: str) -> str:
-    return urn.split("::")[-1] if urn.count("::") >= 3 else ""
 
 
 class EngineProject:
@@ -233,7 +230,7 @@ class GateRun:
     export: dict[str, Any]
 
     def mandatory(self) -> set[tuple[str, str]]:
-        """(policy, resource name) of the pack's mandatory findings, exempted or not, as the pack reported
+        """(policy, resource URN) of the pack's mandatory findings, exempted or not, as the pack reported
         them: the gate's own upgrade of "can't run policy" to mandatory is left out (the CLI reports it as
         advisory, on purpose: gate/pipeline.py pack_findings)."""
         out = set()
@@ -242,16 +239,16 @@ class GateRun:
                 continue
             if f["message"].startswith("can't run policy"):
                 continue
-            out.add((f["policy"], f.get("resource_name") or ""))
+            out.add((f["policy"], f.get("urn") or ""))
         return out
 
     def violations(self) -> Counter[tuple[str, str, str]]:
-        """The pack's findings as (policy, resource name, message), exempted or not, with multiplicity."""
-        return Counter((f["policy"], f.get("resource_name") or "", f["message"]) for f in self.report["findings"]
+        """The pack's findings as (policy, resource URN, message), exempted or not, with multiplicity."""
+        return Counter((f["policy"], f.get("urn") or "", f["message"]) for f in self.report["findings"]
                        if f["source"] == "policy-pack")
 
     def cant_run(self) -> set[tuple[str, str]]:
-        return {(f["policy"], f.get("resource_name") or "") for f in self.report["findings"]
+        return {(f["policy"], f.get("urn") or "") for f in self.report["findings"]
                 if f["source"] == "policy-pack" and f["message"].startswith("can't run policy")}
 
 

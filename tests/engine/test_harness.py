@@ -20,7 +20,9 @@ def test_secure_paths_of_the_production_stack():
     assert set(secure_paths(config)) == {
         ("chatpdd-infra:cache", "api_key"), ("chatpdd-infra:cache", "secret_key"),
         ("chatpdd-infra:app", "vercel_api_token"), ("chatpdd-infra:app", "smtp.password"),
-        ("chatpdd-infra:app", "error_tracking_dsn"), ("chatpdd-infra:app", "external_api_keys.OPENAI_API_KEY")}
+        ("chatpdd-infra:app", "error_tracking_dsn"), ("chatpdd-infra:app", "external_api_keys.OPENAI_API_KEY"),
+        # issue 20: the alert webhooks are secrets
+        ("chatpdd-infra:monitoring", "chat_webhook_url"), ("chatpdd-infra:monitoring", "pager_webhook_url")}
     stripped = without_secrets(config)
     assert "secure" not in json.dumps(stripped)
     assert stripped["chatpdd-infra:app"]["smtp"]["host"] == "smtp.postmarkapp.com"
@@ -42,22 +44,22 @@ def test_engine_events_are_read_and_keyed(tmp_path: Path):
     log.write_text("\n".join(json.dumps(e) for e in events) + "\n")
     read = EngineEvents.read(log)
     assert set(read.resources) == {URN}
-    assert read.mandatory() == {("aws-rds-instance-enable-multi-az", "database-primary"),
+    assert read.mandatory() == {("aws-rds-instance-enable-multi-az", URN),
                                 ("stack-protect-stateful-resources", "")}
-    assert read.cant_run() == {("p-advisory", "database-primary")}
-    assert read.violations()[("aws-rds-instance-enable-multi-az", "database-primary",
+    assert read.cant_run() == {("p-advisory", URN)}
+    assert read.violations()[("aws-rds-instance-enable-multi-az", URN,
                               "RDS instance 'database-primary' is not Multi-AZ.")] == 1
 
 
 def test_gate_findings_leave_out_its_own_cant_run_upgrade():
     def finding(policy: str, message: str, enforcement: str = "mandatory") -> dict[str, str]:
         return {"policy": policy, "source": "policy-pack", "enforcement": enforcement, "message": message,
-                "resource_name": "database-primary"}
+                "resource_name": "database-primary", "urn": URN}
     run = GateRun(1, "", {"findings": [finding("a", "broken"), finding("b", "can't run policy 'b' ..."),
                                        finding("c", "advisory only", "advisory"),
                                        {**finding("d", "checkov"), "source": "checkov"}]}, {})
-    assert run.mandatory() == {("a", "database-primary")}
-    assert run.cant_run() == {("b", "database-primary")}
+    assert run.mandatory() == {("a", URN)}
+    assert run.cant_run() == {("b", URN)}
 
 
 def test_workflow_commands_are_found_and_secrets_left_out():

@@ -14,7 +14,8 @@ from typing import Any
 
 from tests.engine.harness import REPO_ROOT
 
-# (type token, logical name) -> {"props": {python_prop: value}, "protect": bool}
+# (type token, logical name) -> {"props": {python_prop: value}, "protect": bool, "ignore_changes": [...],
+# "computed": {python_prop: [source type::name, output, JSON template with @VALUE@]}}
 Edits = dict[str, dict[str, Any]]
 
 OPEN_POLICY = '{"Version": "2012-10-17", "Statement": []}'
@@ -102,6 +103,38 @@ STORAGE_AND_APP: Edits = {
         "props": {"assume_role_policy": UNPINNED_OIDC_TRUST}},  # aws-iam-role-restrict-oidc-trust
 }
 
+# Issue 17, default deny: inputs no named policy reads, one per class, blocked by the classification table
+# (stack-inputs-allow-only-classified); and security-relevant inputs UNKNOWN at a real preview ("computed":
+# derived from another resource's output, which the engine does not know at preview and the gate's mocks do):
+# a `*`-on-`*` grant beside a computed key ARN, and deleteAutomatedBackups computed from a key's ARN.
+DEFAULT_DENY: Edits = {
+    "aws:s3/bucket:Bucket::storage-uploads": {"props": {"force_destroy": True}},  # deletion
+    "aws:kms/key:Key::storage-kms": {"props": {"deletion_window_in_days": 7}},  # deletion
+    "aws:route53/healthCheck:HealthCheck::monitoring-app-health": {"props": {"disabled": True}},  # alerts
+    "aws:rds/proxy:Proxy::database-proxy": {"props": {"debug_logging": True}},  # managed-service defaults
+    "vercel:index/project:Project::app-project": {"props": {"git_fork_protection": False}},  # managed defaults
+    "aws:ec2/flowLog:FlowLog::network-flow-log": {"props": {"traffic_type": "REJECT"}},  # managed defaults
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule::database-proxy-from-app-0": {
+        "props": {"cidr_ipv6": "2002::/16"}},  # address space: 6to4 carries every IPv4 host
+    "vercel:index/projectRoute:ProjectRoute::app-security-headers": {"props": {"route": {"src": "/(.*)", "headers": {
+        "Content-Security-Policy": "default-src 'self'; script-src 'self' https://cdn.jsdelivr.net; object-src 'none'; "
+                                   "base-uri 'self'; frame-ancestors 'none'",  # headers: anyone's scripts, no form-action
+        "Permissions-Policy": "usb=()"}}}},  # headers: camera, microphone, geolocation not denied
+    "aws:kms/key:Key::database-key": {"ignore_changes": ["enableKeyRotation"]},  # resource options
+    "aws:rds/instance:Instance::database-primary": {"computed": {
+        "delete_automated_backups": ["aws:kms/key:Key::database-key", "arn", "true"]}},  # unknown at preview
+    "aws:iam/rolePolicy:RolePolicy::app-metrics-role-policy": {"computed": {"policy": [
+        "aws:kms/key:Key::storage-kms", "arn", json.dumps(json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "@VALUE@"},
+            {"Effect": "Allow", "Action": "*", "Resource": "*"}]}))]}},  # grants, unknown at preview
+}
+# (policy, resource type::name) whose value the engine cannot know at preview: the verdict must be the same on both
+# sides, the words differ (the engine: "unknown at preview, so ... cannot be verified"; the gate: the problem).
+UNKNOWN_AT_PREVIEW = {
+    ("stack-inputs-allow-only-classified", "aws:rds/instance:Instance::database-primary"),
+    ("aws-iam-policy-disallow-wildcard-grants", "aws:iam/rolePolicy:RolePolicy::app-metrics-role-policy"),
+}
+
 REPLICAS: Edits = {
     # The only replica follows another database: the primary has none (aws-rds-instance-configure-read-replicas).
     "aws:rds/instance:Instance::database-replica-1": {"props": {"replicate_source_db": "some-other-db"}},
@@ -123,7 +156,7 @@ OBSERVABILITY: Edits = {
 }
 
 VARIANTS: dict[str, Edits] = {"data-tier": DATA_TIER, "storage-and-app": STORAGE_AND_APP, "replicas": REPLICAS,
-                              "observability": OBSERVABILITY}
+                              "default-deny": DEFAULT_DENY, "observability": OBSERVABILITY}
 
 PRELUDE = '''\
 # --- engine tests: a misconfigured variant of __main__.py (tests/engine/variants.py) ---
@@ -132,16 +165,29 @@ import json as _engine_test_json
 import pulumi as _engine_test_pulumi
 
 _ENGINE_TEST_EDITS = _engine_test_json.loads({edits!r})
+_ENGINE_TEST_SEEN = {{}}  # type::name -> the resource, for "computed" edits (an output of an earlier resource)
+
+
+def _engine_test_computed(source, attr, template):
+    output = getattr(_ENGINE_TEST_SEEN[source], attr)
+    return output.apply(lambda value: _engine_test_json.loads(template.replace("@VALUE@", value)))
 
 
 def _engine_test_misconfigure(args):
+    _ENGINE_TEST_SEEN[args.type_ + "::" + args.name] = args.resource
     edit = _ENGINE_TEST_EDITS.get(args.type_ + "::" + args.name)
     if edit is None:
         return None
     opts = args.opts
     if "protect" in edit:
         opts = _engine_test_pulumi.ResourceOptions.merge(opts, _engine_test_pulumi.ResourceOptions(protect=edit["protect"]))
-    return _engine_test_pulumi.ResourceTransformationResult({{**args.props, **edit.get("props", {{}})}}, opts)
+    if "ignore_changes" in edit:
+        opts = _engine_test_pulumi.ResourceOptions.merge(
+            opts, _engine_test_pulumi.ResourceOptions(ignore_changes=edit["ignore_changes"]))
+    props = {{**args.props, **edit.get("props", {{}})}}
+    for prop, (source, attr, template) in edit.get("computed", {{}}).items():
+        props[prop] = _engine_test_computed(source, attr, template)
+    return _engine_test_pulumi.ResourceTransformationResult(props, opts)
 
 
 _engine_test_pulumi.runtime.register_stack_transformation(_engine_test_misconfigure)

@@ -89,6 +89,26 @@ def run_gate_cli(out: Path, *args: str) -> GateRun:
     return GateRun(code, stdout.getvalue(), stderr.getvalue(), out)
 
 
+def run_program_variant(tmp_path_factory, name: str, source: str) -> GateRun:
+    """The gate on production with a program variant ``source`` (a transformation around __main__.py)."""
+    tmp = tmp_path_factory.mktemp(f"{name}-inputs")
+    (tmp / f"{name}.py").write_text(source)
+    return run_gate_cli(tmp_path_factory.mktemp(f"gate-{name}"), "--stack", "production", "--no-checkov",
+                        "--today", TODAY, "--program", str(tmp / f"{name}.py"))
+
+
+def assert_blocks_exactly(run: GateRun, expected: dict[tuple[str, str], str]) -> None:
+    """Exit 1 with exactly the blocking (policy, resource) findings of ``expected``, each message holding its
+    phrase."""
+    assert run.code == 1, run.stderr
+    findings = run.report()["findings"]
+    blocking = {(f["policy"], f["resource_name"]) for f in findings if f["blocking"]}
+    assert blocking == set(expected), sorted(blocking ^ set(expected))
+    for key, phrase in expected.items():
+        messages = [f["message"] for f in findings if (f["policy"], f["resource_name"]) == key]
+        assert any(phrase in m for m in messages), (key, messages)
+
+
 def stack_text(replacements: dict[str, str], stack: str = "production") -> str:
     """The committed stack file with exact text replacements (each must exist: the test stays honest)."""
     text = (REPO / f"Pulumi.{stack}.yaml").read_text()

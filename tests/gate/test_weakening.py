@@ -15,7 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.gate.conftest import REPO, TODAY, GateRun, run_gate_cli, stack_text
+from tests.gate.conftest import (
+    REPO,
+    TODAY,
+    GateRun,
+    assert_blocks_exactly,
+    run_gate_cli,
+    run_program_variant,
+    stack_text,
+)
 
 WEAKENING_PROGRAM = f'''"""The committed program with one weakening edit per hole of issue 8 (classes 2-5)."""
 import json
@@ -108,10 +116,7 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def weakened_gate(tmp_path_factory) -> GateRun:
-    tmp = tmp_path_factory.mktemp("weakening-inputs")
-    (tmp / "weakened.py").write_text(WEAKENING_PROGRAM)
-    return run_gate_cli(tmp_path_factory.mktemp("gate-weakened"), "--stack", "production", "--no-checkov",
-                        "--today", TODAY, "--program", str(tmp / "weakened.py"))
+    return run_program_variant(tmp_path_factory, "weakened", WEAKENING_PROGRAM)
 
 
 HARMLESS = {
@@ -157,13 +162,7 @@ def harmless_gate(tmp_path_factory) -> GateRun:
 
 
 def test_every_weakening_edit_blocks(weakened_gate):
-    assert weakened_gate.code == 1, weakened_gate.stderr
-    findings = weakened_gate.report()["findings"]
-    blocking = {(f["policy"], f["resource_name"]) for f in findings if f["blocking"]}
-    assert blocking == set(EXPECTED), sorted(blocking ^ set(EXPECTED))
-    for (policy, resource), phrase in EXPECTED.items():
-        messages = [f["message"] for f in findings if (f["policy"], f["resource_name"]) == (policy, resource)]
-        assert any(phrase in m for m in messages), (policy, resource, messages)
+    assert_blocks_exactly(weakened_gate, EXPECTED)
 
 
 def test_the_dropped_header_is_named_too(weakened_gate):

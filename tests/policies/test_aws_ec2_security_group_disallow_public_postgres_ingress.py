@@ -12,7 +12,8 @@ FIX = ("Fix: allow PostgreSQL and Redis only from the configured CIDRs or the RD
        "never the internet.")
 RULE_NAME = "Security group ingress rule 'chatpdd-production-proxy-from-app'"
 WHOLE_V4 = "3702258432 public IPv4 addresses (more than one /24)"
-WHOLE_V6 = "about 2^127 addresses of public IPv6 space (more than one /64)"
+# ::/0 also holds the IPv6 forms of every IPv4 address (IPv4-mapped, NAT64, 6to4, Teredo): judged as that IPv4.
+WHOLE_V6 = f"{WHOLE_V4} and about 2^127 addresses of public IPv6 space (more than one /64)"
 
 INLINE = {"protocol": "tcp", "fromPort": 5432, "toPort": 5432, "cidrBlocks": ["10.20.0.0/16"]}
 SG_INLINE = with_props(DB_SG, ingress=[INLINE])
@@ -81,7 +82,8 @@ def test_a_wider_bound_from_config_is_respected():
 def test_ingress_rule_ipv6():
     rule = with_props(without_props(PROXY_FROM_APP, "cidrIpv4"), cidrIpv6="::/1")
     assert run(POLICY, [rule]).messages == [_open(RULE_NAME, "port 5432",
-                                                  "about 2^126 addresses of public IPv6 space (more than one /64)",
+                                                  f"{WHOLE_V4} and about 2^126 addresses of public IPv6 space "
+                                                  "(more than one /64)",
                                                   "::/1")]
 
 
@@ -146,8 +148,45 @@ def test_security_group_rule_open():
         _open("Security group rule 'chatpdd-production-db-rule'", "port 5432", WHOLE_V4, "0.0.0.0/0")]
 
 
-def test_security_group_rule_egress_is_ignored():
-    assert run(POLICY, [with_props(SG_RULE, type="egress", cidrBlocks=["0.0.0.0/0"])]).messages == []
+def test_security_group_rule_egress_is_judged_like_ingress():
+    """Issue 17: 5432 open outbound to the internet lets data leave to any database."""
+    assert run(POLICY, [with_props(SG_RULE, type="egress", cidrBlocks=["0.0.0.0/0"])]).messages == [
+        f"Security group rule 'chatpdd-production-db-rule' opens port 5432 to too much of the internet (egress: data "
+        f"can leave to any host there): its CIDRs open {WHOLE_V4}; widest entry 0.0.0.0/0. {FIX}"]
+    assert run(POLICY, [with_props(SG_RULE, type="egress", cidrBlocks=["10.0.0.0/8"])]).messages == []
+
+
+def test_egress_rule_resource_is_judged_like_ingress():
+    egress = resource("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "proxy-to-anywhere", {
+        "securityGroupId": "sg-1", "ipProtocol": "tcp", "fromPort": 5432, "toPort": 5432, "cidrIpv4": "0.0.0.0/1"})
+    assert run(POLICY, [egress]).messages == [
+        f"Security group egress rule 'proxy-to-anywhere' opens port 5432 to too much of the internet (egress: data "
+        f"can leave to any host there): its CIDRs open 2092957696 public IPv4 addresses (more than one /24); widest "
+        f"entry 0.0.0.0/1. {FIX}"]
+
+
+@pytest.mark.parametrize(("cidr", "carried"), [
+    ("2002::/16", "6to4"), ("64:ff9b::/96", "NAT64"), ("64:ff9b:1::/48", "local-use NAT64"),
+    ("::ffff:0:0/95", "IPv4-mapped with a prefix shorter than /96"), ("2001::/32", "Teredo"),
+    ("2001:0:4136:e378::/64", "one Teredo server's clients")])
+def test_ipv6_transition_ranges_count_as_the_ipv4_they_carry(cidr, carried):
+    rule = with_props(without_props(PROXY_FROM_APP, "cidrIpv4"), cidrIpv6=cidr)
+    (message,) = run(POLICY, [rule]).messages
+    assert message.startswith(f"{RULE_NAME} opens port 5432 to too much of the internet: its CIDRs open {WHOLE_V4}")
+
+
+@pytest.mark.parametrize("cidr", ["2002:cb00:7100::/40", "64:ff9b::cb00:7100/120", "2001:db8::/64"])
+def test_ipv6_transition_forms_of_a_small_network_pass(cidr):
+    """6to4 and NAT64 forms of 203.0.113.0/24 (documentation space: not public) and a plain IPv6 /64."""
+    rule = with_props(without_props(PROXY_FROM_APP, "cidrIpv4"), cidrIpv6=cidr)
+    assert run(POLICY, [rule]).messages == []
+
+
+def test_managed_prefix_list_reaching_postgres_blocks():
+    rule = with_props(without_props(PROXY_FROM_APP, "cidrIpv4"), prefixListId="pl-3b927c52")
+    assert run(POLICY, [rule]).messages == [
+        f"{RULE_NAME} opens port 5432 (ingress) to prefix list pl-3b927c52, whose entries are not in the rule, so "
+        f"how much of the internet it opens cannot be judged. {FIX}"]
 
 
 def test_security_group_rule_all_protocols_ipv6():

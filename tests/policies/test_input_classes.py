@@ -84,3 +84,24 @@ def test_counts_are_what_the_note_reports():
 def test_a_malformed_table_names_the_row(doc, message):
     with pytest.raises(TableError, match=message.replace("(", r"\(").replace(")", r"\)").replace("`", ".")):
         compile_table(doc)
+
+
+def test_no_type_or_row_is_written_twice():
+    """YAML keeps the last of two equal keys without a word: a merge that adds a type section twice would
+    silently drop one reviewer's rows."""
+    import re
+
+    from chatpdd_policies._input_table import TABLE_PATH
+
+    seen_types: set[str] = set()
+    rows: set[str] = set()
+    twice = []
+    for line in TABLE_PATH.read_text(encoding="utf-8").splitlines():
+        if match := re.match(r'^  "([^"]+)":', line):
+            twice += [match.group(1)] if match.group(1) in seen_types else []
+            seen_types.add(match.group(1))
+            rows = set()
+        elif match := re.match(r'^    "([^"]+)":', line):
+            twice += [match.group(1)] if match.group(1) in rows else []
+            rows.add(match.group(1))
+    assert twice == []

@@ -19,7 +19,10 @@ WHOLE_V4 = "3702258432 public IPv4 addresses (more than one /24)"
 
 @pytest.mark.parametrize("ips, sizes, widest", [
     (["10.20.0.0/16", "0.0.0.0/0"], WHOLE_V4, "0.0.0.0/0"),
-    (["10.20.0.0/16", "::/0"], "about 2^127 addresses of public IPv6 space (more than one /64)", "::/0"),
+    # ::/0 holds the IPv6 forms of every IPv4 address too (mapped, NAT64, 6to4, Teredo): judged as that IPv4
+    (["10.20.0.0/16", "::/0"], f"{WHOLE_V4} and about 2^127 addresses of public IPv6 space (more than one /64)",
+     "::/0"),
+    (["2002::/16"], WHOLE_V4, "2002::/16"),  # 6to4: every IPv4 host (issue 17)
     # no /0 anywhere, still the whole internet: the union is judged, not one literal
     (["0.0.0.0/1", "128.0.0.0/1"], WHOLE_V4, "0.0.0.0/1"),
     (["8.8.0.0/24", "8.8.1.0/32"], "257 public IPv4 addresses (more than one /24)", "8.8.0.0/24"),

@@ -5,6 +5,8 @@ classified input) passing."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from chatpdd_policies.stack_inputs_allow_only_classified import POLICY
 
@@ -231,3 +233,51 @@ def test_neighbour_stricter_value():
 
 def test_neighbour_new_classified_input():
     assert run(POLICY, with_props(TOPIC, displayName="ChatPDD alerts")).messages == []
+
+
+# --- over gRPC, against the pack process (as `pulumi preview --policy-pack policies` runs it) -------------
+
+GRPC_CASES = {
+    "deletion": (with_props(BUCKET, forceDestroy=True), "input forceDestroy is true"),
+    "grants": (with_props(TOPIC, policy='{"Statement": []}'), "input policy is set"),
+    "alerts": (with_props(HEALTH, invertHealthcheck=True), "input invertHealthcheck is true"),
+    "managed defaults": (with_props(PROXY, debugLogging=True), "input debugLogging is true"),
+    "headers": (with_props(ROUTE, route={**ROUTE.properties["route"], "has": [{"type": "header", "key": "x"}]}),
+                "input route.has[].key is set"),
+    "ignoreChanges": (resource(DB.type, DB.name, DB.properties, protect=True, ignore_changes=["deletionProtection"]),
+                      "ignores changes to 'deletionProtection'"),
+    "deleteBeforeReplace": (resource(DB.type, DB.name, DB.properties, protect=True, delete_before_replace=True),
+                            "uses the resource option deleteBeforeReplace"),
+    "unknown at preview": (with_props(DB, deleteAutomatedBackups=UNKNOWN_BOOL), "is unknown at preview"),
+}
+GRPC_NEIGHBOURS = [with_props(BUCKET, tags={**TAGS, "CostCenter": "42"}), with_props(LOGS, retentionInDays=3653),
+                   with_props(TOPIC, displayName="ChatPDD alerts"),
+                   resource(DB.type, DB.name, DB.properties, protect=True, ignore_changes=["tags"])]
+
+
+@pytest.fixture(scope="module")
+def pack():
+    from gate.analyzer import PolicyPackProcess
+    from tests.policies.harness import POLICIES_DIR
+
+    config = POLICIES_DIR / "config" / "production.json"
+    with PolicyPackProcess(POLICIES_DIR) as running:
+        running.configure(json.loads(config.read_text()), source=str(config))
+        yield running
+
+
+def _table_diagnostics(pack, res):
+    return [d for d in pack.analyze(res).diagnostics if d.policy_name == POLICY.name]
+
+
+@pytest.mark.parametrize("case", list(GRPC_CASES))
+def test_each_class_is_a_mandatory_violation_over_grpc(pack, case):
+    weakened, phrase = GRPC_CASES[case]
+    found = _table_diagnostics(pack, weakened)
+    assert found and {d.enforcement_level for d in found} == {"mandatory"}, found
+    assert any(phrase in d.message for d in found), [d.message for d in found]
+
+
+@pytest.mark.parametrize("res", GRPC_NEIGHBOURS, ids=lambda r: r.name)
+def test_harmless_neighbours_pass_over_grpc(pack, res):
+    assert _table_diagnostics(pack, res) == []

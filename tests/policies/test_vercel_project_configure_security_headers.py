@@ -8,17 +8,19 @@ NAME = "Vercel route 'chatpdd-production-security-headers'"
 FIXES = {
     "Strict-Transport-Security": "set it to 'max-age=63072000; includeSubDomains; preload'",
     "Content-Security-Policy": "name every allowed source (no *, bare schemes or wildcard hosts; no 'unsafe-inline' "
-                               "or 'unsafe-eval' for scripts or in default-src) and set object-src 'none', base-uri "
-                               "'self' and frame-ancestors 'none'",
+                               "or 'unsafe-eval' for scripts or in default-src; no script host that serves "
+                               "third-party or user content, no fixed nonce) and set object-src 'none', base-uri "
+                               "'self', frame-ancestors 'none' and form-action 'self'",
     "X-Content-Type-Options": "set it to 'nosniff'",
     "X-Frame-Options": "set it to 'DENY'",
     "Referrer-Policy": "set it to 'strict-origin-when-cross-origin'",
-    "Permissions-Policy": "deny the browser features the app does not use, e.g. 'camera=(), microphone=(), "
-                          "geolocation=()'",
+    "Permissions-Policy": "deny the browser features the app does not use, at least 'camera=()', "
+                          "'microphone=()', 'geolocation=()'",
     "Cross-Origin-Opener-Policy": "set it to 'same-origin'",
     "Cross-Origin-Resource-Policy": "set it to 'same-origin'",
 }
-CSP = "default-src 'self'; script-src 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'self'"
+CSP = ("default-src 'self'; script-src 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'self'; "
+       "form-action 'self'")
 
 
 def _route(headers=None, **route):
@@ -113,9 +115,9 @@ def test_csp_weaknesses_a_browser_would_allow(change, weakness):
 def test_csp_fallbacks_to_default_src():
     """Without object-src / connect-src, default-src governs them: 'self' is fine there, https: is not."""
     assert _header("Content-Security-Policy", "default-src 'none'; script-src 'self'; base-uri 'none'; "
-                                              "frame-ancestors 'none'") == []
+                                              "frame-ancestors 'none'; form-action 'none'") == []
     assert _header("Content-Security-Policy", "default-src https:; script-src 'self'; object-src 'none'; "
-                                              "base-uri 'self'; frame-ancestors 'none'") == _weak(
+                                              "base-uri 'self'; frame-ancestors 'none'; form-action 'self'") == _weak(
         "Content-Security-Policy", "bare scheme https: in default-src")
 
 
@@ -134,7 +136,7 @@ def test_csp_without_script_restriction_or_frame_ancestors():
     assert _header("Content-Security-Policy", "img-src 'self'") == _weak(
         "Content-Security-Policy", "no script-src or default-src (any script runs), no connect-src or default-src "
                                    "(any host), no frame-src or default-src (any host), no object-src or default-src, "
-                                   "no base-uri, no frame-ancestors")
+                                   "no base-uri, no frame-ancestors, no form-action (forms may post anywhere)")
 
 
 def test_nosniff():
@@ -171,7 +173,8 @@ def test_a_route_for_some_paths_may_not_weaken_a_header():
     outcome = run(POLICY, [*VERCEL, api])
     assert outcome.messages == [
         "Vercel route 'chatpdd-production-api-headers' overrides Content-Security-Policy with a weak value (* in "
-        "default-src, object-src is not 'none', no base-uri, no frame-ancestors) on the paths of its src. Fix: "
+        "default-src, object-src is not 'none', no base-uri, no frame-ancestors, no form-action (forms may post "
+        "anywhere)) on the paths of its src. Fix: "
         f"{FIXES['Content-Security-Policy']}, or do not set it there."]
     assert outcome.urns == [api.urn]
     strict = with_props(api, route={"src": "/api/(.*)", "headers": {"Content-Security-Policy": CSP}})
@@ -186,8 +189,50 @@ def test_a_response_header_transform_on_a_security_header_is_refused():
         "security headers in route.headers of the route for every path only."]
 
 
-def test_permissions_empty():
-    assert _header("Permissions-Policy", " ") == _weak("Permissions-Policy", "empty")
+def test_permissions_must_deny_the_required_features():
+    assert _header("Permissions-Policy", " ") == _weak("Permissions-Policy",
+                                                       "does not deny camera, microphone, geolocation")
+    assert _header("Permissions-Policy", "camera=(), microphone=*, geolocation=(self)") == _weak(
+        "Permissions-Policy", "does not deny microphone, geolocation")
+    assert _header("Permissions-Policy", "usb=()") == _weak(  # non-empty is not enough (issue 17)
+        "Permissions-Policy", "does not deny camera, microphone, geolocation")
+    assert _header("Permissions-Policy", "camera=(), microphone=(), geolocation=(), camera=*") == _weak(
+        "Permissions-Policy", "does not deny camera")  # the last entry of a repeated feature counts
+
+
+def test_permissions_denying_more_passes():
+    assert _header("Permissions-Policy", "Camera=(), microphone=(), geolocation=(), usb=(), payment=()") == []
+
+
+@pytest.mark.parametrize(("change", "weakness"), [
+    # hosts anyone can publish scripts on (the app's own uploads bucket origin among them)
+    (("script-src 'self'", "script-src 'self' https://chatpdd-production-uploads-111122223333.s3.amazonaws.com"),
+     "https://chatpdd-production-uploads-111122223333.s3.amazonaws.com in script-src serves third-party or user "
+     "content"),
+    (("script-src 'self'", "script-src 'self' https://d111111abcdef8.cloudfront.net"),
+     "https://d111111abcdef8.cloudfront.net in script-src serves third-party or user content"),
+    (("script-src 'self'", "script-src 'self' https://chatpdd-git-main.vercel.app"),
+     "https://chatpdd-git-main.vercel.app in script-src serves third-party or user content"),
+    (("script-src 'self'", "script-src 'self' https://cdn.jsdelivr.net"),
+     "https://cdn.jsdelivr.net in script-src serves third-party or user content"),
+    (("script-src 'self'", "script-src 'self' unpkg.com"), "unpkg.com in script-src serves third-party or user content"),
+    # a nonce written into a static header never changes
+    (("script-src 'self'", "script-src 'self' 'nonce-r4nd0m'"),
+     "a fixed nonce in script-src (a nonce in a static header never changes)"),
+    # form-action has no fallback
+    (("; form-action 'self'", ""), "no form-action (forms may post anywhere)"),
+    (("form-action 'self'", "form-action 'self' https:"), "form-action allows https:"),
+    (("form-action 'self'", "form-action https://*.example.com"), "form-action allows https://*.example.com"),
+])
+def test_csp_issue_17_judgements(change, weakness):
+    assert change[0] in CSP
+    assert _header("Content-Security-Policy", CSP.replace(change[0], change[1], 1)) == _weak(
+        "Content-Security-Policy", weakness)
+
+
+def test_csp_own_host_and_full_https_form_target_pass():
+    assert _header("Content-Security-Policy", CSP.replace("script-src 'self'", "script-src 'self' https://app.chatpdd.com")
+                   .replace("form-action 'self'", "form-action 'self' https://auth.chatpdd.com")) == []
 
 
 def test_route_for_some_paths_only_does_not_count():
