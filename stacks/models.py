@@ -82,10 +82,15 @@ Cidr = Annotated[str, AfterValidator(_private_cidr), Field(description="A CIDR b
 
 
 def _few_public_networks(value: list[str]) -> list[str]:
-    # The union, not each entry: 0.0.0.0/1 + 128.0.0.0/1 is the internet without a /0 (stacks/netspace.py).
-    problem = netspace.too_public(value)
-    if problem:
-        raise ValueError(problem)
+    """The union, not each entry: 0.0.0.0/1 + 128.0.0.0/1 is the internet without a /0 (stacks/netspace.py,
+    the rule the pack judges with too); bounds: checklist.MIN_PUBLIC_PREFIX_V4/_V6."""
+    total = netspace.public_addresses(value)
+    limits = {4: checklist.MIN_PUBLIC_PREFIX_V4, 6: checklist.MIN_PUBLIC_PREFIX_V6}
+    over = [f"{total[v]} public IPv{v} addresses, more than one /{limits[v]}"
+            for v in (4, 6) if total[v] > 2 ** ((32 if v == 4 else 128) - limits[v])]
+    if over:
+        raise ValueError(f"together these networks open {' and '.join(over)} of the internet (private ranges do "
+                         "not count); list only the app's egress networks")
     return value
 
 

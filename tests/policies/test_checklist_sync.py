@@ -34,8 +34,10 @@ CONFIGS = sorted((POLICIES_DIR / "config").glob("*.json"))
 NOT_THRESHOLDS: dict[str, set[float]] = {
     "_util.py": {2},  # a (resources, length, index) cache tuple position
     "_config_guard.py": {2},  # ranks in the enforcement-level and severity orderings
-    "_net.py": {2, 4, 6, 16, 32, 48, 72, 96, 128, 0xFFFFFFFF},  # IP versions, address widths, the IPv4-mapped IPv6
-    # prefix, a pair length; the bit positions of IPv4 inside the transition ranges (RFC 6052, 3056, 4380)
+    "_net.py": {4, 6, 32, 128},  # IP versions and their address widths (the prefix thresholds' schema maximum)
+    # generated from stacks/netspace.py: IP versions, address widths, the IPv4-mapped IPv6 prefix, a pair length;
+    # the bit positions of IPv4 inside the transition ranges (RFC 6052, 3056, 4380)
+    "_netspace.py": {2, 4, 6, 16, 32, 48, 72, 96, 128, 0xFFFFFFFF},
     # the data ports, the last port; IP versions (public_prefix(4, ...))
     "aws_ec2_security_group_disallow_public_postgres_ingress.py": {4, 6, 5432, 6379, 65535},
     "rediscloud_subscription_database_disallow_public_access.py": {4, 6},  # IP versions (public_prefix(4, ...))

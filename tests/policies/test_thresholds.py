@@ -27,7 +27,7 @@ ALWAYS = {"0", "1"}  # zero and one: "0 = not applicable", "rds.force_ssl=1", "a
 
 # Facts of AWS, of a protocol or of arithmetic that a policy may write, per file, each with its reason.
 FACTS: dict[str, dict[str, str]] = {
-    "_net.py": {"2": "address space is counted in powers of two ('about 2^N addresses')"},
+    "_netspace.py": {"2": "address space is counted in powers of two ('about 2^N addresses')"},
     "_util.py": {"1.0": "the compliance framework's version string"},
     "aws_ec2_security_group_disallow_public_postgres_ingress.py": {
         "6": "IP protocol number of TCP, as security group rules carry it",
