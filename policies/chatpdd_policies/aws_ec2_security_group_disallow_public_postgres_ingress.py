@@ -21,7 +21,7 @@ CloudFront's origin-facing one spans much of the internet) and the pack cannot c
 
 from typing import Any, Optional
 
-from pulumi_policy import ReportViolation, Severity, StackValidationArgs
+from pulumi_policy import PolicyResource, Severity, StackValidationArgs
 
 from chatpdd_policies._checklist import MIN_PUBLIC_PREFIX_V4, MIN_PUBLIC_PREFIX_V6
 from chatpdd_policies._net import public_prefix, public_space
@@ -29,6 +29,7 @@ from chatpdd_policies._threshold import defaults
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
+    Report,
     as_number,
     checklist_reference,
     fmt,
@@ -60,22 +61,22 @@ FIX = ("Fix: allow PostgreSQL and Redis only from the configured CIDRs or the RD
        "never the internet.")
 
 
-def _reach(protocol: Any, from_port: Any, to_port: Any) -> Optional[str]:
+def _reach(protocol: Any, from_port: Any, to_port: Any) -> object:
     """What the rule opens that matters here ("all traffic", "port 5432", "ports 0-65535"), None if
     nothing, UNKNOWN if that cannot be told at preview."""
     if protocol is UNKNOWN:
-        return UNKNOWN  # type: ignore[return-value]
+        return UNKNOWN
     proto = fmt(protocol).lower() if protocol is not MISSING else "tcp"
     if proto in _ALL:
         return "all traffic"
     if proto not in _TCP:
         return None
     if from_port is UNKNOWN or to_port is UNKNOWN:
-        return UNKNOWN  # type: ignore[return-value]
+        return UNKNOWN
     low = 0.0 if from_port is MISSING else as_number(from_port)
     high = 65535.0 if to_port is MISSING else as_number(to_port)
     if low is None or high is None:
-        return UNKNOWN  # type: ignore[return-value]
+        return UNKNOWN
     if any(low <= port <= high for port in DATA_PORTS):
         return f"port {fmt(low)}" if low == high else f"ports {fmt(low)}-{fmt(high)}"
     return None
@@ -96,7 +97,7 @@ class _Source:
                 self.values += found
 
 
-def _inline(group, report_violation: ReportViolation, direction: str = "ingress") -> list[_Source]:
+def _inline(group: PolicyResource, report_violation: Report, direction: str = "ingress") -> list[_Source]:
     rules = lookup_list(group.props, direction)
     if rules is UNKNOWN:
         report_violation(unknown_message(label(group), direction, RULE), group.urn)
@@ -114,7 +115,7 @@ def _inline(group, report_violation: ReportViolation, direction: str = "ingress"
     return found
 
 
-def _rule_source(rule, direction: str = "ingress") -> Optional[_Source]:
+def _rule_source(rule: PolicyResource, direction: str = "ingress") -> Optional[_Source]:
     props = rule.props
     if rule.resource_type == SECURITY_GROUP_RULE:
         kind = lookup(props, "type")
@@ -138,7 +139,7 @@ def _public(source: _Source) -> bool:
 
 
 def _judge(sources: list[_Source], group: Optional[tuple[str, str]], bounds: tuple[int, int],
-           report_violation: ReportViolation, direction: str = "ingress") -> None:
+           report_violation: Report, direction: str = "ingress") -> None:
     """Report once for the union of ``sources`` (one security group: ``group`` = its subject and URN) that
     reach a data port. One source opening public space is named itself, several by their group."""
     relevant = [s for s in sources if s.reach is not None]
@@ -171,8 +172,8 @@ def _judge(sources: list[_Source], group: Optional[tuple[str, str]], bounds: tup
         report_violation(unknown_message(doubtful[0].subject, "the protocol or port range", RULE), doubtful[0].urn)
 
 
-def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    bounds = (PREFIX_V4.value(args), PREFIX_V6.value(args))
+def _validate(args: StackValidationArgs, report_violation: Report) -> None:
+    bounds = (int(PREFIX_V4.value(args)), int(PREFIX_V6.value(args)))
     groups = resources_of_type(args, SECURITY_GROUP) + resources_of_type(args, DEFAULT_SECURITY_GROUP)
     for direction, rule_type in (("ingress", INGRESS_RULE), ("egress", EGRESS_RULE)):
         members: dict[str, list[_Source]] = {g.urn: _inline(g, report_violation, direction) for g in groups}

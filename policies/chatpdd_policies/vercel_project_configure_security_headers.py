@@ -20,15 +20,17 @@ Every other enabled route (any ``src``) that sets one of these headers must set 
 ``response.headers`` transform that touches one of them is refused (its effect cannot be judged here)."""
 
 from collections.abc import Callable
+from typing import Any
 
-from pulumi_policy import ReportViolation, Severity, StackValidationArgs
+from pulumi_policy import PolicyResource, Severity, StackValidationArgs
 
 from chatpdd_policies._checklist import MIN_HSTS_MAX_AGE_SECONDS, PERMISSIONS_POLICY_DENIED
 from chatpdd_policies._csp import weaknesses as csp_weaknesses
-from chatpdd_policies._threshold import Threshold, defaults
+from chatpdd_policies._threshold import Number, Threshold, defaults
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
+    Report,
     checklist_reference,
     fmt,
     is_set,
@@ -48,7 +50,7 @@ CATCH_ALL = {"/(.*)", "/.*", "(.*)", ".*", "^/(.*)$", "^/.*$", "^.*$", "/(.*)?",
 RULE = "the security headers"
 
 
-def _hsts(value: str, minimum) -> str:
+def _hsts(value: str, minimum: Number) -> str:
     parts = [p.strip().lower() for p in value.split(";") if p.strip()]
     names = [p.split("=", 1)[0].strip() for p in parts]
     if len(names) != len(set(names)):
@@ -62,12 +64,12 @@ def _hsts(value: str, minimum) -> str:
     return ", ".join(problems)
 
 
-def _csp(value: str, _minimum) -> str:
+def _csp(value: str, _minimum: Number) -> str:
     return ", ".join(csp_weaknesses(value))
 
 
-def _one_of(*allowed: str) -> Callable[[str, object], str]:
-    def check(value: str, _minimum) -> str:
+def _one_of(*allowed: str) -> Callable[[str, Number], str]:
+    def check(value: str, _minimum: Number) -> str:
         return "" if value.strip().lower() in allowed else f"'{value}'"
     return check
 
@@ -77,7 +79,7 @@ REFERRER_POLICIES = ("no-referrer", "no-referrer-when-downgrade", "same-origin",
 LEAKY_REFERRER = ("unsafe-url", "no-referrer-when-downgrade")  # full URL to other origins (MDN Observatory)
 
 
-def _referrer(value: str, _minimum) -> str:
+def _referrer(value: str, _minimum: Number) -> str:
     # A browser uses the last token it knows (Referrer Policy spec, "parse a referrer policy from a header").
     known = [t.strip().lower() for t in value.split(",") if t.strip().lower() in REFERRER_POLICIES]
     if not known:
@@ -85,7 +87,7 @@ def _referrer(value: str, _minimum) -> str:
     return known[-1] if known[-1] in LEAKY_REFERRER else ""
 
 
-def _permissions(value: str, _minimum) -> str:
+def _permissions(value: str, _minimum: Number) -> str:
     """The required features (PERMISSIONS_POLICY_DENIED) each denied, ``feature=()``; the last entry of a
     repeated feature counts (a Structured Fields dictionary)."""
     allowlists: dict[str, str] = {}
@@ -98,7 +100,7 @@ def _permissions(value: str, _minimum) -> str:
 
 
 # header -> (check returning the weakness or "", fix)
-HEADERS: dict[str, tuple[Callable[[str, object], str], str]] = {
+HEADERS: dict[str, tuple[Callable[[str, Number], str], str]] = {
     "Strict-Transport-Security": (_hsts, "set it to 'max-age=63072000; includeSubDomains; preload'"),
     "Content-Security-Policy": (_csp, "name every allowed source (no *, bare schemes or wildcard hosts; no "
                                       "'unsafe-inline' or 'unsafe-eval' for scripts or in default-src; no script "
@@ -116,9 +118,9 @@ HEADERS: dict[str, tuple[Callable[[str, object], str], str]] = {
 _BY_LOWER = {name.lower(): name for name in HEADERS}
 
 
-def _catch_all_routes(args: StackValidationArgs, report_violation: ReportViolation) -> list | None:
+def _catch_all_routes(args: StackValidationArgs, report_violation: Report) -> list[PolicyResource] | None:
     """The enabled routes for every path; None after failing closed on an unknown route setting."""
-    found = []
+    found: list[PolicyResource] = []
     for route in resources_of_type(args, ROUTE):
         for prop, value in (("enabled", lookup(route.props, "enabled")), ("route.src", lookup(route.props, "route", "src")),
                             ("route.has", lookup(route.props, "route", "has")),
@@ -133,9 +135,10 @@ def _catch_all_routes(args: StackValidationArgs, report_violation: ReportViolati
     return found
 
 
-def _headers(routes: list, report_violation: ReportViolation) -> dict[str, tuple] | None:
+def _headers(routes: list[PolicyResource], report_violation: Report,
+             ) -> dict[str, tuple[Any, PolicyResource]] | None:
     """Lower-cased header name -> (value, route) over ``routes``; None after failing closed."""
-    merged: dict[str, tuple] = {}
+    merged: dict[str, tuple[Any, PolicyResource]] = {}
     for route in routes:
         headers = lookup(route.props, "route", "headers")
         if headers is UNKNOWN:
@@ -146,7 +149,7 @@ def _headers(routes: list, report_violation: ReportViolation) -> dict[str, tuple
     return merged
 
 
-def _transforms(route, report_violation: ReportViolation) -> None:
+def _transforms(route: PolicyResource, report_violation: Report) -> None:
     """A response.headers transform on a security header: its effect cannot be judged here, so it is refused."""
     transforms = lookup_list(route.props, "route", "transforms")
     if transforms is UNKNOWN:
@@ -161,7 +164,8 @@ def _transforms(route, report_violation: ReportViolation) -> None:
                              f"route for every path only.", route.urn)
 
 
-def _other_routes(args: StackValidationArgs, catch_all: list, minimum, report_violation: ReportViolation) -> None:
+def _other_routes(args: StackValidationArgs, catch_all: list[PolicyResource], minimum: Number,
+                  report_violation: Report) -> None:
     """Routes for part of the paths may not weaken a security header there (set it weaker or transform it)."""
     for route in resources_of_type(args, ROUTE):
         if lookup(route.props, "enabled") is False:
@@ -187,7 +191,7 @@ def _other_routes(args: StackValidationArgs, catch_all: list, minimum, report_vi
                                  f"its src. Fix: {fix}, or do not set it there.", route.urn)
 
 
-def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def _validate(args: StackValidationArgs, report_violation: Report) -> None:
     routes = _catch_all_routes(args, report_violation)
     if routes is None:
         return
