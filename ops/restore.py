@@ -131,13 +131,18 @@ def restore_drill_from_dr(aws_dr: Aws, db: Database, dr: DrBackups, wait_seconds
     rds = aws_dr.client("rds")
     backup = replicated_backup(rds, db.primary_identifier, dr.region)
     target = f"{DRILL_PREFIX}dr-{now:%Y%m%d%H%M%S}"
+    if find_instance(rds, target) is not None:
+        raise StepFailed(f"{target} already exists in {dr.region} and this drill did not create it: nothing "
+                         f"restored, nothing deleted (re-run in a second for a new name, or delete that instance "
+                         f"if it is a forgotten drill)")
+    token = secrets.token_hex(16)  # the cleanup deletes only an instance that carries it (ops/restore.py)
     print(f"restoring {backup['DBInstanceAutomatedBackupsArn']} (latest restorable "
           f"{backup['RestoreWindow']['LatestTime']:%Y-%m-%d %H:%M}) into {target} in {dr.region}")
     try:
         rds.restore_db_instance_to_point_in_time(
             SourceDBInstanceAutomatedBackupsArn=backup["DBInstanceAutomatedBackupsArn"],
             TargetDBInstanceIdentifier=target, UseLatestRestorableTime=True, MultiAZ=False, PubliclyAccessible=False,
-            DeletionProtection=False, Tags=tag_list({**MANAGED_BY, "Purpose": "restore-drill-dr"}),
+            DeletionProtection=False, Tags=tag_list({**MANAGED_BY, "Purpose": "restore-drill-dr", DRILL_TOKEN_TAG: token}),
         )
         try:
             rds.get_waiter("db_instance_available").wait(
@@ -153,7 +158,7 @@ def restore_drill_from_dr(aws_dr: Aws, db: Database, dr: DrBackups, wait_seconds
         print(f"{target}: {restored['DBInstanceStatus']}, encrypted with {restored['KmsKeyId']}")
     finally:
         try:
-            if delete_instance(rds, target, wait_seconds):
+            if delete_instance(rds, target, wait_seconds, token):
                 print(f"{target}: deleted (no final snapshot)")
         except (ClientError, WaiterError) as exc:
             raise StepFailed(f"CLEANUP FAILED for {target} ({exc}); delete it by hand") from None

@@ -280,20 +280,21 @@ def test_raising_the_rds_instance_class_shows_the_delta_and_blocks_over_the_budg
 
 
 def test_canaries_and_replicated_backups_are_priced_by_hand(production_run, loaded_stacks, table):
-    """The types wip/i20 adds, priced before they arrive: canary runs from the schedule, backups in the DR region."""
-    canary = _resource("aws:synthetics/canary:Canary", "synthetics-api", schedule={"expression": "rate(5 minutes)"})
-    hourly = _resource("aws:synthetics/canary:Canary", "synthetics-hourly", schedule={"expression": "rate(1 hour)"})
-    cron = _resource("aws:synthetics/canary:Canary", "synthetics-cron", schedule={"expression": "cron(0 * * * ? *)"})
+    """Canary runs priced from the schedule, replicated backups in the DR region (names the program does not use, so
+    they stand beside its own canaries and replication)."""
+    canary = _resource("aws:synthetics/canary:Canary", "priced-canary-5min", schedule={"expression": "rate(5 minutes)"})
+    hourly = _resource("aws:synthetics/canary:Canary", "priced-canary-hourly", schedule={"expression": "rate(1 hour)"})
+    cron = _resource("aws:synthetics/canary:Canary", "priced-canary-cron", schedule={"expression": "cron(0 * * * ? *)"})
     replication = _resource("aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication",
-                            "database-backups-replication", retentionPeriod=30,
+                            "priced-backups-replication", retentionPeriod=30,
                             sourceDbInstanceArn="arn:aws:rds:us-east-1:111122223333:db:chatpdd-production-db")
     usage = loaded_stacks["production"].config.usage
     estimate = cost.estimate([*production_run.resources, canary, hourly, cron, replication], usage, "us-east-1", table)
     per_run = table.value("cloudwatch-synthetics", "us-east-1", "per_run")
-    assert by_name(estimate, "synthetics-api", canary.type).monthly == pytest.approx(HOURS * 60 / 5 * per_run)
-    assert by_name(estimate, "synthetics-hourly", canary.type).monthly == pytest.approx(HOURS * per_run)
-    [line] = by_name(estimate, "synthetics-cron", canary.type).lines
+    assert by_name(estimate, "priced-canary-5min", canary.type).monthly == pytest.approx(HOURS * 60 / 5 * per_run)
+    assert by_name(estimate, "priced-canary-hourly", canary.type).monthly == pytest.approx(HOURS * per_run)
+    [line] = by_name(estimate, "priced-canary-cron", canary.type).lines
     assert line.monthly is None and "is not a rate(...) expression" in line.reason
-    storage, transfer = by_name(estimate, "database-backups-replication", replication.type).lines
+    storage, transfer = by_name(estimate, "priced-backups-replication", replication.type).lines
     assert storage.monthly == pytest.approx(usage.database.backup_storage_factor * 200 * 0.095)  # 200 GB primary
     assert transfer.monthly == pytest.approx(usage.database.backup_replication_gb_per_month * 0.02)

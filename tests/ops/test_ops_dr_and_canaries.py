@@ -25,7 +25,7 @@ from botocore.config import Config
 from botocore.stub import Stubber
 
 from ops.outputs import Database, DrBackups
-from ops.restore import DRILL_PREFIX, restore_drill_from_dr
+from ops.restore import DRILL_PREFIX, DRILL_TOKEN_TAG, restore_drill_from_dr
 from ops.verify.synthetics import check_canaries
 from tests.ops.account import PRIMARY
 from tests.ops.servers import _Handler, _Quiet, _serving
@@ -77,7 +77,11 @@ class _StubbedAws:
 
 def _instance(identifier: str, status: str, key: str = DR_KEY) -> dict[str, Any]:
     return {"DBInstanceIdentifier": identifier, "DBInstanceStatus": status, "StorageEncrypted": True,
-            "KmsKeyId": key, "DeletionProtection": False}
+            "KmsKeyId": key, "DeletionProtection": False,
+            "DBInstanceArn": f"arn:aws:rds:{DR_REGION}:123456789012:db:{identifier}"}
+
+
+TOKEN = "0123456789abcdef0123456789abcdef"  # the drill's ownership token (secrets.token_hex, fixed by the tests)
 
 
 def _stubbed_drill(restored_key: str) -> tuple[Stubber, Any]:
@@ -92,13 +96,18 @@ def _stubbed_drill(restored_key: str) -> tuple[Stubber, Any]:
          "RestoreWindow": window, "KmsKeyId": DR_KEY},
         {"DBInstanceIdentifier": PRIMARY, "Status": "pending"},  # no ARN or window yet: skipped
     ]}, {"DBInstanceIdentifier": PRIMARY})
+    stub.add_client_error("describe_db_instances", "DBInstanceNotFound", http_status_code=404,
+                          expected_params={"DBInstanceIdentifier": target})  # the name is not taken
     stub.add_response("restore_db_instance_to_point_in_time", {"DBInstance": _instance(target, "creating")}, {
         "SourceDBInstanceAutomatedBackupsArn": BACKUP_ARN, "TargetDBInstanceIdentifier": target,
         "UseLatestRestorableTime": True, "MultiAZ": False, "PubliclyAccessible": False, "DeletionProtection": False,
-        "Tags": [{"Key": "ManagedBy", "Value": "chatpdd-ops"}, {"Key": "Purpose", "Value": "restore-drill-dr"}]})
+        "Tags": [{"Key": "ManagedBy", "Value": "chatpdd-ops"}, {"Key": "Purpose", "Value": "restore-drill-dr"},
+                 {"Key": DRILL_TOKEN_TAG, "Value": TOKEN}]})
     for _ in range(3):  # the availability waiter, the check, the look-up before deletion
         stub.add_response("describe_db_instances", {"DBInstances": [_instance(target, "available", restored_key)]},
                           {"DBInstanceIdentifier": target})
+    stub.add_response("list_tags_for_resource", {"TagList": [{"Key": DRILL_TOKEN_TAG, "Value": TOKEN}]},
+                      {"ResourceName": _instance(target, "available")["DBInstanceArn"]})  # this run's: deleted
     stub.add_response("delete_db_instance", {"DBInstance": _instance(target, "deleting", restored_key)},
                       {"DBInstanceIdentifier": target, "SkipFinalSnapshot": True, "DeleteAutomatedBackups": True})
     stub.add_client_error("describe_db_instances", "DBInstanceNotFound", http_status_code=404,
@@ -107,6 +116,11 @@ def _stubbed_drill(restored_key: str) -> tuple[Stubber, Any]:
 
 
 DB = Database(primary_identifier=PRIMARY, replica_identifiers=(), proxy_name="p", kms_key_arn="k")
+
+
+@pytest.fixture(autouse=True)
+def _fixed_token(monkeypatch):
+    monkeypatch.setattr("ops.restore.secrets.token_hex", lambda n: TOKEN)
 
 
 def test_the_drill_restores_the_replicated_backups_and_deletes_the_instance(capsys):
