@@ -223,3 +223,23 @@ def test_a_deprecated_runtime_fails():
 def test_a_missing_canary_fails():
     (result,) = verify({}, {}, {"api": "chatpdd-production-api-canary"})
     assert (result.ok, result.detail) == (False, "not found")
+
+
+def test_a_taken_dr_drill_name_restores_nothing_and_deletes_nothing():
+    """Issue 21's rule for the DR drill too: an instance already named like this run's target is not ours."""
+    from ops.errors import StepFailed
+    rds = botocore.session.get_session().create_client(
+        "rds", region_name=DR_REGION, aws_access_key_id="x", aws_secret_access_key="x",
+        config=Config(retries={"max_attempts": 1}))
+    target = f"{DRILL_PREFIX}dr-{NOW:%Y%m%d%H%M%S}"
+    window = {"EarliestTime": NOW - timedelta(days=30), "LatestTime": NOW - timedelta(minutes=5)}
+    stub = Stubber(rds)
+    stub.add_response("describe_db_instance_automated_backups", {"DBInstanceAutomatedBackups": [
+        {"DBInstanceAutomatedBackupsArn": BACKUP_ARN, "DBInstanceIdentifier": PRIMARY, "RestoreWindow": window}]},
+        {"DBInstanceIdentifier": PRIMARY})
+    stub.add_response("describe_db_instances", {"DBInstances": [_instance(target, "available")]},
+                      {"DBInstanceIdentifier": target})
+    with stub, pytest.raises(StepFailed, match=f"{target} already exists in {DR_REGION} and this drill did not "
+                                               f"create it: nothing restored, nothing deleted"):
+        restore_drill_from_dr(_StubbedAws(rds), DB, DrBackups(DR_REGION, DR_KEY), 60, NOW)
+    stub.assert_no_pending_responses()  # no restore, no delete was called (the Stubber refuses unplanned calls)
