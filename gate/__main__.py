@@ -99,7 +99,42 @@ def parser() -> argparse.ArgumentParser:
                           "replacements and deletes; destroying a stateful resource blocks (docs/change-review.md)")
     pre.add_argument("--verbose", action="store_true", help="list every finding in the terminal")
     pre.add_argument("--debug", action="store_true", help="show tracebacks of bad-input errors")
+    wav = sub.add_parser("waivers", help="list the exemptions and checkov skips expiring soon (no program run)")
+    wav.add_argument("--within", type=int, default=14, metavar="DAYS",
+                     help="waivers in force that expire within this many days (default: 14)")
+    wav.add_argument("--all", action="store_true", help="every waiver, whatever its expiry")
+    wav.add_argument("--today", type=_date, default=None, help="the date to count from (default: the system date)")
+    wav.add_argument("--json", action="store_true", help="print JSON (the scheduled waivers workflow reads it)")
+    wav.add_argument("--exemptions", type=Path, help="exemptions file (default: gate/exemptions.yaml)")
+    wav.add_argument("--checkov-skips", type=Path, help="checkov skip list (default: gate/checkov-skips.yaml)")
     return p
+
+
+def _waivers(args: argparse.Namespace) -> int:
+    """``python -m gate waivers``: the waivers expiring within ``--within`` days (or expired), text or JSON."""
+    import json
+
+    from gate.checkov import CheckovError
+    from gate.exemptions import ExemptionsError
+    from gate.pipeline import REPO_ROOT
+    from gate.waivers import load_all
+
+    today = args.today or dt.date.today()
+    if args.within < 0:
+        raise UsageError(f"--within {args.within}: expected 0 or more days")
+    try:
+        waivers = load_all(REPO_ROOT, today, args.exemptions, args.checkov_skips)
+    except (CheckovError, ExemptionsError) as err:
+        raise UsageError(str(err)) from None
+    listed = waivers if args.all else [w for w in waivers if w.days_left(today) <= args.within]
+    if args.json:
+        print(json.dumps({"today": today.isoformat(), "within_days": args.within,
+                          "waivers": [w.as_dict(today) for w in listed]}, indent=2))
+    else:
+        print(f"{len(listed)} waiver(s) expiring within {args.within} days of {today.isoformat()} "
+              f"(or expired), of {len(waivers)}:")
+        print("".join(f"  {w.sentence(today)}\n" for w in listed), end="")
+    return EXIT_OK
 
 
 def _scrub(text: str) -> str:
@@ -241,8 +276,10 @@ def _main(argv: list[str], early_out: Path | None) -> int:
             return bad_input(str(err))
     try:
         args = parser().parse_args(argv)
+        if args.command == "waivers":
+            return _waivers(args)
     except UsageError as err:
-        return bad_input(f"{err} (see `python -m gate preview --help`)")
+        return bad_input(f"{err} (see `python -m gate {(argv or ['preview'])[0]} --help`)")
     early = _start_program(args)  # the program's process imports and runs while the gate imports the rest
     try:
         from gate.pipeline import REPO_ROOT, GateInputError, GateOptions, run_gate

@@ -18,6 +18,7 @@ from gate.exemptions import ExemptionOutcome, LoadedExemptions
 from gate.findings import Finding, PolicyMeta
 from gate.program import CapturedResource
 from gate.redact import Redactor
+from gate.waivers import Waiver
 
 
 @dataclass
@@ -57,6 +58,7 @@ class GateResult:
     files: list[Path] = field(default_factory=list)
     checkov_skips: list[CheckovSkip] = field(default_factory=list)  # the skip list as loaded (reports list it)
     review: ReviewResult | None = None  # --base only: what the change does (gate/change_review.py)
+    expiring: list[Waiver] = field(default_factory=list)  # waivers in force expiring within 14 days (gate/waivers.py)
 
     @property
     def blocking(self) -> list[Finding]:
