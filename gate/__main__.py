@@ -107,7 +107,23 @@ def parser() -> argparse.ArgumentParser:
     wav.add_argument("--json", action="store_true", help="print JSON (the scheduled waivers workflow reads it)")
     wav.add_argument("--exemptions", type=Path, help="exemptions file (default: gate/exemptions.yaml)")
     wav.add_argument("--checkov-skips", type=Path, help="checkov skip list (default: gate/checkov-skips.yaml)")
+    summ = sub.add_parser("preview-summary", help="the real `pulumi preview --json` as a Markdown section of the "
+                                                  "PR comment")
+    summ.add_argument("file", type=Path, help="what `pulumi preview --json` printed (streamed events or digest)")
+    summ.add_argument("--stack", type=_stack_name, default="production", help="the stack it previewed")
+    summ.add_argument("--job-url", default=None, help="link to the job that ran the preview")
     return p
+
+
+def _preview_summary(args: argparse.Namespace) -> int:
+    """``python -m gate preview-summary``: print the Markdown section (bad input: exit 2, one line)."""
+    from gate.preview_summary import PreviewSummaryError, main
+
+    try:
+        sys.stdout.write(_scrub(main(args.file, args.stack, args.job_url)))
+    except PreviewSummaryError as err:
+        raise UsageError(f"{args.file}: {err}") from None
+    return EXIT_OK
 
 
 def _waivers(args: argparse.Namespace) -> int:
@@ -278,6 +294,8 @@ def _main(argv: list[str], early_out: Path | None) -> int:
         args = parser().parse_args(argv)
         if args.command == "waivers":
             return _waivers(args)
+        if args.command == "preview-summary":
+            return _preview_summary(args)
     except UsageError as err:
         return bad_input(f"{err} (see `python -m gate {(argv or ['preview'])[0]} --help`)")
     early = _start_program(args)  # the program's process imports and runs while the gate imports the rest

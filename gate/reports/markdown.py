@@ -57,7 +57,7 @@ def _expiring(result: GateResult) -> list[str]:
         return []
     soonest = ", ".join(f"`{w.rule}` {w.expires.isoformat()}" for w in result.expiring)
     return ["", f"> :warning: **{plural(len(result.expiring), 'waiver')} expire within {WARN_DAYS} days** "
-                f"(a warning, not a block): {soonest}. Renew each in a reviewed PR, or fix it ([how]({RENEW}))."]
+                f"(a warning, not a block): {soonest}. Renew each in a reviewed PR, or fix it ({RENEW})."]
 
 
 def _new(result: GateResult) -> set[str] | None:
