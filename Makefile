@@ -10,7 +10,7 @@ PACK_VENV := policies/.venv
 STACK ?= production
 OUT ?= gate-out
 
-.PHONY: setup deploy-setup gate test lint actionlint schema bench clean lock engine
+.PHONY: setup deploy-setup gate test lint actionlint schema bench clean lock engine comment-pictures
 
 setup: $(VENV)/.installed $(PACK_VENV)/.installed $(CHECKOV_VENV)/.installed
 
@@ -62,6 +62,11 @@ schema: $(VENV)/.installed
 
 bench: setup
 	$(VENV)/bin/python -m gate.benchmark
+
+# The PR comment as a reviewer sees it (PASS, FAIL, destructive change) rendered as GitHub renders Markdown and
+# screenshotted into docs/comment-*.png by headless Chromium (apt-get install chromium). Not run in CI.
+comment-pictures: setup
+	$(VENV)/bin/python -m tests.ci.comment_pictures
 
 clean:
 	rm -rf $(OUT) .pytest_cache

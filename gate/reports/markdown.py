@@ -75,8 +75,10 @@ def _introduced(result: GateResult) -> list[str]:
         counts = review.changes.counts()
         order = ("delete", "move", "replace", "unprotect", "update", "rename", "create")
         summary = ", ".join(f"{counts[a]} {a}" for a in order if counts.get(a)) or "no resource changes"
+        fresh_blocking = sum(1 for f in result.blocking if f.fingerprint in review.new_findings)
         out += ["", f"**This PR** (against `{cell(review.ref)}`, {review.commit[:12]}): "
-                    f"{plural(len(review.new_findings), 'new finding')}, {len(review.fixed)} fixed, {summary}."]
+                    f"{fresh_blocking} new blocking, {len(review.new_findings) - fresh_blocking} new waived or "
+                    f"advisory, {len(review.fixed)} fixed; {summary}."]
     fresh = [f for f in blocking if new is None or f.fingerprint in new]
     old = [f for f in blocking if new is not None and f.fingerprint not in new]
     if fresh:
