@@ -447,8 +447,8 @@ def merge_results(run: CheckovRun, export: PlanExport, skips: list[CheckovSkip],
             rules[name] = PolicyMeta(
                 name=name, source="checkov", description=check.get("check_name") or check["check_id"],
                 enforcement="mandatory", severity=(check.get("severity") or "unspecified").lower(),
-                remediation=(f"Make the resource pass {check['check_id']} ({check.get('check_name', '')}), or add a "
-                             f"skip with a reason to gate/checkov-skips.yaml."),
+                remediation=(f"Change the resource so it passes {check['check_id']}, or add a reviewed skip with a reason "
+                             f"to {skips_file}."),
                 url=check.get("guideline") or None)
         return name
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from gate.change_review import CHANGE_POLICY
-from gate.findings import Finding
+from gate.findings import Finding, PolicyMeta
 from gate.reports.common import plural, verdict, where
 from gate.waivers import WARN_DAYS
 
@@ -83,29 +83,39 @@ def _introduced(result: GateResult) -> list[str]:
     old = [f for f in blocking if new is not None and f.fingerprint not in new]
     if fresh:
         title = "Blocking, new in this PR" if new is not None else "Blocking"
-        out += ["", f"**:x: {title} ({len(fresh)})**", *_grouped(fresh)]
+        out += ["", f"**:x: {title} ({len(fresh)})**", *_grouped(fresh, result.policies)]
     if old:
-        out += ["", f"**:x: Blocking, already at the base ({len(old)})** -- they still block", *_grouped(old)]
+        out += ["", f"**:x: Blocking, already at the base ({len(old)})** -- they still block", *_grouped(old, result.policies)]
     out += _destructive(result)
     return out
 
 
-def _grouped(findings: list[Finding]) -> list[str]:
-    """One item per rule -- its severity (when the source gives one) and its fix, once -- and under it one line
-    per resource with the message and the file:line to change."""
+def _grouped(findings: list[Finding], policies: dict[str, PolicyMeta]) -> list[str]:
+    """One item per rule -- what it checks, its severity (when the source gives one) and its fix, once -- and
+    under it one line per resource with the file:line to change and what is wrong there (the fix not repeated)."""
     by_policy: dict[str, list[Finding]] = {}
     for f in findings:
         by_policy.setdefault(f.policy, []).append(f)
     out = []
     for policy, group in by_policy.items():
-        severity = group[0].severity
-        label = f" ({severity})" if severity != "unspecified" else ""
-        fix = group[0].remediation
-        out.append(f"- **`{policy}`**{label}" + (f" -- fix: {inline(fix)}" if fix else ""))
+        first = group[0]
+        label = f" ({first.severity})" if first.severity != "unspecified" else ""
+        meta = policies.get(policy)
+        what = f" {inline(meta.description)}" if meta is not None and first.source == "checkov" else ""
+        fix = first.remediation
+        out.append(f"- **`{policy}`**{label}{what}" + (f" -- fix: {inline(fix)}" if fix else ""))
         for f in group:
             at = f" `{where(f)}`" if where(f) else ""
-            out.append(f"  - `{inline(f.resource_label)}`{at}: {inline(f.message)}")
+            out.append(f"  - `{inline(f.resource_label)}`{at}: {shown_message(f)}")
     return out
+
+
+def shown_message(f: Finding) -> str:
+    """What the comment says about one resource: the message without a fix its rule already gives (the pack's
+    messages end with "Fix: ..."; checkov's repeat the check's name after the Terraform address)."""
+    if f.source == "checkov":
+        return f"`{inline(f.message.split(' fails ', 1)[0])}`"
+    return inline(f.message.split(" Fix: ", 1)[0] if f.remediation else f.message)
 
 
 def _destructive(result: GateResult) -> list[str]:
@@ -146,7 +156,7 @@ def _unchanged(result: GateResult) -> list[str]:
     advisories = [f for f in result.findings if f.status == "open" and not f.blocking]
     if advisories:
         fresh = sum(1 for f in advisories if new is None or f.fingerprint in new)
-        out += details(f"Advisories ({len(advisories)}, {fresh} new)", _grouped(advisories))
+        out += details(f"Advisories ({len(advisories)}, {fresh} new)", _grouped(advisories, result.policies))
     out += _waivers(result)
     if result.warnings:
         out += details(f"Warnings ({len(result.warnings)})", (f"- {inline(w)}" for w in result.warnings))

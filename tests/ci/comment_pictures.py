@@ -21,6 +21,8 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
+from tests.gate.test_comment import visible_lines
+
 REPO = Path(__file__).resolve().parents[2]
 EMOJI = {":x:": "\u274c", ":white_check_mark:": "\u2705", ":warning:": "\u26a0\ufe0f"}
 STYLE = """
@@ -83,9 +85,11 @@ def page(markdown: str, title: str) -> str:
             f"<div class=body>{body}</div></div>")
 
 
-def screenshot(document: Path, png: Path, chromium: str) -> None:
+def screenshot(document: Path, png: Path, chromium: str, lines: int) -> None:
+    """A PNG of the page, as tall as its visible lines need (about two text lines each, wrapped)."""
+    height = max(360, 140 + 44 * lines)
     subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                    f"--screenshot={png}", "--window-size=930,1400", document.as_uri()],
+                    f"--screenshot={png}", f"--window-size=930,{height}", document.as_uri()],
                    check=True, capture_output=True, timeout=120)
 
 
@@ -101,8 +105,9 @@ def main() -> int:
             (work / f"{name}.md").write_text(markdown)
             document = work / f"{name}.html"
             document.write_text(page(markdown, f"pull request: {name} scenario"))
-            screenshot(document, REPO / "docs" / f"comment-{name}.png", chromium)
-            print(f"docs/comment-{name}.png ({len(markdown.splitlines())} Markdown lines)")
+            shown = visible_lines(markdown)
+            screenshot(document, REPO / "docs" / f"comment-{name}.png", chromium, len(shown))
+            print(f"docs/comment-{name}.png: {len(markdown.splitlines())} Markdown lines, {len(shown)} visible")
     return 0
 
 

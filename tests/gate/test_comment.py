@@ -64,7 +64,7 @@ def test_a_fail_shows_every_blocker_within_fifteen_lines_with_file_line_and_one_
     assert blocking
     for f in blocking:
         where = f"{f['location']['path']}:{f['location']['line']}"
-        assert f"`{f['resource_name']}` `{where}`: {f['message'].split(chr(10))[0][:50]}" in head
+        assert f"`{f['resource_name']}` `{where}`: {' '.join(f['message'].split(' Fix: ')[0].split())[:50]}" in head
         assert comment.count(f"**`{f['policy']}`**") == 1, "one item (one fix) per rule"
 
 

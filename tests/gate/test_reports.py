@@ -94,7 +94,9 @@ def test_markdown_carries_the_same_findings_as_the_json(request, fixture):
     for f in open_findings:
         label = f["resource_name"] or f["urn"] or "(stack)"
         where = f"{f['location']['path']}:{f['location']['line']}"
-        assert f"  - `{label}` `{where}`: {' '.join(f['message'].split())[:60]}" in markdown, f
+        said = f"`{f['message'].split(' fails ')[0]}`" if f["source"] == "checkov" else " ".join(
+            f["message"].split(" Fix: ")[0].split())[:60]
+        assert f"  - `{label}` `{where}`: {said}" in markdown, f
         severity = f" ({f['severity']})" if f["severity"] != "unspecified" else ""
         assert f"- **`{f['policy']}`**{severity}" in markdown
     assert report["verdict"].upper() in markdown.splitlines()[1]

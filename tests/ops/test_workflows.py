@@ -18,9 +18,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.engine.test_engine_pin import drift_problem
-
 from ops.__main__ import build_parser
+from tests.engine.test_engine_pin import drift_problem
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / ".github" / "workflows"
 FILES = sorted(WORKFLOWS.glob("*.yml"))
