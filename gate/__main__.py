@@ -15,15 +15,18 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import os
 import re
 import signal
 import sys
 import traceback
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
+
+from gate.ci_output import neutralise, one_line
 
 if TYPE_CHECKING:
     from gate.program_process import ProgramProcess
@@ -97,6 +100,9 @@ def parser() -> argparse.ArgumentParser:
     pre.add_argument("--base", metavar="GIT_REF",
                      help="also run the program at this commit and review the change: creates, updates, "
                           "replacements and deletes; destroying a stateful resource blocks (docs/change-review.md)")
+    pre.add_argument("--head", type=Path, metavar="DIR",
+                     help="judge the program and stack file of this checkout (a pull request's head) with THIS "
+                          "checkout's rules, and review the change against this checkout (docs/trust-boundary.md)")
     pre.add_argument("--verbose", action="store_true", help="list every finding in the terminal")
     pre.add_argument("--debug", action="store_true", help="show tracebacks of bad-input errors")
     wav = sub.add_parser("waivers", help="list the exemptions and checkov skips expiring soon (no program run)")
@@ -124,6 +130,19 @@ def _preview_summary(args: argparse.Namespace) -> int:
     except PreviewSummaryError as err:
         raise UsageError(f"{args.file}: {err}") from None
     return EXIT_OK
+
+
+def _dispatch(args: argparse.Namespace, argv: list[str], bad_input: Callable[[str], int]) -> int | None:
+    """The small commands that run no program (waivers, preview-summary) end here; ``preview`` goes on unless
+    it is refused or handed over."""
+    try:
+        if args.command == "waivers":
+            return _waivers(args)
+        if args.command == "preview-summary":
+            return _preview_summary(args)
+    except UsageError as err:
+        return bad_input(f"{err} (see `python -m gate {argv[0]} --help`)")
+    return _refused_or_handed_over(args, bad_input)
 
 
 def _waivers(args: argparse.Namespace) -> int:
@@ -249,11 +268,65 @@ def _start_program(args: argparse.Namespace) -> ProgramProcess | None:
     there (the pipeline then reports what is wrong). Only the standard library is loaded for this."""
     from gate.program_process import DEFAULT_PROGRAM_TIMEOUT, REPO_ROOT, ProgramProcess
 
-    program = args.program or REPO_ROOT / "__main__.py"
-    stack_file = args.stack_file or REPO_ROOT / f"Pulumi.{args.stack}.yaml"
+    if args.head is not None:
+        program, stack_file = args.head / "__main__.py", args.head / f"Pulumi.{args.stack}.yaml"
+    else:
+        program = args.program or REPO_ROOT / "__main__.py"
+        stack_file = args.stack_file or REPO_ROOT / f"Pulumi.{args.stack}.yaml"
     if not (Path(program).is_file() and Path(stack_file).is_file()):
         return None
     return ProgramProcess(program, stack_file, timeout=args.program_timeout or DEFAULT_PROGRAM_TIMEOUT).start()
+
+
+def _refused_or_handed_over(args: argparse.Namespace, bad_input: Callable[[str], int]) -> int | None:
+    """The exit code when this run ends here: a refused --head combination, or --base handed to the base's
+    gate (:func:`_hand_over_to_base`); None to go on."""
+    if args.head is not None and (args.program or args.stack_file or args.base):
+        return bad_input("--head takes the program and the stack file from the head checkout and reviews the change "
+                         "against this checkout: it does not combine with --program, --stack-file or --base")
+    if args.base and not args.program:
+        return _hand_over_to_base(args)
+    return None
+
+
+def _hand_over_to_base(args: argparse.Namespace) -> int | None:
+    """``--base REF`` from a head checkout: the judge must not be the code under review. Check out REF and run
+    ITS gate with ``--head <this checkout>`` (its rules, its gate code); None when REF's gate predates
+    ``--head`` (then this gate reviews the change itself, and says so). The virtualenvs are this checkout's
+    (a local convenience: CI installs the base's from the base's locks, docs/trust-boundary.md)."""
+    import subprocess
+
+    from gate.change_review import BaseRefError, base_checkout
+    from gate.pipeline import REPO_ROOT, GateInputError
+
+    try:
+        with base_checkout(args.base, REPO_ROOT) as checkout:
+            if not (checkout.worktree / "gate" / "trusted_paths.py").is_file():
+                return None
+            for venv in (".venv", "policies/.venv", ".venv-checkov"):
+                if (REPO_ROOT / venv).exists() and not (checkout.worktree / venv).exists():
+                    (checkout.worktree / venv).symlink_to((REPO_ROOT / venv).resolve())
+            argv = ["preview", "--stack", args.stack, "--out", str(Path(args.out).resolve()),
+                    "--head", str(REPO_ROOT)]
+            for option in ("exemptions", "pack_config", "checkov_skips"):
+                if getattr(args, option) is not None:
+                    argv += [f"--{option.replace('_', '-')}", str(Path(getattr(args, option)).resolve())]
+            for flag in ("no_checkov", "verbose", "debug"):
+                if getattr(args, flag):
+                    argv.append(f"--{flag.replace('_', '-')}")
+            if args.today is not None:
+                argv += ["--today", args.today.isoformat()]
+            if args.program_timeout is not None:
+                argv += ["--program-timeout", str(args.program_timeout)]
+            python = REPO_ROOT / ".venv" / "bin" / "python"
+            return subprocess.run([str(python) if python.exists() else sys.executable, "-E", "-s", "-m", "gate",
+                                   *argv], cwd=checkout.worktree, check=False).returncode
+    except BaseRefError as err:
+        print(one_line(_scrub(f"gate: bad input (exit {EXIT_BAD_INPUT}): {err}")), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except GateInputError as err:  # pragma: no cover - base_checkout raises BaseRefError only
+        print(one_line(f"gate: bad input (exit {EXIT_BAD_INPUT}): {err}"), file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -282,7 +355,7 @@ def _main(argv: list[str], early_out: Path | None) -> int:
     from gate.outdir import OutDirError, prepare_out
 
     def bad_input(message: str) -> int:
-        print(_scrub(f"gate: bad input (exit {EXIT_BAD_INPUT}): {message}"), file=sys.stderr)
+        print(one_line(_scrub(f"gate: bad input (exit {EXIT_BAD_INPUT}): {message}")), file=sys.stderr)
         return EXIT_BAD_INPUT
 
     if early_out is not None:
@@ -292,12 +365,11 @@ def _main(argv: list[str], early_out: Path | None) -> int:
             return bad_input(str(err))
     try:
         args = parser().parse_args(argv)
-        if args.command == "waivers":
-            return _waivers(args)
-        if args.command == "preview-summary":
-            return _preview_summary(args)
     except UsageError as err:
-        return bad_input(f"{err} (see `python -m gate {(argv or ['preview'])[0]} --help`)")
+        return bad_input(f"{err} (see `python -m gate preview --help`)")
+    handed = _dispatch(args, argv, bad_input)
+    if handed is not None:
+        return handed
     early = _start_program(args)  # the program's process imports and runs while the gate imports the rest
     try:
         from gate.pipeline import REPO_ROOT, GateInputError, GateOptions, run_gate
@@ -308,27 +380,47 @@ def _main(argv: list[str], early_out: Path | None) -> int:
                               checkov_skips=args.checkov_skips, checkov=not args.no_checkov,
                               **({"program_timeout": args.program_timeout} if args.program_timeout else {}),
                               base=args.base, prestarted=early,
+                              head=args.head.resolve() if args.head is not None else None,
                               today=args.today or dt.date.today(), today_given=args.today is not None)
         try:
             _check_inputs(args, REPO_ROOT)
             result = run_gate(options)
         except GateInputError as err:
             if args.debug:
-                print(_scrub(_debug_details(err)), file=sys.stderr)
+                print(neutralise(_scrub(_debug_details(err))), file=sys.stderr)
             return bad_input(str(err))
         except Exception as err:  # noqa: BLE001 - the CLI edge: a gate bug is reported, not dumped
             if args.debug:
-                print(_scrub(traceback.format_exc()), file=sys.stderr)
-            print(_scrub(f"gate: internal error (exit {EXIT_BAD_INPUT}): {type(err).__name__}: {err}. Re-run with "
-                         f"--debug for the traceback and report it."), file=sys.stderr)
+                print(neutralise(_scrub(traceback.format_exc())), file=sys.stderr)
+            print(one_line(_scrub(f"gate: internal error (exit {EXIT_BAD_INPUT}): {type(err).__name__}: {err}. Re-run with "
+                         f"--debug for the traceback and report it.")), file=sys.stderr)
             return EXIT_BAD_INPUT
     finally:
         if early is not None:  # used or not, it never outlives the gate
             early.kill()
-    sys.stdout.write(result.redactor.text(render(result, verbose=args.verbose)))
-    sys.stdout.write(result.redactor.text(f"Reports: {', '.join(str(p) for p in result.files)}\n"))
+    # Program text (warnings, names, messages) is in the body: neutralised, so that the verdict -- the one line
+    # starting with PASS:/FAIL:, printed here last but one -- and the runner's commands are the gate's alone.
+    *body, verdict_line = result.redactor.text(render(result, verbose=args.verbose)).rstrip("\n").split("\n")
+    sys.stdout.write(neutralise("\n".join(body)) + "\n" + one_line(verdict_line) + "\n")
+    sys.stdout.write(one_line(result.redactor.text(f"Reports: {', '.join(str(p) for p in result.files)}")) + "\n")
     return result.exit_code
 
 
+def _clean_interpreter() -> None:
+    """A caller's PYTHON* variables (PYTHONPATH to a fake ``stacks``, PYTHONINSPECT, PYTHONIOENCODING=ascii...)
+    change what this interpreter imports and how it behaves, and an ambient PULUMI_CONFIG is no input of the
+    gate (team decision): re-execute once without them, isolated (``-E -s``), this gate's root on sys.path."""
+    dirty = [k for k in os.environ if k.startswith(("PYTHON", "PULUMI_CONFIG"))]
+    if not dirty or sys.flags.ignore_environment:  # -E: re-executed already (or started clean)
+        return
+    env = {k: v for k, v in os.environ.items() if k not in dirty}
+    root = str(Path(__file__).resolve().parent.parent)
+    code = f"import sys; sys.path.insert(0, {root!r}); from gate.__main__ import main; sys.exit(main())"
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, [sys.executable, "-E", "-s", "-c", code, *sys.argv[1:]], env)
+
+
 if __name__ == "__main__":
+    _clean_interpreter()
     sys.exit(main())

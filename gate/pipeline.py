@@ -19,14 +19,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
+import subprocess
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from gate import box
 from gate import checkov as ck
 from gate.analyzer import AnalyzeResult, PackConfigError, PackInfo, PackProcessError, PolicyPackProcess
 from gate.change_review import (
@@ -41,6 +45,7 @@ from gate.change_review import (
     stateful_types,
     verdict_delta,
 )
+from gate.ci_output import one_line
 from gate.exemptions import (
     ExemptionsError,
     LoadedExemptions,
@@ -63,10 +68,11 @@ from gate.program_process import DEFAULT_PROGRAM_TIMEOUT, ProgramProcess, Progra
 from gate.redact import Redactor, plain_strings, secret_strings, stack_file_ciphertexts
 from gate.reports import write_reports
 from gate.result import CheckovSummary, GateResult
+from gate.rule_changes import TreeDiff, compare, mixed_message
 from gate.stack_export import build_stack_export
 from gate.today import TodayError, check_today
 from gate.waivers import all_waivers, expiring
-from stacks.loader import LoadedStack, StackConfigError, find_stack_file, load_stack_file
+from stacks.loader import LoadedStack, StackConfigError, _key_lines, find_stack_file, load_stack_file
 from stacks.models import PROJECT
 from stacks.safe_yaml import InputFileError, load_json
 
@@ -94,6 +100,9 @@ class GateOptions:
     checkov: bool = True
     program_timeout: float = DEFAULT_PROGRAM_TIMEOUT  # seconds before a program that never returns is stopped
     base: str | None = None  # a git ref: review the change from it (gate.change_review)
+    # The head checkout (--head): its program and stack file are judged by THIS checkout's rules, and the
+    # change is reviewed against this checkout's own program (docs/trust-boundary.md).
+    head: Path | None = None
     prestarted: ProgramProcess | None = None  # the program's process, started by the CLI before its imports
     today: dt.date = field(default_factory=dt.date.today)
     write: bool = True
@@ -108,6 +117,11 @@ def load_stack(options: GateOptions) -> LoadedStack:
         path = options.stack_file or find_stack_file(options.repo_root, options.stack)
         return load_stack_file(path)
     except StackConfigError as err:
+        if options.head is not None and options.stack_file is not None and options.stack_file.is_file():
+            # The head may add a config field the trusted model does not know yet: the head's own model
+            # validates it in the box (the program fails on bad config); the rules judge the resources.
+            return LoadedStack(name=options.stack, path=options.stack_file, config=None,  # type: ignore[arg-type]
+                               pulumi_config={}, key_lines=_key_lines(options.stack_file.read_text()))
         if len(err.problems) == 1:  # one problem, one line
             raise GateInputError(f"Invalid stack config in {err.source}: {err.problems[0]}") from None
         raise GateInputError(str(err)) from None
@@ -129,6 +143,9 @@ def capture(loaded: LoadedStack, program: Path,
             run = process.collect(on_register, stack=loaded.name)
     except ProgramProcessError as exc:
         what = f"The {role}program {program.name}"
+        if exc.error_type == "BoxError" and not exc.detail:  # the box, not the program (gate/box.py)
+            raise GateInputError(f"{what} {exc}" if str(exc).startswith("cannot") else
+                                 f"{what} could not be put in its box (gate/box.py): {exc}") from None
         if exc.error_type is not None:
             message = str(exc).strip().splitlines()
             raise GateInputError(
@@ -140,7 +157,7 @@ def capture(loaded: LoadedStack, program: Path,
     errors = [msg for severity, msg in run.log if severity == "error"]
     if errors:
         raise GateInputError(f"The {role}program {program.name} logged {len(errors)} error(s) for stack "
-                             f"'{loaded.name}': " + " | ".join(e.strip()[:300] for e in errors[:3]))
+                             f"'{loaded.name}': " + " | ".join(one_line(e.strip()[:300]) for e in errors[:3]))
     return run
 
 
@@ -216,6 +233,9 @@ def run_gate(options: GateOptions, resources: list[CapturedResource] | None = No
     out = Path(options.out)
     if options.write:
         _clear_outputs(out)
+    rules: TreeDiff | None = None
+    if options.head is not None:
+        options, rules = _with_head(options)
     loaded = load_stack(options)
     try:
         check_today(options.today, root, explicit=options.today_given)
@@ -233,9 +253,42 @@ def run_gate(options: GateOptions, resources: list[CapturedResource] | None = No
             raise GateInputError(f"Invalid policy pack config: {str(err).rstrip('.')}.") from None
 
     with ExitStack() as cleanup:  # the --base checkout and its program process go, whatever happens
-        base = _start_base(options, loaded, cleanup) if options.base and resources is None else None
+        base = None
+        if options.head is not None and resources is None:
+            base = _start_trusted_base(options, loaded, cleanup)
+        elif options.base and resources is None:
+            base = _start_base(options, loaded, cleanup)
         with PackSession(options.pack_dir or root / "policies", configure) as session:
-            return _run(options, loaded, session, pack_config_file, resources, timings, t0, base)
+            return _run(options, loaded, session, pack_config_file, resources, timings, t0, base, rules)
+
+
+def _with_head(options: GateOptions) -> tuple[GateOptions, TreeDiff]:
+    """--head: the head's program and stack file, this checkout's rules; refused when the head changes rules
+    and infrastructure together."""
+    head = Path(options.head or ".").resolve()
+    if not (head / "__main__.py").is_file():
+        raise GateInputError(f"--head {options.head}: no __main__.py there (expected a checkout of the pull "
+                             f"request's head)")
+    diff = compare(options.repo_root, head)
+    if diff.rules and diff.infra:
+        raise GateInputError(mixed_message(diff))
+    return replace(options, head=head, program=head / "__main__.py",
+                   stack_file=head / f"Pulumi.{options.stack}.yaml"), diff
+
+
+def _start_trusted_base(options: GateOptions, loaded: LoadedStack, cleanup: ExitStack) -> _BaseRun:
+    """--head: the base of the change review is this (trusted) checkout's own program and stack file."""
+    root = options.repo_root
+    found = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "HEAD"], cwd=root, capture_output=True,
+                           text=True, timeout=60, check=False)
+    commit = found.stdout.strip() if found.returncode == 0 else "working-tree"
+    checkout = BaseCheckout(ref="base", commit=commit, toplevel=root, worktree=root)
+    program, stack_file = root / "__main__.py", root / f"Pulumi.{loaded.name}.yaml"
+    if not stack_file.is_file():
+        return _BaseRun(checkout, program, None)
+    process = ProgramProcess(program, stack_file, timeout=options.program_timeout).start()
+    cleanup.callback(process.kill)
+    return _BaseRun(checkout, program, process)
 
 
 def _prestarted(options: GateOptions, loaded: LoadedStack, program: Path) -> ProgramProcess | None:
@@ -290,8 +343,10 @@ def _review_base(base: _BaseRun, loaded: LoadedStack, session: PackSession,
     role = f"base ({checkout.ref}) "
     base_run = capture(loaded, base.program, role=role, process=base.process)
     result = review(checkout.ref, checkout.commit, base_run.resources, resources, stateful_types(resolved))
-    running = _start_base_checkov(base_run, checkout, loaded) if checkov else None
+    holder = Path(tempfile.mkdtemp(prefix="gate-base-checkov-"))  # never --out, never the checkout
+    running = None
     try:
+        running = _start_base_checkov(base_run, holder, loaded) if checkov else None
         try:
             base_result = session.pack.analyze_all([to_analyzer(r) for r in base_run.resources])
         except PackProcessError as err:
@@ -303,14 +358,15 @@ def _review_base(base: _BaseRun, loaded: LoadedStack, session: PackSession,
     finally:
         if running is not None:
             ck.stop_checkov(running[1][0])
+        shutil.rmtree(holder, ignore_errors=True)
     return result, keys
 
 
-def _start_base_checkov(base_run: ProgramRun, checkout: BaseCheckout, loaded: LoadedStack,
-                        ) -> tuple[ck.PlanExport, Any]:
-    """Export the base's resources and start checkov on them (beside the base checkout, never in --out)."""
+def _start_base_checkov(base_run: ProgramRun, holder: Path, loaded: LoadedStack,
+                        ) -> tuple[ck.PlanExport, tuple[Any, list[str], float]]:
+    """Export the base's resources into ``holder`` and start checkov on them."""
     export = ck.export_plan(base_run.resources, build_redactor(loaded, base_run.resources, base_run.outputs))
-    plan = checkout.worktree.parent / "base-plan.tf.json"
+    plan = holder / "base-plan.tf.json"
     plan.write_text(json.dumps(export.plan))
     try:
         return export, ck.start_checkov(ck.checkov_binary(REPO_ROOT), plan)
@@ -337,7 +393,7 @@ def _base_checkov_keys(export: ck.PlanExport, running: tuple[Any, list[str], flo
 
 def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_config_file: str,
          resources: list[CapturedResource] | None, timings: dict[str, float], t0: float,
-         base: _BaseRun | None = None) -> GateResult:
+         base: _BaseRun | None = None, rules: TreeDiff | None = None) -> GateResult:
     root = options.repo_root
     out = Path(options.out)
     stack_file = display_path(loaded.path, root)
@@ -405,7 +461,8 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
         exported_count=len(export.resources), timings=timings, today=options.today, redactor=redactor,
         checkov_skips=skips, review=change_review,
         expiring=expiring(all_waivers(exemptions, skips, _skips_path(options), display_path(
-            _skips_path(options), root), loaded.name), options.today))
+            _skips_path(options), root), loaded.name), options.today),
+        rule_changes=rules.rules if rules is not None else None)
     timings["findings"] = time.perf_counter() - t
     if options.write:
         t = time.perf_counter()
@@ -445,7 +502,11 @@ def _exemptions(options: GateOptions, loaded: LoadedStack, policies: set[str],
 def _run_warnings(run: ProgramRun, export: ck.PlanExport, skips: list[ck.CheckovSkip], today: dt.date,
                   redactor: Redactor) -> list[str]:
     """What the run noticed without blocking: program warnings, unexported AWS types, skips naming nothing."""
-    warnings = [f"The program warned: {redactor.text(msg.strip())}" for severity, msg in run.log if severity == "warning"]
+    warnings = [f"The program warned: {one_line(redactor.text(msg.strip()))}" for severity, msg in run.log
+                if severity == "warning"]
+    if box.unavailable() is not None:
+        warnings.append(f"The program ran WITHOUT its box ({box.unavailable()}): nothing kept it from the rule files "
+                        f"and reports of this run (docs/trust-boundary.md).")
     warnings += [f"{urn} ({kind}) is an AWS resource with no Terraform type in gate/terraform_types.py: checkov "
                  f"did not see it." for urn, kind in export.unmapped]
     warnings += ck.skip_warnings(skips, export, today)

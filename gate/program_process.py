@@ -10,9 +10,11 @@ from __future__ import annotations
 import collections
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from gate.program import CapturedResource, ProgramRun
+
+from gate import box
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,17 +58,36 @@ class ProgramProcess:
         self.proc: subprocess.Popen[bytes] | None = None
         self._read_fd: int | None = None
         self._started = 0.0
+        # Why the program runs without its box (gate/box.py), or None: it is boxed.
+        self.unboxed: str | None = box.unavailable()
+        self._refused: str | None = None
+        self._home: str | None = None
 
     def start(self) -> ProgramProcess:
-        """Start the child with the write end of a fresh pipe for its records; the clock starts now."""
+        """Start the child with the write end of a fresh pipe for its records; the clock starts now. In the
+        box when it can be built; unboxed (warned) otherwise, except under CI, where the run is refused."""
+        self._started = time.monotonic()
+        if self.unboxed is not None and box.ci():
+            self._refused = (f"cannot be put in its box: {self.unboxed}; under CI=true the gate never runs a "
+                             f"program unboxed (docs/trust-boundary.md)")
+            return self
         read_fd, write_fd = os.pipe()
+        stack = self.stack_file.name.removeprefix("Pulumi.").removesuffix(".yaml")
         spec = {"program": str(self.program), "stack_file": str(self.stack_file), "fd": write_fd,
-                "preview": self.preview}
+                "preview": self.preview,
+                "probes": sorted({str(self.gate_root), str(self.program.parent), str(self.stack_file.parent)})}
+        if self.unboxed is None:
+            command = box.boxed_command(["-m", "gate.program_worker", "--box", json.dumps(spec)])
+            env = box.program_env(Path(box.HOME), stack)
+        else:
+            self._home = tempfile.mkdtemp(prefix="gate-program-home-")
+            command = [sys.executable, *box.PYTHON_FLAGS, "-m", "gate.program_worker", json.dumps(spec)]
+            env = box.program_env(Path(self._home), stack)
         try:
             # cwd = the gate's root, so `-m gate.program_worker` imports THIS gate (and its mocks) even when
-            # the program's folder (a base checkout) has a gate/ of its own.
+            # the program's folder (a head or base checkout) has a gate/ of its own.
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "gate.program_worker", json.dumps(spec)], cwd=self.gate_root,
+                command, cwd=self.gate_root, env=env,
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(write_fd,),
                 start_new_session=True)
         except BaseException:
@@ -73,7 +96,6 @@ class ProgramProcess:
         finally:
             os.close(write_fd)  # the child's copy is the only writer left: EOF when it ends
         self._read_fd = read_fd
-        self._started = time.monotonic()
         return self
 
     def kill(self) -> None:
@@ -85,11 +107,16 @@ class ProgramProcess:
         except (ProcessLookupError, PermissionError):
             pass
         self.proc.wait()
+        if self._home is not None:
+            shutil.rmtree(self._home, ignore_errors=True)
+            self._home = None
 
     def collect(self, on_register: Callable[[CapturedResource], None] | None = None, stack: str = "") -> ProgramRun:
         """Read the stream to its end (``on_register`` sees each resource as it arrives) and judge the end."""
-        if self.proc is None:
+        if self.proc is None and self._refused is None:
             self.start()
+        if self._refused is not None:
+            raise ProgramProcessError(self._refused, error_type="BoxError")
         assert self.proc is not None and self._read_fd is not None
         proc = self.proc
         from gate.program import CapturedResource  # noqa: PLC0415 - kept off this module's import path

@@ -35,8 +35,26 @@ def _emit(stream: TextIO, lock: threading.Lock, record: dict[str, Any]) -> None:
         stream.flush()
 
 
+def _seal_and_reexec(spec_text: str) -> int:
+    """``--box``: this process is PID 1 of a fresh box (gate/box.py) and still root: make the file system
+    read-only for what follows, then become the worker proper with no capability left (never returns)."""
+    from gate.box import BoxError, drop_and_exec, seal
+
+    spec = json.loads(spec_text)
+    try:
+        seal([Path(p) for p in spec.get("probes", [])])
+        drop_and_exec(["-m", "gate.program_worker", spec_text])
+    except (BoxError, OSError) as exc:
+        with os.fdopen(int(spec["fd"]), "w", encoding="utf-8") as stream:
+            _emit(stream, threading.Lock(), {"kind": "failed", "error_type": "BoxError", "message": str(exc),
+                                             "traceback": ""})
+    return 3
+
+
 def main(argv: list[str]) -> int:
     """Run the program the spec in ``argv[0]`` names and stream its records; 0 once ``done`` is written."""
+    if argv and argv[0] == "--box":
+        return _seal_and_reexec(argv[1])
     spec = json.loads(argv[0])
     program = Path(spec["program"])
     root = str(program.parent)

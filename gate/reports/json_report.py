@@ -60,4 +60,6 @@ def build(result: GateResult) -> dict[str, Any]:
         # --base only (null without it): what the change does, by URN, and the findings it introduces.
         "changes": [c.as_dict() for c in result.review.changes.changes] if result.review else None,
         "change_review": result.review.as_dict() if result.review else None,
+        # --head only (null without it): the rule files the head changes, for the rule owners
+        "rule_changes": [c.as_dict() for c in result.rule_changes] if result.rule_changes is not None else None,
     }

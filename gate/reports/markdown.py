@@ -134,13 +134,14 @@ def _destructive(result: GateResult) -> list[str]:
 
 
 def _hooks(result: GateResult) -> list[str]:
-    """Optional sections other parts of the gate may add to the result: rule changes (the rules the PR changes,
-    judged from its base) and the cost line. Absent attributes render nothing."""
+    """Rule changes (the rule files the PR changes, gate/rule_changes.py) and the cost line (an optional hook:
+    a ``cost`` attribute of the result, a string or an object with a ``headline``; absent renders nothing)."""
     out: list[str] = []
-    rule_changes: Any = getattr(result, "rule_changes", None)
-    if rule_changes:
-        out += ["", f"**Rule changes ({len(rule_changes)})** -- the gate judged this PR with the base's rules",
-                *(f"- {inline(str(c))}" for c in rule_changes)]
+    if result.rule_changes:
+        out += ["", f"**Rule changes, for the rule owners ({len(result.rule_changes)} files)** -- judged by the base's "
+                    f"rules; this PR's own rules must pass too (docs/trust-boundary.md)"]
+        for change in result.rule_changes:
+            out.append(f"- `{cell(change.path)}` {change.change}" + "".join(f"\n  - {inline(d)}" for d in change.details))
     cost: Any = getattr(result, "cost", None)
     line = cost if isinstance(cost, str) else getattr(cost, "headline", None)
     line = line() if callable(line) else line

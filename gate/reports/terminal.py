@@ -52,6 +52,7 @@ def render(result: GateResult, verbose: bool = False) -> str:
         for c in review.changes.changes:
             if c.action in ("delete", "move", "replace", "unprotect"):
                 lines.append(f"  {'x' if c.blocking else '!'} {c.action} {c.type} {c.name}: {_brief(c.reason)}")
+    lines += _rule_changes(result)
     for title, findings in sections(result):
         if not findings:
             continue
@@ -78,6 +79,17 @@ def expiry_warnings(result: GateResult) -> list[str]:
     lines = ["", f"WARNING: {plural(len(result.expiring), 'waiver')} expire within {WARN_DAYS} days -- renew each "
              f"in a reviewed PR or fix the finding (docs/gate.md, \"Renewing a waiver\")"]
     return lines + [f"  ! {w.sentence(result.today)}" for w in result.expiring]
+
+
+def _rule_changes(result: GateResult) -> list[str]:
+    """--head: the rule files the head changes, each with how (docs/trust-boundary.md)."""
+    if not result.rule_changes:
+        return []
+    lines = ["", f"Rule changes, for the rule owners ({len(result.rule_changes)} files; judged by the base's rules)"]
+    for change in result.rule_changes:
+        lines.append(f"  * {change.path} {change.change}")
+        lines += [f"      {_brief(d, 200)}" for d in change.details]
+    return lines
 
 
 def _detailed(findings: list[Finding]) -> list[str]:

@@ -42,7 +42,7 @@ def index_of(job_steps: list[dict[str, Any]], needle: str) -> int:
 
 
 def test_expected_workflows_exist():
-    assert [f.name for f in FILES] == ["drift.yml", "pr.yml", "promote.yml"]
+    assert [f.name for f in FILES] == ["drift.yml", "pr-report.yml", "pr.yml", "promote.yml"]
 
 
 def test_workflows_match_the_github_workflow_schema():
@@ -127,27 +127,50 @@ def test_ops_commands_in_workflows_parse_with_the_real_cli():
     assert sorted({a.command for a in parsed}) == ["restore-drill", "snapshot", "verify"]  # SystemExit on a bad option
 
 
-def test_pr_runs_gate_uploads_sarif_and_comments():
+def test_pr_gate_is_the_base_judging_the_head_without_any_write_permission():
+    """Issue 16: the job that runs the PR's program holds contents: read only; the judge is the base's gate,
+    installed from the base's locks, run as root so the box can be built, with an emptied environment."""
     doc = load("pr.yml")
     assert doc["on"]["pull_request"] == {"branches": ["main"]}
     assert doc["on"]["push"] == {"branches": ["main"]}  # the SARIF baseline code scanning compares PRs with
     gate = doc["jobs"]["gate"]
-    assert {"security-events": "write", "pull-requests": "write"}.items() <= gate["permissions"].items()
-    by_name = {s.get("uses", "").split("@")[0] or s.get("id", s.get("name")): s for s in gate["steps"]}
-    run = by_name["gate"]
-    assert run["run"].rstrip().endswith('python -m gate preview --stack production --out gate-out "${base[@]}"')
-    assert 'if [ -n "$BASE_SHA" ]; then base=(--base "$BASE_SHA"); fi' in run["run"]  # push to main: no base
-    # change review against the PR's base commit, which the checkout must contain (docs/change-review.md)
-    assert run["env"]["BASE_SHA"] == "${{ github.event.pull_request.base.sha }}"
-    assert by_name["actions/checkout"]["with"]["fetch-depth"] == 0
+    assert gate["permissions"] == {"contents": "read"}
+    checkouts = [s for s in gate["steps"] if s.get("uses", "").startswith("actions/checkout@")]
+    assert [(c["with"]["path"], c["with"]["ref"]) for c in checkouts] == [
+        ("trusted", "${{ github.event.pull_request.base.sha || github.sha }}"),
+        ("head", "${{ github.event.pull_request.head.sha }}")]
+    setup = [s for s in gate["steps"] if s.get("run") == "make setup"]
+    assert setup and setup[0]["working-directory"] == "trusted"  # the base's hash locks, not the PR's
+    run = next(s for s in gate["steps"] if s.get("id") == "gate")
+    assert "(cd trusted && sudo env -i PATH=\"$PATH\" CI=true" in run["run"]
+    assert '.venv/bin/python -m gate preview' in run["run"] and '--head "$GITHUB_WORKSPACE/head"' in run["run"]
     assert "continue-on-error" not in run  # exit 1 (mandatory violation) fails the job: merge blocked
-    sarif = by_name["github/codeql-action/upload-sarif"]
-    assert sarif["if"].startswith("always()") and sarif["with"]["sarif_file"] == "gate-out/report.sarif"
-    assert sarif["continue-on-error"] is True  # code scanning off must not fail the check
-    comment = by_name["marocchino/sticky-pull-request-comment"]
-    assert comment["with"]["path"] == "gate-out/report.md" and "github.event_name == 'pull_request'" in comment["if"]
+    for job in doc["jobs"].values():  # no job of the PR's workflow can write anywhere
+        assert not [k for k, v in job["permissions"].items() if v == "write" and k != "id-token"], job
+    upload = [s for s in gate["steps"] if s.get("uses", "").startswith("actions/upload-artifact@")]
+    assert upload[0]["with"]["name"] == "policy-gate-reports" and upload[0]["with"]["path"] == "gate-out/"
     assert [s["run"] for s in doc["jobs"]["test"]["steps"] if "run" in s] == ["make test"]
     assert [s["run"] for s in doc["jobs"]["lint"]["steps"] if "run" in s] == ["make lint", "make actionlint"]
+
+
+def test_pr_report_transports_the_artifact_and_executes_nothing_of_the_pr():
+    doc = load("pr-report.yml")
+    assert doc["on"] == {"workflow_run": {"workflows": ["pr"], "types": ["completed"]}}
+    [job] = doc["jobs"].values()
+    assert job["permissions"] == {"contents": "read", "actions": "read", "pull-requests": "write",
+                                  "security-events": "write"}
+    uses = [s.get("uses", "").split("@")[0] for s in job["steps"]]
+    assert "actions/checkout" not in uses and "actions/setup-python" not in uses
+    text = (WORKFLOWS / "pr-report.yml").read_text()
+    assert "python" not in text and "make " not in text and "bash kept" not in text  # nothing of the PR runs
+    by_name = {s.get("uses", "").split("@")[0] or s.get("id", s.get("name")): s for s in job["steps"]}
+    assert by_name["actions/download-artifact"]["with"]["run-id"] == "${{ github.event.workflow_run.id }}"
+    comment = by_name["marocchino/sticky-pull-request-comment"]
+    assert comment["with"]["number"] == "${{ steps.pr.outputs.number }}"  # from the API, not the artifact
+    assert comment["with"]["path"] == "kept/report.md"
+    sarif = by_name["github/codeql-action/upload-sarif"]
+    assert sarif["continue-on-error"] is True and sarif["with"]["sarif_file"] == "kept/report.sarif"
+    assert "gh pr list" in by_name["pr"]["run"] and "size_in_bytes" in by_name["pr"]["run"]
 
 
 def test_pr_preview_runs_for_this_repository_only_with_the_preview_environment():
