@@ -104,7 +104,7 @@ def test_a_changed_bucket_name_is_a_blocking_replace_that_an_exemption_can_waive
     [result] = [r for r in sarif if r["ruleId"] == "gate-destructive-change"]
     assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("components/storage.py")
     markdown = run.text("report.md")
-    assert "**This PR** (against `HEAD`" in markdown and "1 new blocking, 0 new waived or advisory, 0 fixed; 1 replace." in markdown
+    assert "**This PR** (against `HEAD`" in markdown and "1 new blocking, 0 new waived or advisory, 0 fixed; 1 replace, " in markdown
     shown = visible_lines(markdown)
     assert any(line.startswith("| :x: | replace | `storage-uploads`") for line in shown[:15]), shown
     assert markdown.count("storage-uploads` `aws:s3/bucket:Bucket`") == 1, "the change is listed once"
