@@ -48,8 +48,8 @@ from tests.ci.expressions import Evaluator, condition, substitute
 
 REPO = Path(__file__).resolve().parents[2]
 WORKFLOWS = REPO / ".github" / "workflows"
-# One engine test (it fails under CI=true without `make engine`) and one cheap unit suite.
-SCOPE = "tests/engine/test_preview.py::test_preview_passes_the_pack tests/config"
+# One engine test (it fails under CI=true without `make engine`) and one cheap suite (no program run).
+SCOPE = "tests/engine/test_preview.py::test_preview_passes_the_pack tests/engine/test_engine_pin.py"
 VENVS = (".venv", "policies/.venv", ".venv-checkov")
 LOCKS = ("requirements.txt", "requirements-dev.txt", "policies/requirements.txt", "gate/requirements-checkov.txt")
 FAKE_SECRETS = {"PULUMI_ACCESS_TOKEN": "pul-stand-in-token"}

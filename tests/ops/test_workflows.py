@@ -265,3 +265,19 @@ def test_dependabot_keeps_actions_current_and_lock_yml_the_locks():
     lock = load("lock.yml")
     runs = [s.get("run", "") for _, s in steps(lock)]
     assert "make lock UV_UPGRADE=--upgrade" in runs and lock["on"]["schedule"]
+
+
+def test_operations_doc_says_what_the_workflows_do():
+    """docs/operations.md, "Promotion and operations": every workflow is described, tags deploy nothing (promote.yml
+    has no tag trigger), and the settings it names are exactly the vars and secrets the workflows read."""
+    text = (REPO / "docs" / "operations.md").read_text()
+    section = text.split("## Promotion and operations", 1)[1].split("Operations tooling", 1)[0]
+    for path in FILES:
+        assert f"**`{path.name}`**" in section, path.name
+    promote = load("promote.yml")["on"]
+    assert "tags" not in promote["push"] and promote["push"]["branches"] == ["main"]
+    bullet = section.split("**`promote.yml`**", 1)[1].split("\n- ", 1)[0]
+    assert "tags deploy nothing" in bullet and "`v*`" not in section
+    used = {m for path in FILES for m in re.findall(r"\b(?:vars|secrets)\.([A-Z_]+)", path.read_text())}
+    settings = section.split("Settings they need", 1)[1]
+    assert set(re.findall(r"`([A-Z][A-Z_]+)`", settings)) == used
