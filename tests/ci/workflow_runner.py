@@ -386,9 +386,11 @@ def _upload(job: JobRunner, inputs: dict[str, str]) -> tuple[bool, str, dict]:
         ok = inputs.get("if-no-files-found", "warn") != "error"
         return ok, f"upload-artifact {inputs['name']}: no files at {inputs.get('path')}", {}
     store.mkdir(parents=True, exist_ok=True)
-    for p in found:
-        (shutil.copytree if p.is_dir() else shutil.copy2)(p, store / p.name, **({"dirs_exist_ok": True}
-                                                                              if p.is_dir() else {}))
+    for p in found:  # as upload-artifact roots it: a directory's contents, a file by its name
+        if p.is_dir():
+            shutil.copytree(p, store, dirs_exist_ok=True)
+        else:
+            shutil.copy2(p, store / p.name)
     return True, f"artifact {inputs['name']}: {[str(p) for p in found]}", {}
 
 
