@@ -6,12 +6,18 @@ The runner clones the repository's HEAD: these tests judge the committed workflo
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.ci.workflow_runner import EVENTS, WORKFLOWS, run_workflow
+from tests.ci.workflow_runner import EVENTS, REPO, WORKFLOWS, run_workflow
+
+# Scoped mode borrows this checkout's built engine and virtualenvs: without them (a laptop before `make setup` /
+# `make engine`) the pr.yml jobs are skipped, except in CI (CI=true), where their absence is a failure.
+MISSING = [p for p in (".build/engine/bin/pulumi", ".venv-checkov/bin/checkov", "policies/.venv/bin/python")
+           if not (REPO / p).exists()]
 
 # pr.yml's `test` job before issue 18: the whole suite, engine tests included, and no `make engine`.
 OLD_TEST_JOB = {
@@ -35,6 +41,8 @@ def describe(results) -> str:
 @pytest.mark.parametrize("name", ["pr.yml", "pr-report.yml", "promote.yml", "drift.yml", "waivers.yml", "lock.yml"])
 def test_every_job_passes_as_written(name: str, work: Path):
     """pr-report.yml runs after pr.yml (parametrize order) and transports its artifacts."""
+    if name.startswith("pr") and MISSING and os.environ.get("CI") != "true":
+        pytest.skip(f"scoped mode borrows what this checkout lacks: {', '.join(MISSING)} (make setup, make engine)")
     results = run_workflow(WORKFLOWS / name, EVENTS[name], work=work / Path(name).stem)
     expected = {job for job in yaml.safe_load((WORKFLOWS / name).read_text())["jobs"]}
     assert {r.job.split(" (")[0] for r in results} == expected
