@@ -3,13 +3,14 @@
 Only the standard library is imported (this module is on the program's start-up path, gate.program_process).
 What the box is (docs/trust-boundary.md):
 
-- **PID namespace** (``unshare --pid --fork --kill-child --mount-proc``): the worker is PID 1 of its own
-  namespace; when it ends, the kernel kills every process it started, daemons in their own session
-  included. ``setpriv --pdeathsig KILL`` on ``unshare`` and ``--kill-child`` on the worker: a gate killed
+- **PID namespace** (``unshare --pid --fork --kill-child --mount-proc``): the worker's sealing reaper is PID 1
+  of its own namespace and waits for the program (PID 2); when PID 1 ends, the kernel kills every process
+  left in the namespace, daemons in their own session included. ``setpriv --pdeathsig KILL`` on ``unshare`` and ``--kill-child`` on the worker: a gate killed
   by SIGKILL takes the whole box down with it.
 - **Mount namespace, file system read-only**: :func:`seal` (run as PID 1, still root) remounts every mount
-  read-only and gives the program a fresh, empty ``/dev/shm`` (its HOME and TMPDIR); then the worker re-executes itself through
-  ``setpriv`` with every capability dropped and ``no_new_privs``, so the program cannot remount anything.
+  read-only and gives the program a fresh, empty ``/dev/shm`` (its HOME and TMPDIR); then it forks the
+  worker, which re-executes itself through ``setpriv`` with every capability dropped and ``no_new_privs``
+  (PID 2: PID 1 ignores signals sent from inside its namespace), so the program cannot remount anything.
   The repository (rule files), the base checkout, ``--out`` and the gate's temporary files are unwritable.
   ``/proc`` is the namespace's own: the gate's processes (and their environment) are not visible.
 - **Network, IPC and UTS namespaces**: under mocks a program needs no network; it gets none.

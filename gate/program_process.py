@@ -156,6 +156,8 @@ class ProgramProcess:
         if failed is not None:
             raise ProgramProcessError(f"{failed['error_type']}: {failed['message']}", failed.get("traceback", ""),
                                       error_type=failed["error_type"])
+        if code >= 0 and records.get("signal") in set(signal.Signals):
+            code = -int(records["signal"])  # boxed: the program (PID 2) was killed by this signal
         if code < 0:
             raise ProgramProcessError(
                 f"was killed by signal {signal.Signals(-code).name} before it finished", "\n".join(tail))
@@ -206,6 +208,8 @@ def _read_stream(fd: int, records: dict[str, Any], on_register: Callable[[Captur
                     on_register(resource)
             elif kind in ("done", "failed"):
                 records[kind] = record
+            elif kind == "signal" and isinstance(record.get("signal"), int):  # the box's PID 1 (gate/box.py)
+                records["signal"] = record["signal"]
 
 
 def run_program_process(program: Path, stack_file: Path, *, stack: str = "",

@@ -41,14 +41,26 @@ def _seal_and_reexec(spec_text: str) -> int:
     from gate.box import BoxError, drop_and_exec, seal
 
     spec = json.loads(spec_text)
+    stream = os.fdopen(int(spec["fd"]), "w", encoding="utf-8")
     try:
         seal([Path(p) for p in spec.get("probes", [])])
-        drop_and_exec(["-m", "gate.program_worker", spec_text])
     except (BoxError, OSError) as exc:
-        with os.fdopen(int(spec["fd"]), "w", encoding="utf-8") as stream:
-            _emit(stream, threading.Lock(), {"kind": "failed", "error_type": "BoxError", "message": str(exc),
-                                             "traceback": ""})
-    return 3
+        _emit(stream, threading.Lock(), {"kind": "failed", "error_type": "BoxError", "message": str(exc),
+                                         "traceback": ""})
+        return 3
+    # PID 1 of a namespace cannot be killed by a signal sent from inside it, so the program runs as PID 2:
+    # this process reaps whatever ends up reparented to it, and tells the gate about a fatal signal.
+    child = os.fork()
+    if child == 0:  # the fd stays open across the exec: the worker writes its records on it
+        drop_and_exec(["-m", "gate.program_worker", spec_text])
+    while True:
+        pid, status = os.wait()
+        if pid == child:
+            break
+    if os.WIFSIGNALED(status):
+        _emit(stream, threading.Lock(), {"kind": "signal", "signal": os.WTERMSIG(status)})
+        return 1
+    return os.WEXITSTATUS(status)
 
 
 def main(argv: list[str]) -> int:
