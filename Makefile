@@ -10,7 +10,9 @@ PACK_VENV := policies/.venv
 STACK ?= production
 OUT ?= gate-out
 
-.PHONY: setup deploy-setup gate test lint actionlint schema bench clean lock engine
+PYTEST_ARGS ?=
+
+.PHONY: setup deploy-setup gate test test-unit test-engine workflows lint actionlint schema bench clean lock engine comment-pictures
 
 setup: $(VENV)/.installed $(PACK_VENV)/.installed $(CHECKOV_VENV)/.installed
 
@@ -41,7 +43,20 @@ gate: setup
 	$(VENV)/bin/python -m gate preview --stack $(STACK) --out $(OUT)
 
 test: setup
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# The two halves of `make test`, one per CI job (.github/workflows/pr.yml): everything but the engine tests, and
+# the engine tests (tests/engine: the real CLI, built by `make engine`; under CI=true they fail without it).
+test-unit: setup
+	$(VENV)/bin/python -m pytest -m "not engine" $(PYTEST_ARGS)
+
+test-engine: setup engine
+	$(VENV)/bin/python -m pytest -m engine $(PYTEST_ARGS)
+
+# Every job of every workflow, run as written on a fresh clone with GitHub's environment, cloud and GitHub calls
+# stood in (tests/ci/workflow_runner.py); the expensive steps scoped (FULL=1: as written, an hour or more).
+workflows: setup
+	$(VENV)/bin/python -m tests.ci.workflow_runner $(if $(FULL),--full)
 
 # zizmor audits the GitHub workflows and Dependabot config offline (no GitHub API), default persona.
 lint: $(VENV)/.installed
@@ -64,6 +79,11 @@ schema: $(VENV)/.installed
 bench: setup
 	$(VENV)/bin/python -m gate.benchmark
 
+# The PR comment as a reviewer sees it (PASS, FAIL, destructive change) rendered as GitHub renders Markdown and
+# screenshotted into docs/comment-*.png by headless Chromium (apt-get install chromium). Not run in CI.
+comment-pictures: setup
+	$(VENV)/bin/python -m tests.ci.comment_pictures
+
 clean:
 	rm -rf $(OUT) .pytest_cache
 
@@ -72,8 +92,10 @@ clean:
 # Pulumi language host installs) and the pack's lock are constrained to it and agree with each other and with
 # what the tests run; checkov resolves alone. Universal (any OS), Python 3.11+, hashes of
 # every published file.
+# UV_UPGRADE=--upgrade (.github/workflows/lock.yml) moves every pin to the newest release within the ranges.
+UV_UPGRADE ?=
 UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 \
-	--generate-hashes --custom-compile-command "make lock"
+	--generate-hashes --custom-compile-command "make lock" $(UV_UPGRADE)
 lock:  # needs uv from .venv: run `make setup` once first
 	$(UV_COMPILE) --output-file requirements-dev.txt requirements-dev.in
 	$(UV_COMPILE) --output-file requirements.txt --constraint requirements-dev.txt requirements.in

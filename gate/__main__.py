@@ -109,7 +109,71 @@ def parser() -> argparse.ArgumentParser:
                           "checkout's rules, and review the change against this checkout (docs/trust-boundary.md)")
     pre.add_argument("--verbose", action="store_true", help="list every finding in the terminal")
     pre.add_argument("--debug", action="store_true", help="show tracebacks of bad-input errors")
+    wav = sub.add_parser("waivers", help="list the exemptions and checkov skips expiring soon (no program run)")
+    wav.add_argument("--within", type=int, default=14, metavar="DAYS",
+                     help="waivers in force that expire within this many days (default: 14)")
+    wav.add_argument("--all", action="store_true", help="every waiver, whatever its expiry")
+    wav.add_argument("--today", type=_date, default=None, help="the date to count from (default: the system date)")
+    wav.add_argument("--json", action="store_true", help="print JSON (the scheduled waivers workflow reads it)")
+    wav.add_argument("--exemptions", type=Path, help="exemptions file (default: gate/exemptions.yaml)")
+    wav.add_argument("--checkov-skips", type=Path, help="checkov skip list (default: gate/checkov-skips.yaml)")
+    summ = sub.add_parser("preview-summary", help="the real `pulumi preview --json` as a Markdown section of the "
+                                                  "PR comment")
+    summ.add_argument("file", type=Path, help="what `pulumi preview --json` printed (streamed events or digest)")
+    summ.add_argument("--stack", type=_stack_name, default="production", help="the stack it previewed")
+    summ.add_argument("--job-url", default=None, help="link to the job that ran the preview")
     return p
+
+
+def _preview_summary(args: argparse.Namespace) -> int:
+    """``python -m gate preview-summary``: print the Markdown section (bad input: exit 2, one line)."""
+    from gate.preview_summary import PreviewSummaryError, main
+
+    try:
+        sys.stdout.write(_scrub(main(args.file, args.stack, args.job_url)))
+    except PreviewSummaryError as err:
+        raise UsageError(f"{args.file}: {err}") from None
+    return EXIT_OK
+
+
+def _dispatch(args: argparse.Namespace, argv: list[str], bad_input: Callable[[str], int]) -> int | None:
+    """The small commands that run no program (waivers, preview-summary) end here; ``preview`` goes on unless
+    it is refused or handed over."""
+    try:
+        if args.command == "waivers":
+            return _waivers(args)
+        if args.command == "preview-summary":
+            return _preview_summary(args)
+    except UsageError as err:
+        return bad_input(f"{err} (see `python -m gate {argv[0]} --help`)")
+    return _preflight(args, bad_input)
+
+
+def _waivers(args: argparse.Namespace) -> int:
+    """``python -m gate waivers``: the waivers expiring within ``--within`` days (or expired), text or JSON."""
+    import json
+
+    from gate.checkov import CheckovError
+    from gate.exemptions import ExemptionsError
+    from gate.pipeline import REPO_ROOT
+    from gate.waivers import load_all
+
+    today = args.today or dt.date.today()
+    if args.within < 0:
+        raise UsageError(f"--within {args.within}: expected 0 or more days")
+    try:
+        waivers = load_all(REPO_ROOT, today, args.exemptions, args.checkov_skips)
+    except (CheckovError, ExemptionsError) as err:
+        raise UsageError(str(err)) from None
+    listed = waivers if args.all else [w for w in waivers if w.days_left(today) <= args.within]
+    if args.json:
+        print(json.dumps({"today": today.isoformat(), "within_days": args.within,
+                          "waivers": [w.as_dict(today) for w in listed]}, indent=2))
+    else:
+        print(f"{len(listed)} waiver(s) expiring within {args.within} days of {today.isoformat()} "
+              f"(or expired), of {len(waivers)}:")
+        print("".join(f"  {w.sentence(today)}\n" for w in listed), end="")
+    return EXIT_OK
 
 
 def _scrub(text: str) -> str:
@@ -357,9 +421,9 @@ def _main(argv: list[str], early_out: Path | None) -> int:
         args = parser().parse_args(argv)
     except UsageError as err:
         return bad_input(f"{err} (see `python -m gate preview --help`)")
-    ended = _preflight(args, bad_input)
-    if ended is not None:
-        return ended
+    handed = _dispatch(args, argv, bad_input)
+    if handed is not None:
+        return handed
     early = _start_program(args)  # the program's process imports and runs while the gate imports the rest
     try:
         from gate.pipeline import REPO_ROOT, GateInputError, GateOptions, run_gate

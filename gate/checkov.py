@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from gate.analyzer import stop_process_group
 from gate.children import die_with_parent
@@ -186,22 +186,118 @@ def export_plan(resources: list[CapturedResource], redactor: Redactor) -> PlanEx
 
 # --- skips -----------------------------------------------------------------------------------------
 
+# The only resources a skip may select instead of naming them: those the program creates in numbers. Each
+# (Terraform type, Role tag) pair comes with the attribute that makes a resource what the selector says, set
+# by construction: an aws_db_instance with replicate_source_db is a read replica, never a primary (a primary
+# retagged Role=rds-replica still has no source, so it is not selected and its failures block).
+SELECTABLE: dict[tuple[str, str], str] = {("aws_db_instance", "rds-replica"): "replicate_source_db"}
+MAX_SELECTED = 10
+
+
+class CheckovSelector(BaseModel):
+    """A bounded selector: every exported resource of ``type`` tagged ``Role=<role>`` that has the attribute
+    :data:`SELECTABLE` requires for that pair -- at most ``max_count`` of them, or it covers none."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: Text
+    role: Text
+    max_count: Annotated[int, Field(ge=1, le=MAX_SELECTED)]
+
+    @model_validator(mode="after")
+    def _selectable(self) -> CheckovSelector:
+        if (self.type, self.role) not in SELECTABLE:
+            allowed = ", ".join(f"{t} role {r}" for t, r in SELECTABLE)
+            raise ValueError(f"{self.type} with role {self.role} cannot be selected (only resources the program "
+                             f"creates in numbers: {allowed}); name the resources instead")
+        return self
+
+    @property
+    def required(self) -> str:
+        """The attribute a selected resource must have set (what it is by construction)."""
+        return SELECTABLE[(self.type, self.role)]
+
+    def label(self) -> str:
+        """How the reports name what this selector skips."""
+        return (f"every {self.type} tagged Role={self.role} with {self.required} set (at most {self.max_count})")
+
+
 class CheckovSkip(BaseModel):
     """One reviewed skip, bounded like an exemption (docs/gate.md): the check, the concrete Terraform
-    addresses it skips (no glob, no "everywhere"), an owner, a reason and an expiry at most
-    ``max_expiry_days`` after the check date. An expired skip no longer skips and blocks by itself."""
+    addresses it skips (no glob, no "everywhere") or a bounded ``select`` (resources the program creates in
+    numbers), an owner, a reason and an expiry at most ``max_expiry_days`` after the check date. An expired
+    skip no longer skips and blocks by itself."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     check: Annotated[str, StringConstraints(pattern=r"^CKV2?_[A-Z0-9]+_[0-9]+$")]
-    resources: Annotated[list[Concrete], Field(min_length=1)]  # Terraform addresses in plan.tf.json
+    resources: Annotated[list[Concrete], Field(min_length=1)] | None = None  # Terraform addresses in plan.tf.json
+    select: CheckovSelector | None = None
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10)]
     owner: Text
     expires: dt.date
 
-    def covers(self, check_id: str, address: str) -> bool:
+    @model_validator(mode="after")
+    def _one_target(self) -> CheckovSkip:
+        if (self.resources is None) == (self.select is None):
+            raise ValueError("give either resources (Terraform addresses) or select (a bounded selector), "
+                             "exactly one")
+        return self
+
+    def label(self) -> str:
+        """What this skip covers, as the reports name it."""
+        return ", ".join(self.resources) if self.resources is not None else self.select.label()  # type: ignore[union-attr]
+
+    def targets(self, export: PlanExport) -> list[str]:
+        """The addresses this skip covers in ``export``: its named ones, or what its selector selects (none
+        when the selector selects more than its max_count)."""
+        if self.resources is not None:
+            return list(self.resources)
+        assert self.select is not None
+        selected = select_addresses(self.select, export)
+        return selected if len(selected) <= self.select.max_count else []
+
+    def covers(self, check_id: str, address: str, export: PlanExport | None = None) -> bool:
         """Whether this skip applies to ``check_id`` on the resource at ``address``."""
-        return check_id == self.check and address in self.resources
+        if check_id != self.check:
+            return False
+        if self.resources is not None:
+            return address in self.resources
+        return export is not None and address in self.targets(export)
+
+
+def select_addresses(selector: CheckovSelector, export: PlanExport) -> list[str]:
+    """Every exported resource the selector matches: its type, its Role tag, and the required attribute set."""
+    found = []
+    for r in export.plan.get("planned_values", {}).get("root_module", {}).get("resources", []):
+        values = r.get("values") or {}
+        tags = values.get("tags") or {}
+        if (r.get("type") == selector.type and isinstance(tags, dict) and tags.get("Role") == selector.role
+                and values.get(selector.required) not in (None, "", [])):
+            found.append(str(r["address"]))
+    return found
+
+
+def skip_warnings(skips: list[CheckovSkip], export: PlanExport, today: dt.date) -> list[str]:
+    """Skips in force that name or select nothing of the exported plan, or select more than they may."""
+    warnings = []
+    for s in skips:
+        if s.expires < today:
+            continue
+        if s.resources is not None:
+            warnings += [f"The checkov skip of {s.check} names {address}, which the exported plan does not have: "
+                         f"remove it from the skip, or fix the address." for address in s.resources
+                         if address not in export.by_address]
+            continue
+        assert s.select is not None
+        selected = select_addresses(s.select, export)
+        if len(selected) > s.select.max_count:
+            warnings.append(f"The checkov skip of {s.check} selects {len(selected)} resources, more than its "
+                            f"max_count {s.select.max_count}: it skips none of them (raise max_count after review).")
+        elif not selected:
+            warnings.append(f"The checkov skip of {s.check} selects nothing in the exported plan "
+                            f"({s.select.label()}): remove it, or fix the selector.")
+    return warnings
 
 
 class CheckovSkipsFile(BaseModel):
@@ -229,7 +325,7 @@ def load_skips(path: Path, display: str, today: dt.date) -> list[CheckovSkip]:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {'missing' if e['type'] == 'missing' else e['msg']}"
                              for e in err.errors(include_url=False))
         raise CheckovError(f"Invalid checkov skip list {display}: {problems}. Each skip needs check (a checkov id), "
-                           f"resources (Terraform addresses, no glob), reason (a sentence), owner and expires "
+                           f"resources (Terraform addresses, no glob) or select (type, role, max_count), reason (a sentence), owner and expires "
                            f"(YYYY-MM-DD).") from None
     too_far = [f"skips.{i}.expires: {problem}" for i, skip in enumerate(parsed.skips)
                if (problem := expiry_problem(skip.expires, today, parsed.max_expiry_days))]
@@ -352,8 +448,8 @@ def merge_results(run: CheckovRun, export: PlanExport, skips: list[CheckovSkip],
             rules[name] = PolicyMeta(
                 name=name, source="checkov", description=check.get("check_name") or check["check_id"],
                 enforcement="mandatory", severity=(check.get("severity") or "unspecified").lower(),
-                remediation=(f"Make the resource pass {check['check_id']} ({check.get('check_name', '')}), or add a "
-                             f"skip with a reason to gate/checkov-skips.yaml."),
+                remediation=(f"Change the resource so it passes {check['check_id']}, or add a reviewed skip with a reason "
+                             f"to {skips_file}."),
                 url=check.get("guideline") or None)
         return name
 
@@ -365,7 +461,7 @@ def merge_results(run: CheckovRun, export: PlanExport, skips: list[CheckovSkip],
         name = rule(check)
         address = check.get("resource_address") or check.get("resource", "")
         exported = by_address.get(address)
-        skip = next((s for s in skips if s.covers(check["check_id"], address)), None)
+        skip = next((s for s in skips if s.covers(check["check_id"], address, export)), None)
         meta = rules[name]
         finding = Finding(
             policy=name, source="checkov", enforcement="mandatory", severity=meta.severity,
@@ -386,7 +482,7 @@ def merge_results(run: CheckovRun, export: PlanExport, skips: list[CheckovSkip],
     for skip in expired:
         findings.append(Finding(
             policy=EXPIRED_EXEMPTION_POLICY, source="gate", enforcement="mandatory", severity="high",
-            message=(f"checkov skip of {skip.check} on {', '.join(skip.resources)} (owner {skip.owner}) expired on "
+            message=(f"checkov skip of {skip.check} on {skip.label()} (owner {skip.owner}) expired on "
                      f"{skip.expires.isoformat()}; the failures it covered block again."),
             remediation=f"Fix the check, or renew the skip with a new reason and expiry in {skips_file} after review."))
     return CheckovMerge(findings=findings, rules=rules, passed=len(results.get("passed_checks", [])),

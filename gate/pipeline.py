@@ -20,7 +20,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -71,6 +73,7 @@ from gate.result import CheckovSummary, GateResult
 from gate.rule_changes import TreeDiff, compare, mixed_message
 from gate.stack_export import build_stack_export
 from gate.today import TodayError, check_today
+from gate.waivers import all_waivers, expiring
 from stacks.loader import LoadedStack, StackConfigError, _key_lines, find_stack_file, load_stack_file
 from stacks.models import PROJECT
 from stacks.safe_yaml import InputFileError, load_json
@@ -332,8 +335,9 @@ def _start_base(options: GateOptions, loaded: LoadedStack, cleanup: ExitStack) -
 
 def _review_base(base: _BaseRun, loaded: LoadedStack, session: PackSession,
                  resolved: dict[str, tuple[str, dict[str, Any]]],
-                 resources: list[CapturedResource]) -> tuple[ReviewResult, list[tuple[str, str]]]:
-    """Collect the base run, diff it against the head, and let the pack judge the base resources too."""
+                 resources: list[CapturedResource], checkov: bool) -> tuple[ReviewResult, list[tuple[str, str]]]:
+    """Collect the base run, diff it against the head, and judge the base resources through the same stages as
+    the head's -- the pack, and checkov when the head runs it -- so the verdict delta compares like with like."""
     checkout = base.checkout
     if base.process is None:
         result = review(checkout.ref, checkout.commit, [], resources, stateful_types(resolved))
@@ -343,12 +347,52 @@ def _review_base(base: _BaseRun, loaded: LoadedStack, session: PackSession,
     role = f"base ({checkout.ref}) "
     base_run = capture(loaded, base.program, role=role, process=base.process)
     result = review(checkout.ref, checkout.commit, base_run.resources, resources, stateful_types(resolved))
+    holder = Path(tempfile.mkdtemp(prefix="gate-base-checkov-"))  # never --out, never the checkout
+    running = None
     try:
-        base_result = session.pack.analyze_all([to_analyzer(r) for r in base_run.resources])
-    except PackProcessError as err:
-        raise GateInputError(f"The policy pack failed while analysing the base ({checkout.ref}): {err}") from None
-    return result, [(d.policy_name, d.urn) for d in base_result.diagnostics
-                    if d.enforcement_level != "disabled"]
+        running = _start_base_checkov(base_run, holder, loaded) if checkov else None
+        try:
+            base_result = session.pack.analyze_all([to_analyzer(r) for r in base_run.resources])
+        except PackProcessError as err:
+            raise GateInputError(f"The policy pack failed while analysing the base ({checkout.ref}): {err}") from None
+        keys = [(d.policy_name, d.urn) for d in base_result.diagnostics if d.enforcement_level != "disabled"]
+        if running is not None:
+            keys += _base_checkov_keys(*running)
+            running = None
+    finally:
+        if running is not None:
+            ck.stop_checkov(running[1][0])
+        shutil.rmtree(holder, ignore_errors=True)
+    return result, keys
+
+
+def _start_base_checkov(base_run: ProgramRun, holder: Path, loaded: LoadedStack,
+                        ) -> tuple[ck.PlanExport, tuple[Any, list[str], float]]:
+    """Export the base's resources into ``holder`` and start checkov on them."""
+    export = ck.export_plan(base_run.resources, build_redactor(loaded, base_run.resources, base_run.outputs))
+    plan = holder / "base-plan.tf.json"
+    plan.write_text(json.dumps(export.plan))
+    try:
+        return export, ck.start_checkov(ck.checkov_binary(REPO_ROOT), plan)
+    except ck.CheckovError as err:
+        raise GateInputError(str(err)) from None
+
+
+def _base_checkov_keys(export: ck.PlanExport, running: tuple[Any, list[str], float]) -> list[tuple[str, str]]:
+    """(checkov:<check>, urn) of every check that fails at the base, skipped or not -- as the head's findings
+    are counted (the skips decide what blocks, not what is new)."""
+    try:
+        proc, command, started = running
+        report = ck.finish_checkov(proc, command, started, expected=len(export.resources)).report
+    except ck.CheckovError as err:
+        raise GateInputError(f"checkov on the base: {err}") from None
+    by_address = export.by_address
+    keys = []
+    for check in report.get("results", {}).get("failed_checks", []):
+        exported = by_address.get(check.get("resource_address") or check.get("resource", ""))
+        if exported is not None:
+            keys.append((ck.POLICY_PREFIX + check["check_id"], exported.urn))
+    return keys
 
 
 def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_config_file: str,
@@ -393,7 +437,7 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
         base_keys: list[tuple[str, str]] = []
         if base is not None:
             t = time.perf_counter()
-            change_review, base_keys = _review_base(base, loaded, session, resolved, resources)
+            change_review, base_keys = _review_base(base, loaded, session, resolved, resources, options.checkov)
             findings += change_findings(change_review.changes.changes)
             timings["base_wait"] = time.perf_counter() - t
         estimate = _cost_stage(options, loaded, stack_file, prices, (resources, change_review, base), findings, timings)
@@ -421,7 +465,10 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
         pack=info, policies=policies, resources=resources, findings=sort_findings(findings), warnings=warnings,
         not_applicable=dict(not_applicable), exemptions=exemptions, exemption_outcome=outcome, checkov=checkov,
         exported_count=len(export.resources), timings=timings, today=options.today, redactor=redactor,
-        checkov_skips=skips, review=change_review, rule_changes=rules.rules if rules is not None else None)
+        checkov_skips=skips, review=change_review,
+        expiring=expiring(all_waivers(exemptions, skips, _skips_path(options), display_path(
+            _skips_path(options), root), loaded.name), options.today),
+        rule_changes=rules.rules if rules is not None else None)
     timings["findings"] = time.perf_counter() - t
     gate_result.cost, gate_result.warnings = estimate, gate_result.warnings + estimate.notes
     if options.write:
@@ -498,9 +545,7 @@ def _run_warnings(run: ProgramRun, export: ck.PlanExport, skips: list[ck.Checkov
                         f"and reports of this run (docs/trust-boundary.md).")
     warnings += [f"{urn} ({kind}) is an AWS resource with no Terraform type in gate/terraform_types.py: checkov "
                  f"did not see it." for urn, kind in export.unmapped]
-    warnings += [f"The checkov skip of {s.check} names {address}, which the exported plan does not have: remove "
-                 f"it from the skip, or fix the address." for s in skips for address in s.resources
-                 if address not in export.by_address and s.expires >= today]
+    warnings += ck.skip_warnings(skips, export, today)
     return warnings
 
 
@@ -512,6 +557,10 @@ def _locate_and_redact(findings: list[Finding], locator: Locator, redactor: Reda
         f.message = redactor.text(f.message)
     assign_fingerprints(findings)
     return findings
+
+
+def _skips_path(options: GateOptions) -> Path:
+    return options.checkov_skips or options.repo_root / "gate" / "checkov-skips.yaml"
 
 
 def _export_and_start_checkov(options: GateOptions, run: ProgramRun, export: ck.PlanExport, redactor: Redactor,
@@ -526,7 +575,7 @@ def _export_and_start_checkov(options: GateOptions, run: ProgramRun, export: ck.
         redactor.write(out / "plan.tf.json", json.dumps(export.plan, indent=2, sort_keys=True))
         redactor.write(out / "stack-export.json", json.dumps(build_stack_export(run, redactor), indent=2))
     if options.checkov:
-        skips_path = options.checkov_skips or root / "gate" / "checkov-skips.yaml"
+        skips_path = _skips_path(options)
         try:
             skips = ck.load_skips(skips_path, display_path(skips_path, root), options.today)
             if not options.write:
@@ -552,8 +601,7 @@ def _checkov_stage(options: GateOptions, running: Any, export: Any, skips: list[
         ck_run = ck.finish_checkov(proc, command, started_at, expected=len(export.resources))
     except ck.CheckovError as err:
         raise GateInputError(str(err)) from None
-    skips_file = display_path(options.checkov_skips or options.repo_root / "gate" / "checkov-skips.yaml",
-                              options.repo_root)
+    skips_file = display_path(_skips_path(options), options.repo_root)
     merged = ck.merge_results(ck_run, export, skips, {r.urn: r.name for r in resources}, options.today, skips_file)
     findings += merged.findings
     policies.update(merged.rules)

@@ -20,6 +20,7 @@ from gate.findings import Finding, PolicyMeta
 from gate.program import CapturedResource
 from gate.redact import Redactor
 from gate.rule_changes import RuleChange
+from gate.waivers import Waiver
 
 
 @dataclass
@@ -60,6 +61,7 @@ class GateResult:
     cost: CostEstimate | None = None  # the monthly cost estimate (gate/cost.py); with --base its delta
     checkov_skips: list[CheckovSkip] = field(default_factory=list)  # the skip list as loaded (reports list it)
     review: ReviewResult | None = None  # --base only: what the change does (gate/change_review.py)
+    expiring: list[Waiver] = field(default_factory=list)  # waivers in force expiring within 14 days (gate/waivers.py)
     # --head only: the rule files the head changes (gate/rule_changes.py); [] when it changes none
     rule_changes: list[RuleChange] | None = None
 

@@ -61,7 +61,7 @@ def active_waivers(result: GateResult) -> list[tuple[str, str, str, str, str, st
             continue
         covered = sum(1 for f in skipped if f.policy == f"checkov:{s.check}" and f.waiver.get("reason") == s.reason)
         days = (s.expires - result.today).days
-        rows.append(("checkov skip", s.check, ", ".join(s.resources), s.owner,
+        rows.append(("checkov skip", s.check, s.label(), s.owner,
                      f"{s.expires.isoformat()} ({days} days left)", f"{s.reason} [{plural(covered, 'failure')} skipped]"))
     return rows
 

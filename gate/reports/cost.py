@@ -42,12 +42,13 @@ def markdown(result: GateResult) -> list[str]:
             out.append(f"| ... {len(changed) - _CHANGED_ROWS} more in report.json | | | | |")
         out.append("")
     missing = cost.not_priced
-    if missing:
+    out += [f"<details><summary>Monthly cost by component and largest resources"
+            f"{f' ({len(missing)} not priced)' if missing else ''}</summary>", ""]
+    if missing:  # listed every run (Redis Cloud's quote, ...): collapsed with the breakdown, not repeated visibly
         out.append(f"Not priced ({len(missing)}, not in the total): "
                    + "; ".join(f"`{_cell(r.name)}` ({_cell(line.item)}): {_cell(line.reason)}" for r, line in missing))
         out.append("")
-    out += ["<details><summary>Monthly cost by component and largest resources</summary>", "",
-            "| Component | Monthly |", "|---|---:|"]
+    out += ["| Component | Monthly |", "|---|---:|"]
     out += [f"| {_cell(name)} | {money(value)} |" for name, value in cost.by_component.items()]
     out += ["", "| Resource | Type | Monthly | Lines |", "|---|---|---:|---|"]
     for r in cost.largest(10):

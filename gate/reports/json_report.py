@@ -55,6 +55,8 @@ def build(result: GateResult) -> dict[str, Any]:
         "findings": findings,
         "exemptions": {"file": result.exemptions_file, "entries": entries},
         "warnings": result.warnings,
+        # waivers in force that expire within 14 days (gate/waivers.py): a warning, never a block
+        "expiring_waivers": [w.as_dict(result.today) for w in result.expiring],
         "checkov": asdict(result.checkov),
         "timings_seconds": {k: round(v, 3) for k, v in result.timings.items()},
         # --base only (null without it): what the change does, by URN, and the findings it introduces.

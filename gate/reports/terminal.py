@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from gate.findings import SEVERITIES, Finding
 from gate.reports.common import active_waivers, plural, sections, verdict, waiver, where
 from gate.reports.cost import terminal as cost_terminal
+from gate.waivers import WARN_DAYS
 
 if TYPE_CHECKING:
     from gate.result import GateResult
@@ -68,8 +69,18 @@ def render(result: GateResult, verbose: bool = False) -> str:
     if result.warnings:
         lines += ["", f"Warnings ({len(result.warnings)})"]
         lines += [f"  ! {w}" for w in result.warnings]
+    lines += expiry_warnings(result)
     lines += ["", verdict(result)]
     return "\n".join(lines) + "\n"
+
+
+def expiry_warnings(result: GateResult) -> list[str]:
+    """Waivers about to expire, just above the verdict (a warning: nothing blocks until they expire)."""
+    if not result.expiring:
+        return []
+    lines = ["", f"WARNING: {plural(len(result.expiring), 'waiver')} expire within {WARN_DAYS} days -- renew each "
+             f"in a reviewed PR or fix the finding (docs/gate.md, \"Renewing a waiver\")"]
+    return lines + [f"  ! {w.sentence(result.today)}" for w in result.expiring]
 
 
 def _rule_changes(result: GateResult) -> list[str]:

@@ -51,6 +51,14 @@ def test_cli_pin_matches_the_installed_python_sdk():
     assert drift_problem(cli, metadata.version("pulumi")) is None
 
 
+def test_the_workflows_install_the_cli_the_engine_tests_build():
+    """One CLI pin: .pulumi-version (what pulumi/actions installs in every workflow) is the version go.mod builds
+    for the engine tests -- what the tests prove is what the workflows run."""
+    pin = (GO_MOD.parents[3] / ".pulumi-version").read_text(encoding="utf-8").strip()
+    assert "v" + pin == required("github.com/pulumi/pulumi/pkg/v3"), (
+        f".pulumi-version says {pin}, {GO_MOD.name} builds {required('github.com/pulumi/pulumi/pkg/v3')}: move both")
+
+
 def test_language_host_builds_against_the_cli_sdk():
     # Our language host and the CLI must share one sdk/v3 (the toolchain and policy proxy code).
     assert required("github.com/pulumi/pulumi/sdk/v3") == required("github.com/pulumi/pulumi/pkg/v3")

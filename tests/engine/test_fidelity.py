@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.engine.harness import REPO_ROOT, EngineEvents, EngineProject, GateRun, run_gate
+from tests.engine.harness import REPO_ROOT, EngineEvents, EngineProject, GateRun, policy_args, run_gate
 from tests.engine.variants import UNKNOWN_AT_PREVIEW, VARIANTS, variant_source
 
 pytestmark = pytest.mark.engine
@@ -152,3 +152,27 @@ def test_every_policy_of_the_pack_is_violated_at_least_once(engine_project: Engi
     pack = {p["name"] for p in policies if p["source"] == "policy-pack"}
     assert len(pack) >= 40
     assert pack - violated == set(), f"policies no engine case violates: {sorted(pack - violated)}"
+
+
+def test_the_streamed_preview_json_carries_the_violations_the_pr_comment_shows(tmp_path: Path):
+    """pr.yml's preview step: `pulumi preview --json` with PULUMI_ENABLE_STREAMING_JSON_PREVIEW streams the engine's
+    events, policy violations included, and `python -m gate preview-summary` (gate/preview_summary.py) turns them
+    into the comment's section: the mandatory violations the engine reports are the ones the summary shows."""
+    from gate.preview_summary import render, summarize
+
+    edit = sorted(STACK_EDITS)[0]
+    stack_file = edited_stack_file(tmp_path, *STACK_EDITS[edit])
+    project = EngineProject(tmp_path / "engine")
+    project.init_stack("production", stack_file)
+    _, events = project.preview("production")
+    project.env["PULUMI_ENABLE_STREAMING_JSON_PREVIEW"] = "true"
+    result = project.run("preview", "--stack", "production", "--non-interactive", "--json",
+                         *policy_args(project, "production"), check=False)
+    summary = summarize(result.stdout)
+    mandatory = {(v["policyName"], v["resourceUrn"].rsplit("::", 1)[-1]) for v in summary.violations
+                 if v["enforcementLevel"] == "mandatory"}
+    assert result.returncode != 0 and mandatory, result.stdout[-2000:]
+    # the same violations the engine's own event log has (--event-log, what the fidelity tests read)
+    assert mandatory <= {(policy, name) for policy, name, _ in events.violations()}
+    section = render(summary, "production", None)
+    assert section.splitlines()[1].startswith("#### :x: Real `pulumi preview` of `production`")

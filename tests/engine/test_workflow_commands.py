@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
+from gate.preview_summary import summarize
 from tests.engine.harness import REPO_ROOT, EngineProject
 
 pytestmark = pytest.mark.engine
@@ -68,7 +69,8 @@ def workflow_commands() -> list[tuple[str, str, dict[str, str]]]:
                     # `pulumi login <backend>` would reach the team's backend: the tests are logged in to
                     # their own file backend instead, which is the one thing not run as written.
                     if line.startswith("pulumi ") and not line.startswith("pulumi login"):
-                        found.append((label, line, env))
+                        # `|| code=$?` keeps the step going to write the summary; the CLI's own exit code is tested
+                        found.append((label, line.removesuffix("|| code=$?").strip(), env))
                 uses, inputs = step.get("uses", ""), step.get("with") or {}
                 if uses.startswith("pulumi/actions@") and "command" in inputs:
                     found.append((label + " (pulumi/actions)", action_command(inputs), env))
@@ -94,3 +96,9 @@ def test_workflow_command_runs_as_written(deployed: EngineProject, label: str, c
     result = deployed.shell(command, env, check=False)
     assert result.returncode == 0, f"{label}: `{command}` exited {result.returncode}\n{result.output[-3000:]}"
     assert "engine-test-" not in result.output  # secrets stay masked in what CI logs
+    if "> preview-events.json" in command:  # the PR comment's summary reads what the real CLI streamed
+        events = (deployed.project / "preview-events.json").read_text()
+        assert "engine-test-" not in events
+        summary = summarize(events)
+        assert summary.changes and not summary.errors, summary
+        assert not [v for v in summary.violations if v["enforcementLevel"] == "mandatory"], summary

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.gate.conftest import REPO, TODAY, GateRun, run_gate_cli
+from tests.gate.conftest import REPO, TODAY, GateRun, needs_checkov, run_gate_cli
 from tests.gate.test_bad_input import assert_bad_input
+from tests.gate.test_comment import visible_lines
 
 PROGRAM_FILES = ("__main__.py", "Pulumi.yaml", "Pulumi.production.yaml", "components", "stacks")
 GIT = ["git", "-c", "user.name=gate-test", "-c", "user.email=gate-test@example.invalid", "-c", "init.defaultBranch=main"]
@@ -103,8 +104,10 @@ def test_a_changed_bucket_name_is_a_blocking_replace_that_an_exemption_can_waive
     [result] = [r for r in sarif if r["ruleId"] == "gate-destructive-change"]
     assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("components/storage.py")
     markdown = run.text("report.md")
-    assert "### Changes against `HEAD`" in markdown and "1 replace" in markdown
-    assert markdown.index("| :x: | replace |") < markdown.index("<details><summary>All ")
+    assert "**This PR** (against `HEAD`" in markdown and "1 new blocking, 0 new waived or advisory, 0 fixed; 1 replace, " in markdown
+    shown = visible_lines(markdown)
+    assert any(line.startswith("| :x: | replace | `storage-uploads`") for line in shown[:15]), shown
+    assert markdown.count("storage-uploads` `aws:s3/bucket:Bucket`") == 1, "the change is listed once"
     assert run.report()["change_review"]["delta"]["new"] == 1
     assert git(head, "worktree", "list").count("\n") == 1, "the base worktree is removed"
     # a planned migration: the usual exemption waives it
@@ -116,6 +119,7 @@ def test_a_changed_bucket_name_is_a_blocking_replace_that_an_exemption_can_waive
     assert waived.code == 0, waived.stdout + waived.stderr
     assert [f["status"] for f in waived.report()["findings"] if f["policy"] == "gate-destructive-change"] == [
         "exempted"]
+    assert "| :warning: | replace | `storage-uploads`" in waived.text("report.md")
 
 
 def test_a_tightened_alarm_is_one_update_and_passes(head):
@@ -174,3 +178,17 @@ def test_a_base_that_does_not_exist_exits_2_with_one_line(head):
     assert_bad_input(run, "--base no-such-branch: no such commit in")
     assert len(run.stderr.strip().splitlines()) == 1
     assert git(head, "worktree", "list").count("\n") == 1
+
+
+@needs_checkov
+def test_an_unchanged_head_introduces_and_fixes_nothing_with_checkov_on_both_sides(head):
+    """Base and head go through the same stages: checkov runs on the base too, so the head's (skipped) checkov
+    failures are not counted as new (before: every skipped failure read as new, 12 on production)."""
+    run = run_gate_cli(head.parent / "out", "--stack", "production", "--today", TODAY,
+                       "--program", str(head / "__main__.py"), "--stack-file", str(head / "Pulumi.production.yaml"),
+                       "--base", "HEAD")
+    assert run.code == 0, run.stdout + run.stderr
+    delta = run.report()["change_review"]["delta"]
+    checkov_findings = [f for f in run.report()["findings"] if f["source"] == "checkov"]
+    assert checkov_findings and (delta["new"], delta["fixed"]) == (0, 0)
+    assert delta["unchanged"] == len(run.report()["findings"])

@@ -83,18 +83,23 @@ def test_junit_parses_with_the_right_counts(request, fixture):
 
 @pytest.mark.parametrize("fixture", RUNS)
 def test_markdown_carries_the_same_findings_as_the_json(request, fixture):
+    """Every open finding once, under its rule (one fix per rule), with its resource, file:line and message; the
+    waived ones in their waiver's row (tests/gate/test_comment.py checks the layout)."""
     run = request.getfixturevalue(fixture)
     markdown = run.text("report.md")
     report = run.report()
-    findings_part = markdown.split("### Active exemptions")[0]  # the waivers table after it is not findings
-    rows = [line for line in findings_part.splitlines() if line.startswith("| ") and "` | `" in line
-            and not line.startswith("| `")]
-    assert len(rows) == len(report["findings"])
-    for row, f in zip(rows, report["findings"], strict=True):
+    items = [line for line in markdown.splitlines() if line.startswith("  - `")]
+    open_findings = [f for f in report["findings"] if f["status"] == "open" and f["policy"] != "gate-destructive-change"]
+    assert len(items) == len(open_findings)
+    for f in open_findings:
         label = f["resource_name"] or f["urn"] or "(stack)"
-        assert row.startswith(f"| {f['severity']} | `{f['policy']}` | `{label}` |"), row
-        assert f["message"].split("|")[0][:60] in row
-    assert report["verdict"].upper() in markdown
+        where = f"{f['location']['path']}:{f['location']['line']}"
+        said = f"`{f['message'].split(' fails ')[0]}`" if f["source"] == "checkov" else " ".join(
+            f["message"].split(" Fix: ")[0].split())[:60]
+        assert f"  - `{label}` `{where}`: {said}" in markdown, f
+        severity = f" ({f['severity']})" if f["severity"] != "unspecified" else ""
+        assert f"- **`{f['policy']}`**{severity}" in markdown
+    assert report["verdict"].upper() in markdown.splitlines()[1]
 
 
 def test_stack_export_is_shaped_like_pulumi_stack_export(production_gate):

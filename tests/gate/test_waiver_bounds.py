@@ -100,5 +100,5 @@ def test_a_valid_exemption_passes_and_is_listed_as_active(tmp_path):
     assert "Active exemptions and checkov skips (1)" in run.stdout
     assert (f"  - exemption aws-rds-instance-enable-multi-az -- database-primary: owner platform-team, expires "
             f"{until} (90 days left)") in run.stdout
-    assert (f"| exemption | `aws-rds-instance-enable-multi-az` | `database-primary` | platform-team | {until} "
-            f"(90 days left) |") in run.text("report.md")
+    assert (f"| exemption | `aws-rds-instance-enable-multi-az` | `database-primary (matches nothing)` | "
+            f"platform-team | {until} (90 days left) |") in run.text("report.md")

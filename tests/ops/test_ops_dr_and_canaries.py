@@ -25,7 +25,7 @@ from botocore.config import Config
 from botocore.stub import Stubber
 
 from ops.outputs import Database, DrBackups
-from ops.restore import DRILL_PREFIX, restore_drill_from_dr
+from ops.restore import DRILL_PREFIX, DRILL_TOKEN_TAG, restore_drill_from_dr
 from ops.verify.synthetics import check_canaries
 from tests.ops.account import PRIMARY
 from tests.ops.servers import _Handler, _Quiet, _serving
@@ -81,17 +81,10 @@ def _instance(identifier: str, status: str, key: str = DR_KEY) -> dict[str, Any]
             "DBInstanceArn": f"arn:aws:rds:{DR_REGION}:123456789012:db:{identifier}"}
 
 
-TOKEN = "0123456789abcdef0123456789abcdef"
-INSTANCE_ARN = f"arn:aws:rds:{DR_REGION}:123456789012:db:{DRILL_PREFIX}dr-{NOW:%Y%m%d%H%M%S}"
+TOKEN = "0123456789abcdef0123456789abcdef"  # the drill's ownership token (secrets.token_hex, fixed by the tests)
 
 
-@pytest.fixture(autouse=True)
-def _fixed_token(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The drill's random ownership token, fixed so that the stubbed tag read-back can answer it."""
-    monkeypatch.setattr("ops.restore.secrets.token_hex", lambda _n: TOKEN)
-
-
-def _stubbed_drill(restored_key: str, owner_token: str = TOKEN, deleted: bool = True) -> tuple[Stubber, Any]:
+def _stubbed_drill(restored_key: str) -> tuple[Stubber, Any]:
     rds = botocore.session.get_session().create_client(
         "rds", region_name=DR_REGION, aws_access_key_id="x", aws_secret_access_key="x",
         config=Config(retries={"max_attempts": 1}))
@@ -104,19 +97,17 @@ def _stubbed_drill(restored_key: str, owner_token: str = TOKEN, deleted: bool = 
         {"DBInstanceIdentifier": PRIMARY, "Status": "pending"},  # no ARN or window yet: skipped
     ]}, {"DBInstanceIdentifier": PRIMARY})
     stub.add_client_error("describe_db_instances", "DBInstanceNotFound", http_status_code=404,
-                          expected_params={"DBInstanceIdentifier": target})  # the name is free: nothing to clash with
+                          expected_params={"DBInstanceIdentifier": target})  # the name is not taken
     stub.add_response("restore_db_instance_to_point_in_time", {"DBInstance": _instance(target, "creating")}, {
         "SourceDBInstanceAutomatedBackupsArn": BACKUP_ARN, "TargetDBInstanceIdentifier": target,
         "UseLatestRestorableTime": True, "MultiAZ": False, "PubliclyAccessible": False, "DeletionProtection": False,
         "Tags": [{"Key": "ManagedBy", "Value": "chatpdd-ops"}, {"Key": "Purpose", "Value": "restore-drill-dr"},
-                 {"Key": "RestoreDrillToken", "Value": TOKEN}]})
+                 {"Key": DRILL_TOKEN_TAG, "Value": TOKEN}]})
     for _ in range(3):  # the availability waiter, the check, the look-up before deletion
         stub.add_response("describe_db_instances", {"DBInstances": [_instance(target, "available", restored_key)]},
                           {"DBInstanceIdentifier": target})
-    stub.add_response("list_tags_for_resource", {"TagList": [{"Key": "RestoreDrillToken", "Value": owner_token}]},
-                      {"ResourceName": INSTANCE_ARN})
-    if not deleted:
-        return stub, rds
+    stub.add_response("list_tags_for_resource", {"TagList": [{"Key": DRILL_TOKEN_TAG, "Value": TOKEN}]},
+                      {"ResourceName": _instance(target, "available")["DBInstanceArn"]})  # this run's: deleted
     stub.add_response("delete_db_instance", {"DBInstance": _instance(target, "deleting", restored_key)},
                       {"DBInstanceIdentifier": target, "SkipFinalSnapshot": True, "DeleteAutomatedBackups": True})
     stub.add_client_error("describe_db_instances", "DBInstanceNotFound", http_status_code=404,
@@ -125,6 +116,11 @@ def _stubbed_drill(restored_key: str, owner_token: str = TOKEN, deleted: bool = 
 
 
 DB = Database(primary_identifier=PRIMARY, replica_identifiers=(), proxy_name="p", kms_key_arn="k")
+
+
+@pytest.fixture(autouse=True)
+def _fixed_token(monkeypatch):
+    monkeypatch.setattr("ops.restore.secrets.token_hex", lambda n: TOKEN)
 
 
 def test_the_drill_restores_the_replicated_backups_and_deletes_the_instance(capsys):
@@ -145,16 +141,6 @@ def test_a_restore_under_another_key_fails_and_is_still_deleted(capsys):
         restore_drill_from_dr(_StubbedAws(rds), DB, DrBackups(DR_REGION, DR_KEY), 60, NOW)
     stub.assert_no_pending_responses()
     assert "deleted (no final snapshot)" in capsys.readouterr().out
-
-
-def test_an_instance_without_this_runs_token_is_not_deleted(capsys):
-    """The DR drill deletes only what it created (the same ownership rule as the primary-region drill): an
-    instance at the target name whose token tag is not this run's is left alone and reported."""
-    stub, rds = _stubbed_drill(DR_KEY, owner_token="someone-else", deleted=False)
-    with stub:
-        restore_drill_from_dr(_StubbedAws(rds), DB, DrBackups(DR_REGION, DR_KEY), 60, NOW)
-        stub.assert_no_pending_responses()
-    assert "NOT deleted: this drill did not create it" in capsys.readouterr().out
 
 
 # -- ops verify: the canaries' latest runs --------------------------------------------------------------------
@@ -237,3 +223,23 @@ def test_a_deprecated_runtime_fails():
 def test_a_missing_canary_fails():
     (result,) = verify({}, {}, {"api": "chatpdd-production-api-canary"})
     assert (result.ok, result.detail) == (False, "not found")
+
+
+def test_a_taken_dr_drill_name_restores_nothing_and_deletes_nothing():
+    """Issue 21's rule for the DR drill too: an instance already named like this run's target is not ours."""
+    from ops.errors import StepFailed
+    rds = botocore.session.get_session().create_client(
+        "rds", region_name=DR_REGION, aws_access_key_id="x", aws_secret_access_key="x",
+        config=Config(retries={"max_attempts": 1}))
+    target = f"{DRILL_PREFIX}dr-{NOW:%Y%m%d%H%M%S}"
+    window = {"EarliestTime": NOW - timedelta(days=30), "LatestTime": NOW - timedelta(minutes=5)}
+    stub = Stubber(rds)
+    stub.add_response("describe_db_instance_automated_backups", {"DBInstanceAutomatedBackups": [
+        {"DBInstanceAutomatedBackupsArn": BACKUP_ARN, "DBInstanceIdentifier": PRIMARY, "RestoreWindow": window}]},
+        {"DBInstanceIdentifier": PRIMARY})
+    stub.add_response("describe_db_instances", {"DBInstances": [_instance(target, "available")]},
+                      {"DBInstanceIdentifier": target})
+    with stub, pytest.raises(StepFailed, match=f"{target} already exists in {DR_REGION} and this drill did not "
+                                               f"create it: nothing restored, nothing deleted"):
+        restore_drill_from_dr(_StubbedAws(rds), DB, DrBackups(DR_REGION, DR_KEY), 60, NOW)
+    stub.assert_no_pending_responses()  # no restore, no delete was called (the Stubber refuses unplanned calls)

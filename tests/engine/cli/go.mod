@@ -4,6 +4,7 @@
 // that matters outside pulumi's repository (the clipboard fork) builds it. The pin moves with the
 // `pulumi` Python SDK pin: tests/engine/test_engine_pin.py fails when they drift apart. (3.272.0, the
 // SDK's own version, is not served by the module proxy this project reaches; 3.274.1 is the nearest.)
+// It is also the CLI every workflow installs: /.pulumi-version must say the same (test_engine_pin.py).
 module chatpdd-infra/tests/engine/cli
 
 go 1.26.6

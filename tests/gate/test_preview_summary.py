@@ -1,0 +1,70 @@
+"""``python -m gate preview-summary``: the real preview's JSON (streamed engine events, or the digest) as the PR
+comment's section. The event shapes are the CLI's (sdk/go/common/apitype/events.go, pulumi 3.274)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from gate.__main__ import main
+from gate.preview_summary import PreviewSummaryError, render, summarize
+from tests.gate.test_comment import visible_lines
+
+URN = "urn:pulumi:production::chatpdd-infra::chatpdd:components:Database$aws:rds/instance:Instance::"
+
+
+def events(*items: dict) -> str:
+    return "\n".join(json.dumps({"sequence": i, "timestamp": 1, **e}) for i, e in enumerate(items)) + "\n"
+
+
+STREAM = events(
+    {"preludeEvent": {"config": {}}},
+    {"resourcePreEvent": {"metadata": {"op": "same", "urn": URN + "database-replica-1", "type": "x"}}},
+    {"resourcePreEvent": {"metadata": {"op": "update", "urn": URN + "database-primary", "type": "x"}}},
+    {"resourcePreEvent": {"metadata": {"op": "create", "urn": URN + "database-replica-2", "type": "x"}}},
+    {"policyEvent": {"resourceUrn": URN + "database-primary", "message": "Must not be public.\nFix it.",
+                     "policyName": "aws-rds-instance-disallow-public-access", "policyPackName": "chatpdd-guardrails",
+                     "enforcementLevel": "mandatory"}},
+    {"policyEvent": {"resourceUrn": URN + "database-replica-2", "message": "Consider a larger class.",
+                     "policyName": "some-advice", "policyPackName": "chatpdd-guardrails",
+                     "enforcementLevel": "advisory"}},
+    {"summaryEvent": {"maybeCorrupt": False, "durationSeconds": 3, "resourceChanges": {"same": 163, "update": 1,
+                                                                                          "create": 1}}},
+)
+
+
+def test_the_streamed_events_give_changes_by_action_and_policy_violations():
+    text = render(summarize(STREAM), "production", "https://github.invalid/o/r/actions/runs/1")
+    shown = visible_lines(text)
+    assert shown[0] == ("#### :x: Real `pulumi preview` of `production` ([job](https://github.invalid/o/r/actions/"
+                        "runs/1)): 1 update, 1 create (163 unchanged); 1 mandatory and 1 advisory policy violations")
+    assert shown[1] == ("- :x: `aws-rds-instance-disallow-public-access` on `database-primary`: Must not be public. "
+                        "Fix it.")
+    assert len(shown) == 4  # + the two collapsed summaries
+    assert f"| create | `{URN}database-replica-2` |" in text and "database-replica-1" not in text
+
+
+def test_the_digest_gives_the_changes():
+    digest = {"steps": [{"op": "update", "urn": URN + "database-primary"}, {"op": "same", "urn": URN + "x"}],
+              "changeSummary": {"update": 1, "same": 164}, "diagnostics": []}
+    summary = summarize(json.dumps(digest))
+    assert (dict(summary.changes), summary.steps) == ({"update": 1, "same": 164}, [("update", URN + "database-primary")])
+    assert "#### :white_check_mark: Real `pulumi preview` of `production`: 1 update (164 unchanged)" in render(
+        summary, "production", None)
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("", "it is empty"), ("{not json\n", "line 1 is not JSON"), ('{"foo": 1}\n', "it holds no preview events"),
+])
+def test_what_is_not_preview_json_is_refused(text, problem):
+    with pytest.raises(PreviewSummaryError, match=problem):
+        summarize(text)
+
+
+def test_the_command_refuses_bad_input_in_one_line(tmp_path, capsys):
+    path = tmp_path / "preview.json"
+    path.write_text("garbage\n")
+    assert main(["preview-summary", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"gate: bad input (exit 2): {path}: line 1 is not JSON") and err.count("\n") == 1
