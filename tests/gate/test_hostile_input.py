@@ -364,7 +364,7 @@ def test_class5_a_policy_that_raises_is_one_line(tmp_path):
     repo = repo_copy(tmp_path)
     policy = repo / "policies" / "chatpdd_policies" / "aws_rds_instance_enable_multi_az.py"
     text = policy.read_text()
-    head = "report_violation: ReportViolation) -> None:\n"
+    head = "report_violation: Report) -> None:\n"
     assert head in text
     policy.write_text(text.replace(head, head + "    raise KeyError('policy bug')\n", 1))
     run = gate("--stack", "production", "--no-checkov", out=tmp_path / "out", cwd=repo)
