@@ -41,7 +41,7 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2 as pb
 from pulumi.runtime.proto import analyzer_pb2_grpc as pb_grpc
 
-from gate.children import die_with_parent
+from gate.children import dying_with_parent
 
 ENFORCEMENT_LEVELS = ("advisory", "mandatory", "remediate", "disabled")
 _MAX_MESSAGE = 400 * 1024 * 1024
@@ -336,9 +336,9 @@ class PolicyPackProcess:
             # Its own process group: a terminal's Ctrl-C reaches the gate only, and stop() ends the pack
             # with anything it started, whatever interrupted the gate.
             self._proc = subprocess.Popen(
-                [*self.command(), "127.0.0.1:0", str(self.pack_dir)],
+                dying_with_parent([*self.command(), "127.0.0.1:0", str(self.pack_dir)]),
                 cwd=self.pack_dir, env=self._child_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=self._stderr, start_new_session=True, preexec_fn=die_with_parent)
+                stderr=self._stderr, start_new_session=True)
         deadline = time.monotonic() + self.startup_timeout
         line = self._read_port_line(deadline)
         try:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gate.changes import Change, ChangeSet, diff
-from gate.children import die_with_parent
+from gate.children import dying_with_parent
 from gate.findings import Finding, PolicyMeta
 from gate.program import CapturedResource
 
@@ -44,8 +44,9 @@ class BaseRefError(Exception):
 
 
 def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False,
-                          preexec_fn=die_with_parent)  # a killed gate leaves no `git worktree add` running
+    # a killed gate leaves no `git worktree add` running
+    return subprocess.run(dying_with_parent(["git", *args]), cwd=cwd, capture_output=True, text=True, timeout=120,
+                          check=False)
 
 
 @dataclass

@@ -26,7 +26,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from gate.analyzer import stop_process_group
-from gate.children import die_with_parent
+from gate.children import dying_with_parent
 from gate.exemptions import MAX_EXPIRY_DAYS, Concrete, DateTextLoader, ExpiryDays, Text, expiry_problem
 from gate.findings import EXPIRED_EXEMPTION_POLICY, Finding, PolicyMeta
 from gate.program import UNKNOWN, CapturedResource, is_secret
@@ -369,8 +369,8 @@ def start_checkov(binary: Path, plan_path: Path) -> tuple[subprocess.Popen[bytes
                "--skip-download"]
     env = {**os.environ, "BC_SKIP_MAPPING": "TRUE", "LOG_LEVEL": "WARNING"}
     try:  # its own process group: stop_checkov ends checkov and whatever it started
-        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                env=env, cwd=plan_path.parent, start_new_session=True, preexec_fn=die_with_parent)
+        proc = subprocess.Popen(dying_with_parent(command), stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                                env=env, cwd=plan_path.parent, start_new_session=True)
     except OSError as exc:  # e.g. a broken interpreter line in the script
         raise CheckovError(f"checkov at {binary} cannot be started ({exc.strerror or exc}); recreate its "
                            f"virtualenv with `make setup`, or run the gate with --no-checkov.") from None

@@ -4,39 +4,38 @@ A SIGKILL of the gate runs no ``finally``; without this, the policy pack (which 
 checkov and the program's process would keep running. ``PR_SET_PDEATHSIG`` (Linux, prctl(2)) makes the kernel
 send the child SIGKILL when the thread that started it ends -- so the gate starts its children from threads
 that live as long as the child is needed (the main thread, or a pool shut down only after the child was
-stopped). Elsewhere (macOS) it is a no-op: the gate's own signal handling still stops its children.
+stopped).
+
+The attribute is set by ``setpriv --pdeathsig KILL`` (util-linux, which the program's box needs anyway) in
+front of the child's own command: setpriv sets it and execs the command, which keeps it. Not a
+``preexec_fn``: Python code between fork and exec, in a gate whose other threads run gRPC and hold locks,
+deadlocked or crashed the child now and then (a hang in ``Popen`` on the child's exec pipe, a pack process dead
+of SIGSEGV before it printed its port; found by the CI run of this round). Without setpriv (macOS, a machine
+without util-linux) the command runs as it is: the gate's own signal handling still stops its children.
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import os
-import signal
+import functools
+import shutil
 import sys
 
-PR_SET_PDEATHSIG = 1
+SAFE_PATH = "/usr/bin:/bin:/usr/sbin:/sbin"  # setpriv from the system, never from a caller's PATH
 
 
-def _prctl() -> ctypes._CFuncPtr | None:  # type: ignore[name-defined]  # ctypes' private base class
+@functools.cache
+def _prefix() -> tuple[str, ...]:
     if not sys.platform.startswith("linux"):
-        return None
-    try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
+        return ()
+    setpriv = shutil.which("setpriv", path=SAFE_PATH)
+    return (setpriv, "--pdeathsig", "KILL", "--") if setpriv else ()
 
 
-_PRCTL = _prctl()  # looked up once, in the parent: a preexec_fn should do as little as possible
-_GATE = os.getpid()  # the process that imported this module: the parent of every child it starts
+def dying_with_parent(command: list[str]) -> list[str]:
+    """``command`` run so that it gets SIGKILL when the gate's starting thread ends (even by SIGKILL)."""
+    if command[:1] and command[0].endswith("setpriv") and "--pdeathsig" in command:
+        return command  # already asks for it (the program's box)
+    return [*_prefix(), *command]
 
 
-def die_with_parent() -> None:
-    """A ``preexec_fn``: this child gets SIGKILL when the gate's starting thread ends (even by SIGKILL)."""
-    if _PRCTL is not None:
-        _PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != _GATE:  # the gate died between fork and prctl: nobody would stop this child
-            os._exit(1)
-
-
-__all__ = ["die_with_parent"]
+__all__ = ["dying_with_parent"]

@@ -416,21 +416,9 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
     timings["export"] = time.perf_counter() - t
 
     try:
-        t = time.perf_counter()
-        try:
-            info, resolved = session.ready()
-        except PackProcessError as err:
-            raise GateInputError(f"The policy pack did not start: {err}") from None
-        timings["pack_ready_wait"] = time.perf_counter() - t
+        info, resolved, result = _pack_stage(session, resources, timings)
         policies = _policies(info, resolved)
         exemptions_file, exemptions = _exemptions(options, loaded, set(policies), resources)
-
-        t = time.perf_counter()
-        try:
-            result = session.finish(resources)
-        except PackProcessError as err:
-            raise GateInputError(f"The policy pack failed while analysing: {err}") from None
-        timings["analyze_wait"] = time.perf_counter() - t
         findings = pack_findings(result, policies, by_urn) + option_findings(resources)
         not_applicable = Counter(name for name, _ in result.not_applicable)
         change_review: ReviewResult | None = None
@@ -477,6 +465,25 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
         timings["reports"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     return gate_result
+
+
+def _pack_stage(session: PackSession, resources: list[CapturedResource],
+                timings: dict[str, float]) -> tuple[PackInfo, dict[str, tuple[str, dict[str, Any]]], AnalyzeResult]:
+    """Step 3's end: wait for the pack (started and configured while the program ran), then for its verdicts on
+    every resource (Analyze as each registered, AnalyzeStack now)."""
+    t = time.perf_counter()
+    try:
+        info, resolved = session.ready()
+    except PackProcessError as err:
+        raise GateInputError(f"The policy pack did not start: {err}") from None
+    timings["pack_ready_wait"] = time.perf_counter() - t
+    t = time.perf_counter()
+    try:
+        result = session.finish(resources)
+    except PackProcessError as err:
+        raise GateInputError(f"The policy pack failed while analysing: {err}") from None
+    timings["analyze_wait"] = time.perf_counter() - t
+    return info, resolved, result
 
 
 def _cost_stage(options: GateOptions, loaded: LoadedStack, stack_file: str, prices: cost.PricesFuture,

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gate.children import die_with_parent
+from gate.children import dying_with_parent
 
 if TYPE_CHECKING:
     from gate.program import CapturedResource, ProgramRun
@@ -89,9 +89,9 @@ class ProgramProcess:
             # cwd = the gate's root, so `-m gate.program_worker` imports THIS gate (and its mocks) even when
             # the program's folder (a head or base checkout) has a gate/ of its own.
             self.proc = subprocess.Popen(
-                command, cwd=self.gate_root, env=env,
+                dying_with_parent(command), cwd=self.gate_root, env=env,
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(write_fd,),
-                start_new_session=True, preexec_fn=die_with_parent)
+                start_new_session=True)
         except BaseException:
             os.close(read_fd)
             raise
