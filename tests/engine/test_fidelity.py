@@ -169,10 +169,10 @@ def test_the_streamed_preview_json_carries_the_violations_the_pr_comment_shows(t
     result = project.run("preview", "--stack", "production", "--non-interactive", "--json",
                          *policy_args(project, "production"), check=False)
     summary = summarize(result.stdout)
-    mandatory = {(v["policyName"], v["resourceUrn"].rsplit("::", 1)[-1]) for v in summary.violations
+    mandatory = {(v["policyName"], v["resourceUrn"]) for v in summary.violations
                  if v["enforcementLevel"] == "mandatory"}
     assert result.returncode != 0 and mandatory, result.stdout[-2000:]
-    # the same violations the engine's own event log has (--event-log, what the fidelity tests read)
-    assert mandatory <= {(policy, name) for policy, name, _ in events.violations()}
+    # the same violations the engine's own event log has (--event-log, what the fidelity tests read), by URN
+    assert mandatory <= {(policy, urn) for policy, urn, _ in events.violations()}
     section = render(summary, "production", None)
     assert section.splitlines()[1].startswith("#### :x: Real `pulumi preview` of `production`")

@@ -25,6 +25,7 @@ from tests.gate.test_hostile_input import (
     OWNER,
     Run,
     _alive,
+    _cmdline,
     _descendants,
     assert_refused,
     bad_stack,
@@ -203,7 +204,7 @@ def _kill_and_check_children(proc: subprocess.Popen[str]) -> None:
     proc.kill()
     proc.communicate(timeout=30)
     time.sleep(1.0)
-    outlived = {p: Path(f"/proc/{p}/cmdline").read_text().replace("\0", " ")[:120] for p in children if _alive(p)}
+    outlived = {p: _cmdline(p)[:120] for p in children if _alive(p)}
     assert outlived == {}, "a child outlived the gate by more than a second"
 
 
@@ -214,7 +215,7 @@ def test_point7_a_sigkill_while_checkov_and_the_pack_run_leaves_no_child(tmp_pat
                              str(tmp_path / "out")], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None and not [
-            p for p in _descendants(proc.pid) if "checkov" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")]:
+            p for p in _descendants(proc.pid) if "checkov" in _cmdline(p)]:
         time.sleep(0.05)
     assert proc.poll() is None, "the gate ended before checkov started"
     time.sleep(1.0)
