@@ -33,6 +33,7 @@ from components.base import (
 from stacks.checklist import (
     ABORT_MULTIPART_DAYS,
     CANARY_ARTIFACT_RETENTION_DAYS,
+    REDIS_CLOUD_BACKUP_PRINCIPAL,
     ROLE_ACCESS_LOGS,
     ROLE_BACKUPS,
     ROLE_BACKUPS_DR,
@@ -41,11 +42,11 @@ from stacks.checklist import (
 )
 from stacks.models import StorageSettings
 
-# Redis Cloud writes its remote backups from its own AWS account. Redis Cloud docs, "Back up a database"
-# -> "AWS S3" (redis.io/docs/latest/operate/rc/databases/back-up-data/): the bucket policy must let this
-# principal s3:PutObject/GetObject/DeleteObject on the backup objects, and an SSE-KMS bucket's key policy
-# must let it use the key. We grant only the `redis/` prefix and only key use through S3.
-REDIS_CLOUD_BACKUP_PRINCIPAL = "arn:aws:iam::168085023892:root"
+# Redis Cloud writes its remote backups from its own AWS account (REDIS_CLOUD_BACKUP_PRINCIPAL, in the
+# checklist module: the pack allows that foreign principal and no other). Redis Cloud docs, "Back up a
+# database" -> "AWS S3": the bucket policy must let it s3:PutObject/GetObject/DeleteObject on the backup
+# objects, and an SSE-KMS bucket's key policy must let it use the key. We grant only the `redis/` prefix and
+# only key use through S3.
 REDIS_BACKUP_PREFIX = "redis"
 
 # AWS Backup's service role: the AWS managed policies for backing up and restoring (AWS Backup developer

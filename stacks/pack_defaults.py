@@ -106,7 +106,10 @@ def render() -> str:
     """The generated module's text."""
     parts = [HEADER]
     for name, comments in _comments().items():
-        parts.append("\n".join([*comments, f"{name} = {_literal(plain(getattr(checklist, name)), len(name) + 3)}"]))
+        value = plain(getattr(checklist, name))
+        # An empty list says nothing of its items: declare them (mypy --strict needs it; the checklist's are strings).
+        target = f"{name}: list[str]" if value == [] else name
+        parts.append("\n".join([*comments, f"{target} = {_literal(value, len(target) + 3)}"]))
     return "\n".join(parts) + "\n"
 
 

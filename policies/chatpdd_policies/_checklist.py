@@ -17,6 +17,16 @@ ROLE_ACCESS_LOGS = "access-logs"
 # "Data at rest encryption verified": S3 server access logs can be delivered only to an SSE-S3 bucket,
 # the one exception to SSE-KMS.
 SSE_S3_ALLOWED_ROLES = ["access-logs"]
+# "Role-based permissions enforced", "Backup encryption verified": the principals outside the stack's own AWS
+# accounts that a key, bucket or trust policy may name -- each one reviewed, nothing else (the pack's
+# aws-iam-policy-restrict-foreign-principals; a stack's own accounts are its pack config's stackAccountIds).
+# Redis Cloud writes its remote backups from its own AWS account (Redis Cloud docs, "Back up a database" ->
+# "AWS S3", redis.io/docs/latest/operate/rc/databases/back-up-data/): the backups bucket and its key grant it.
+REDIS_CLOUD_BACKUP_PRINCIPAL = "arn:aws:iam::168085023892:root"
+ALLOWED_FOREIGN_PRINCIPALS = ["arn:aws:iam::168085023892:root"]
+# The stack's own accounts have no checklist default: each stack's pack config names them (policies/config/<stack>.json),
+# so a stack without one admits no account at all (fail closed).
+STACK_ACCOUNT_IDS: list[str] = []
 # "verify-backup.ts --backup-id" (house rule, not a checklist number): a half-written backup is no backup and
 # an incomplete multipart upload is invisible, billed storage -- every bucket lifecycle rule aborts them
 # within a week of their start (S3 AbortIncompleteMultipartUpload.DaysAfterInitiation); the pack holds the

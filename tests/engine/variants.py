@@ -121,6 +121,18 @@ DEFAULT_DENY: Edits = {
                                    "base-uri 'self'; frame-ancestors 'none'",  # headers: anyone's scripts, no form-action
         "Permissions-Policy": "usb=()"}}}},  # headers: camera, microphone, geolocation not denied
     "aws:kms/key:Key::database-key": {"ignore_changes": ["enableKeyRotation"]},  # resource options
+    "aws:kms/key:Key::database-dr-key": {"props": {"policy": json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"},
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999988887777:root"}, "Action": "kms:Decrypt",
+         "Resource": "*"}]})}},  # grants: another account decrypts the DR backups
+    "aws:s3/bucketPolicy:BucketPolicy::storage-access-logs-policy": {"computed": {"policy": [
+        "aws:kms/key:Key::storage-kms", "arn", json.dumps(json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999988887777:root"}, "Action": "s3:GetObject",
+             "Resource": "arn:aws:s3:::chatpdd-production-access-logs/*",
+             "Condition": {"StringEquals": {"aws:SourceArn": "@VALUE@"}}},
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "*",
+             "Resource": "*"}]}))]}},  # grants, unknown at preview (and '*' on '*': the gate, which sees the
+    # document, must block it for the same policies as the engine, which fails closed on it)
     "aws:rds/instance:Instance::database-primary": {"computed": {
         "delete_automated_backups": ["aws:kms/key:Key::database-key", "arn", "true"]}},  # unknown at preview
     "aws:iam/rolePolicy:RolePolicy::app-metrics-role-policy": {"computed": {"policy": [
@@ -133,6 +145,9 @@ DEFAULT_DENY: Edits = {
 UNKNOWN_AT_PREVIEW = {
     ("stack-inputs-allow-only-classified", "aws:rds/instance:Instance::database-primary"),
     ("aws-iam-policy-disallow-wildcard-grants", "aws:iam/rolePolicy:RolePolicy::app-metrics-role-policy"),
+    ("aws-iam-policy-restrict-foreign-principals", "aws:s3/bucketPolicy:BucketPolicy::storage-access-logs-policy"),
+    ("aws-iam-policy-disallow-wildcard-grants", "aws:s3/bucketPolicy:BucketPolicy::storage-access-logs-policy"),
+    ("aws-s3-bucket-enforce-tls", "aws:s3/bucketPolicy:BucketPolicy::storage-access-logs-policy"),
 }
 
 REPLICAS: Edits = {

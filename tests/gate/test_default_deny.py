@@ -29,6 +29,12 @@ def _weaken(args):
     elif t == "aws:sns/topic:Topic" and name == "monitoring-critical":
         props["policy"] = json.dumps({{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow",
             "Principal": {{"AWS": "arn:aws:iam::999988887777:root"}}, "Action": "sns:Subscribe", "Resource": "*"}}]}})
+    elif t == "aws:kms/key:Key" and name == "database-key":                 # grants: another account decrypts
+        props["policy"] = json.dumps({{"Version": "2012-10-17", "Statement": [
+            {{"Effect": "Allow", "Principal": {{"AWS": "arn:aws:iam::111122223333:root"}}, "Action": "kms:*",
+             "Resource": "*"}},
+            {{"Effect": "Allow", "Principal": {{"AWS": "arn:aws:iam::999988887777:root"}}, "Action": "kms:Decrypt",
+             "Resource": "*"}}]}})
     elif t == "aws:route53/healthCheck:HealthCheck" and name == "monitoring-app-health":
         props["invert_healthcheck"] = True                                   # alerts: inverted health check
     elif t == "aws:rds/proxy:Proxy":
@@ -61,6 +67,10 @@ EXPECTED = {
     (TABLE_RULE, "database-primary"): "input deleteAutomatedBackups is true, but the table requires false",
     (TABLE_RULE, "storage-kms"): "input deletionWindowInDays is 7, but the table requires {at_least: 30}",
     (TABLE_RULE, "monitoring-critical"): "input policy is set, but the table requires the provider default",
+    ("aws-iam-policy-restrict-foreign-principals", "monitoring-critical"):
+        "statement 0 grants the AWS principal 'arn:aws:iam::999988887777:root' of account 999988887777",
+    ("aws-iam-policy-restrict-foreign-principals", "database-key"):
+        "statement 1 grants the AWS principal 'arn:aws:iam::999988887777:root' of account 999988887777",
     (TABLE_RULE, "monitoring-app-health"): "input invertHealthcheck is true, but the table requires false",
     (TABLE_RULE, "database-proxy"): "input debugLogging is true, but the table requires false",
     (TABLE_RULE, "network-flow-log"): "input trafficType is another value, but the table requires 'ALL'",

@@ -147,7 +147,9 @@ def test_pack_configs_carry_only_per_stack_overrides(path):
 
 
 def test_production_pack_config_overrides_nothing():
-    assert json.loads((POLICIES_DIR / "config" / "production.json").read_text()) == {"all": "mandatory"}
+    """Production takes every checklist default; it names only what has no default: its own AWS accounts."""
+    assert json.loads((POLICIES_DIR / "config" / "production.json").read_text()) == {
+        "all": "mandatory", "aws-iam-policy-restrict-foreign-principals": {"stackAccountIds": ["111122223333"]}}
 
 
 def _field(model: type[BaseModel], dotted: str) -> Any:

@@ -29,6 +29,7 @@ ALWAYS = {"0", "1"}  # zero and one: "0 = not applicable", "rds.force_ssl=1", "a
 FACTS: dict[str, dict[str, str]] = {
     "_netspace.py": {"2": "address space is counted in powers of two ('about 2^N addresses')"},
     "_util.py": {"1.0": "the compliance framework's version string"},
+    "aws_iam_policy_restrict_foreign_principals.py": {"12": "an AWS account ID has 12 digits"},
     "aws_ec2_security_group_disallow_public_postgres_ingress.py": {
         "6": "IP protocol number of TCP, as security group rules carry it",
         "5432": "the PostgreSQL port", "6379": "the Redis port"},

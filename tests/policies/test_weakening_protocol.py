@@ -64,6 +64,9 @@ def _regions(multi: bool):
 HEALTH = fm.ALARMS[("stack", "app-health")]
 KEY_WILDCARD = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:Decrypt", "Resource": "*"}]})
+KEY_FOREIGN, KEY_OWN = (json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"}, "Action": "kms:Decrypt", "Resource": "*"}]})
+    for account in ("999988887777", "111122223333"))
 TLS_10 = fs.UPLOADS_POLICY.properties["policy"].replace('"1.2"', '"1.0"')
 
 # hole -> (policy, the weakening edit, the phrase its diagnostic carries, a harmless neighbour)
@@ -116,6 +119,10 @@ CASES = {
     "5: KMS key policy for any principal": (
         "aws-iam-policy-disallow-wildcard-grants", with_props(fs.STORAGE_KEY, policy=KEY_WILDCARD),
         "allows any principal", fs.STORAGE_KEY),
+    "5: KMS key policy for another account": (
+        "aws-iam-policy-restrict-foreign-principals", with_props(fs.STORAGE_KEY, policy=KEY_FOREIGN),
+        "grants the AWS principal 'arn:aws:iam::999988887777:root' of account 999988887777",
+        with_props(fs.STORAGE_KEY, policy=KEY_OWN)),
     "5: OIDC trust for any environment": (
         "aws-iam-role-restrict-oidc-trust",
         with_props(APP_ROLE, assumeRolePolicy=_trust("StringLike", f"owner:{TEAM}:project:chatpdd:environment:*")),
