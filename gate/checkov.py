@@ -362,19 +362,45 @@ def check_checkov(binary: Path) -> None:
             f"-r gate/requirements-checkov.txt`), or run the gate with --no-checkov.")
 
 
-def start_checkov(binary: Path, plan_path: Path) -> tuple[subprocess.Popen[bytes], list[str], float]:
-    """Start checkov on the plan (it takes seconds, mostly start-up: the gate overlaps it with the pack)."""
-    check_checkov(binary)
-    command = [str(binary), "-f", str(plan_path), "--framework", "terraform_plan", "-o", "json", "--compact",
-               "--skip-download"]
+WARM_LAUNCHER = Path(__file__).resolve().parent / "checkov_warm.py"
+
+
+def _popen(binary: Path, command: list[str], cwd: Path, stdin: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "BC_SKIP_MAPPING": "TRUE", "LOG_LEVEL": "WARNING"}
     try:  # its own process group: stop_checkov ends checkov and whatever it started
-        proc = subprocess.Popen(dying_with_parent(command), stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                env=env, cwd=plan_path.parent, start_new_session=True)
+        return subprocess.Popen(dying_with_parent(command), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                stdin=stdin, env=env, cwd=cwd, start_new_session=True)
     except OSError as exc:  # e.g. a broken interpreter line in the script
         raise CheckovError(f"checkov at {binary} cannot be started ({exc.strerror or exc}); recreate its "
                            f"virtualenv with `make setup`, or run the gate with --no-checkov.") from None
-    return proc, command, time.monotonic()
+
+
+def prestart_checkov(binary: Path, cwd: Path) -> subprocess.Popen[bytes]:
+    """Start checkov's interpreter on gate/checkov_warm.py now, so it imports checkov (most of checkov's time)
+    while the program runs; :func:`start_checkov` hands it the plan. Stop it with :func:`stop_checkov` if no
+    plan comes."""
+    check_checkov(binary)
+    return _popen(binary, [str(binary.parent / "python"), str(WARM_LAUNCHER)], cwd, subprocess.PIPE)
+
+
+def start_checkov(binary: Path, plan_path: Path, warm: subprocess.Popen[bytes] | None = None,
+                  ) -> tuple[subprocess.Popen[bytes], list[str], float]:
+    """Start checkov on the plan (it takes seconds, mostly start-up: the gate overlaps it with the pack). With
+    ``warm`` (:func:`prestart_checkov`), that process scans the plan: checkov is already imported. The command
+    returned is the equivalent CLI command either way (the report shows it)."""
+    command = [str(binary), "-f", str(plan_path), "--framework", "terraform_plan", "-o", "json", "--compact",
+               "--skip-download"]
+    if warm is None:
+        check_checkov(binary)
+        return _popen(binary, command, plan_path.parent, subprocess.DEVNULL), command, time.monotonic()
+    assert warm.stdin is not None, "prestart_checkov gives the process a stdin pipe"
+    try:
+        # one line, flushed; communicate() (finish_checkov) closes stdin
+        warm.stdin.write(json.dumps({"cwd": str(plan_path.parent), "args": command[1:]}).encode() + b"\n")
+        warm.stdin.flush()
+    except BrokenPipeError:
+        pass  # it died while importing: finish_checkov reports its exit code and stderr
+    return warm, command, time.monotonic()
 
 
 def stop_checkov(proc: subprocess.Popen[bytes]) -> None:

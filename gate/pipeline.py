@@ -402,18 +402,25 @@ def _run(options: GateOptions, loaded: LoadedStack, session: PackSession, pack_c
     out = Path(options.out)
     stack_file = display_path(loaded.path, root)
     prices = cost.preload(options.prices or root / "gate" / "prices.yaml", root)  # parsed while the program runs
-    t = time.perf_counter()
-    run = _program_run(options, loaded, session, resources)
-    resources = run.resources
-    timings["program"] = time.perf_counter() - t
-    redactor = build_redactor(loaded, resources, run.outputs)
-    by_urn = {r.urn: r for r in resources}
+    # checkov imports itself (most of its time) while the program runs, and scans the plan once it is written.
+    warm = _prestart_checkov(options)
+    try:
+        t = time.perf_counter()
+        run = _program_run(options, loaded, session, resources)
+        resources = run.resources
+        timings["program"] = time.perf_counter() - t
+        redactor = build_redactor(loaded, resources, run.outputs)
+        by_urn = {r.urn: r for r in resources}
 
-    # checkov: export now, scan while the pack finishes.
-    t = time.perf_counter()
-    export = ck.export_plan(resources, redactor)
-    checkov_proc, skips = _export_and_start_checkov(options, run, export, redactor, out)
-    timings["export"] = time.perf_counter() - t
+        # checkov: export now, scan while the pack finishes.
+        t = time.perf_counter()
+        export = ck.export_plan(resources, redactor)
+        checkov_proc, skips = _export_and_start_checkov(options, run, export, redactor, out, warm)
+        timings["export"] = time.perf_counter() - t
+    except BaseException:
+        if warm is not None:  # the program failed or was interrupted: no plan is coming
+            ck.stop_checkov(warm)
+        raise
 
     try:
         info, resolved, result = _pack_stage(session, resources, timings)
@@ -570,10 +577,21 @@ def _skips_path(options: GateOptions) -> Path:
     return options.checkov_skips or options.repo_root / "gate" / "checkov-skips.yaml"
 
 
+def _prestart_checkov(options: GateOptions) -> Any:
+    """The checkov interpreter importing checkov (gate/checkov_warm.py), when this run will scan a plan; else None.
+    A checkov that cannot start is reported where it always was, at the scan (:func:`_export_and_start_checkov`)."""
+    if not (options.checkov and options.write):
+        return None
+    try:
+        return ck.prestart_checkov(ck.checkov_binary(options.repo_root), options.repo_root)
+    except ck.CheckovError:
+        return None
+
+
 def _export_and_start_checkov(options: GateOptions, run: ProgramRun, export: ck.PlanExport, redactor: Redactor,
-                              out: Path) -> tuple[Any, list[ck.CheckovSkip]]:
-    """Write the two exports (neither depends on findings) and start checkov on the plan, if asked to:
-    the running checkov (or None) and its skip list."""
+                              out: Path, warm: Any = None) -> tuple[Any, list[ck.CheckovSkip]]:
+    """Write the two exports (neither depends on findings) and start checkov on the plan, if asked to (in
+    ``warm``, checkov already imported, when there is one): the running checkov (or None) and its skip list."""
     root = options.repo_root
     checkov_proc = None
     skips: list[ck.CheckovSkip] = []
@@ -587,7 +605,7 @@ def _export_and_start_checkov(options: GateOptions, run: ProgramRun, export: ck.
             skips = ck.load_skips(skips_path, display_path(skips_path, root), options.today)
             if not options.write:
                 raise ck.CheckovError("checkov needs the plan written to --out")
-            checkov_proc = ck.start_checkov(ck.checkov_binary(root), (out / "plan.tf.json").resolve())
+            checkov_proc = ck.start_checkov(ck.checkov_binary(root), (out / "plan.tf.json").resolve(), warm)
         except ck.CheckovError as err:
             raise GateInputError(str(err)) from None
     return checkov_proc, skips

@@ -145,3 +145,70 @@ def test_every_active_skip_is_listed_in_the_summary_and_the_pr_comment(checkov_g
         row = next(line for line in markdown.splitlines() if line.startswith(f"| checkov skip | `{s.check}` |")
                    and s.reason[:40] in line)
         assert f"| {s.owner} | {s.expires} (" in row
+
+
+def _cold_checkov(plan) -> dict:
+    """checkov's own console script on ``plan``, as a user runs it (no warm start)."""
+    import os
+    import subprocess
+
+    from tests.gate.conftest import CHECKOV
+    proc = subprocess.run([str(CHECKOV), "-f", str(plan), "--framework", "terraform_plan", "-o", "json", "--compact",
+                           "--skip-download"], cwd=plan.parent, capture_output=True, timeout=300, check=False,
+                          env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "LOG_LEVEL": "WARNING"})
+    assert proc.returncode in (0, 1), proc.stderr.decode()[-2000:]
+    return json.loads(proc.stdout)
+
+
+def _outcome(report: dict) -> dict:
+    results = report["results"]
+    return {kind: sorted((c["check_id"], c["resource_address"]) for c in results.get(kind, []))
+            for kind in ("passed_checks", "failed_checks", "skipped_checks")}
+
+
+@needs_checkov
+def test_the_warm_started_checkov_reports_what_its_console_script_reports(checkov_gate):
+    """The gate starts checkov before the program runs (gate/checkov_warm.py imports it meanwhile) and hands it the
+    plan later: the same checks on the same resources as `.venv-checkov/bin/checkov` run by hand."""
+    warm = json.loads(checkov_gate.text("checkov.json"))
+    cold = _cold_checkov(checkov_gate.out / "plan.tf.json")
+    assert warm["summary"]["resource_count"] == cold["summary"]["resource_count"] > 50
+    assert _outcome(warm) == _outcome(cold)
+    assert _outcome(warm)["passed_checks"]
+
+
+@needs_checkov
+def test_a_warm_checkov_that_gets_no_plan_scans_nothing_and_ends(tmp_path):
+    """The program failed (or the gate was interrupted) before the plan was written: the warm process is stopped or,
+    given end-of-input, exits 3 without scanning."""
+    from gate.checkov import prestart_checkov, stop_checkov
+    from gate.checkov_warm import NO_PLAN
+    from tests.gate.conftest import CHECKOV
+    idle = prestart_checkov(CHECKOV, tmp_path)
+    stdout, _ = idle.communicate(timeout=120)  # closes stdin: no plan
+    assert (idle.returncode, stdout) == (NO_PLAN, b"")
+    stopped = prestart_checkov(CHECKOV, tmp_path)
+    stop_checkov(stopped)
+    assert stopped.returncode is not None
+
+
+@needs_checkov
+def test_a_program_that_fails_stops_the_warm_checkov(tmp_path, monkeypatch):
+    """In-process: the checkov started before the program is stopped when the program fails (no plan will come)."""
+    import subprocess
+
+    from gate import checkov as ck
+    from gate.__main__ import main
+    started: list[subprocess.Popen[bytes]] = []
+    real = ck.prestart_checkov
+
+    def recording(*args, **kwargs):
+        started.append(real(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(ck, "prestart_checkov", recording)
+    program = tmp_path / "broken.py"
+    program.write_text("raise RuntimeError('boom')\n")
+    code = main(["preview", "--stack", "production", "--program", str(program), "--out", str(tmp_path / "out")])
+    assert code == 2
+    assert len(started) == 1 and started[0].returncode is not None, "the warm checkov outlived the failed run"
