@@ -126,14 +126,16 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _preview_summary(args: argparse.Namespace) -> int:
-    """``python -m gate preview-summary``: print the Markdown section (bad input: exit 2, one line)."""
+    """``python -m gate preview-summary``: print the Markdown section (bad input: exit 2, one line); exit 1 when a
+    step breaks the options table (what the pack cannot see, gate/preview_summary.py)."""
     from gate.preview_summary import PreviewSummaryError, main
 
     try:
-        sys.stdout.write(_scrub(main(args.file, args.stack, args.job_url)))
+        section, blocked = main(args.file, args.stack, args.job_url)
     except PreviewSummaryError as err:
         raise UsageError(f"{args.file}: {err}") from None
-    return EXIT_OK
+    sys.stdout.write(_scrub(section))
+    return EXIT_BLOCKING if blocked else EXIT_OK
 
 
 def _dispatch(args: argparse.Namespace, argv: list[str], bad_input: Callable[[str], int]) -> int | None:

@@ -76,21 +76,23 @@ def _problem(row: Any, value: Any) -> str | None:
     return f"has a row of kind {kind!r}, which options cannot use"
 
 
+def option_messages(resource_type: str, name: str, options: dict[str, Any], rows: dict[str, Any]) -> list[str]:
+    """The message of each option in ``options`` (those the pack cannot see) that is unclassified or breaks its
+    row, by option name. One wording for the gate and for the real preview's summary (gate/preview_summary.py)."""
+    messages = []
+    for option, value in sorted(options.items()):
+        if option in PACK_OPTIONS:
+            continue
+        problem = "is set, but the table has no row for it" if option not in rows else _problem(rows[option], value)
+        if problem:
+            messages.append(f"{resource_type} '{name}': resource option {option} {problem} (options.{option} in "
+                            f"{TABLE_DISPLAY}). Fix: remove it from the resource's ResourceOptions.")
+    return messages
+
+
 def option_findings(resources: list[CapturedResource], rows: dict[str, Any] | None = None) -> list[Finding]:
     """One mandatory finding per option that is unclassified or breaks its row."""
     rows = option_rows() if rows is None else rows
-    findings = []
-    for r in resources:
-        for option, value in sorted(gate_options(r).items()):
-            if option in PACK_OPTIONS:
-                continue
-            problem = ("is set, but the table has no row for it" if option not in rows
-                       else _problem(rows[option], value))
-            if problem:
-                findings.append(Finding(
-                    policy=OPTIONS_POLICY, source="gate", enforcement="mandatory", severity="high",
-                    message=f"{r.type} '{r.name}': resource option {option} {problem} (options.{option} in "
-                            f"{TABLE_DISPLAY}). Fix: remove it from the resource's ResourceOptions.",
-                    urn=r.urn, resource_name=r.name, resource_type=r.type,
-                    remediation=OPTIONS_POLICY_META.remediation))
-    return findings
+    return [Finding(policy=OPTIONS_POLICY, source="gate", enforcement="mandatory", severity="high", message=message,
+                    urn=r.urn, resource_name=r.name, resource_type=r.type, remediation=OPTIONS_POLICY_META.remediation)
+            for r in resources for message in option_messages(r.type, r.name, gate_options(r), rows)]

@@ -6,6 +6,14 @@ true``, one JSON event a line -- the only JSON form that carries policy violatio
 plain ``--json`` drops policy events, pkg/backend/display/json.go) or that digest (changes only). Field names are
 the CLI's own (sdk/go/common/apitype/events.go: ``resourcePreEvent.metadata.op/urn``, ``policyEvent``,
 ``summaryEvent.resourceChanges``, ``diagnosticEvent``). Unreadable input is exit 2 with one line.
+
+The real preview as strict as the gate: resource options the Analyzer protocol does not carry to the pack never
+block a real preview by themselves, but the engine's step events carry some of them (``metadata.new.
+retainOnDelete`` and ``.hideDiffs``, and ``op: import``; apitype.StepEventStateMetadata). They are judged here
+against the ``options:`` rows of the classification table with the gate's own words (gate/options.py, policy
+``gate-resource-options``): a step that breaks one is a mandatory violation of the summary, and the command exits
+1 (the workflow fails the preview on it). ``deletedWith``, ``replaceWith``, ``hooks`` and the rest appear in no
+event: only the offline gate sees those (docs/gate-rules.md).
 """
 
 from __future__ import annotations
@@ -15,6 +23,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from gate.options import OPTIONS_POLICY, option_messages, option_rows
 
 ORDER = ("delete", "replace", "create-replacement", "delete-replaced", "update", "create", "import", "same")
 SHOWN_OPS = {"create", "update", "delete", "replace", "create-replacement", "delete-replaced", "import"}
@@ -31,6 +41,7 @@ class PreviewSummary:
     steps: list[tuple[str, str]] = field(default_factory=list)  # (op, urn), unchanged resources left out
     violations: list[dict[str, str]] = field(default_factory=list)  # policyEvent fields
     errors: list[str] = field(default_factory=list)  # error diagnostics (a failed preview says why)
+    option_violations: int = 0  # of violations: the options the pack cannot see, judged here (gate-resource-options)
 
 
 def _events(text: str) -> list[dict[str, Any]]:
@@ -65,9 +76,13 @@ def summarize(text: str) -> PreviewSummary:
         summary.errors = [d.get("message", "").strip() for d in digest.get("diagnostics") or []
                           if d.get("severity") == "error"]
         return summary
+    rows = option_rows()
     for event in events:
-        if (pre := event.get("resourcePreEvent")) and (meta := pre.get("metadata") or {}).get("op") in SHOWN_OPS:
-            summary.steps.append((meta["op"], meta.get("urn", "")))
+        if pre := event.get("resourcePreEvent"):
+            meta = pre.get("metadata") or {}
+            if meta.get("op") in SHOWN_OPS:
+                summary.steps.append((meta["op"], meta.get("urn", "")))
+            _judge_options(meta, rows, summary)
         elif policy := event.get("policyEvent"):
             summary.violations.append({k: str(policy.get(k, "")) for k in
                                        ("policyName", "enforcementLevel", "resourceUrn", "message")})
@@ -78,6 +93,27 @@ def summarize(text: str) -> PreviewSummary:
     if not summary.changes and not summary.steps and not summary.violations and not summary.errors:
         raise PreviewSummaryError("it holds no preview events or digest (expected `pulumi preview --json` output)")
     return summary
+
+
+def step_options(meta: dict[str, Any]) -> dict[str, Any]:
+    """The options a step event shows that the pack cannot see, by the table's names (only those set)."""
+    new = meta.get("new") or {}
+    found: dict[str, Any] = {}
+    if new.get("retainOnDelete"):
+        found["retainOnDelete"] = True
+    if new.get("hideDiffs"):
+        found["hideDiffs"] = list(new["hideDiffs"])
+    if str(meta.get("op", "")).startswith("import"):  # import, import-replacement
+        found["import"] = str(new.get("id") or "")
+    return found
+
+
+def _judge_options(meta: dict[str, Any], rows: dict[str, Any], summary: PreviewSummary) -> None:
+    urn = str(meta.get("urn", ""))
+    for message in option_messages(str(meta.get("type", "")), _name(urn), step_options(meta), rows):
+        summary.violations.append({"policyName": OPTIONS_POLICY, "enforcementLevel": "mandatory",
+                                   "resourceUrn": urn, "message": message})
+        summary.option_violations += 1
 
 
 def _name(urn: str) -> str:
@@ -113,10 +149,12 @@ def render(summary: PreviewSummary, stack: str, job_url: str | None) -> str:
     return "\n".join(out) + "\n"
 
 
-def main(path: Path, stack: str, job_url: str | None) -> str:
-    """Read ``path`` and render its section (PreviewSummaryError on bad input)."""
+def main(path: Path, stack: str, job_url: str | None) -> tuple[str, bool]:
+    """Read ``path`` and render its section (PreviewSummaryError on bad input); and whether a step breaks the
+    options table (the engine cannot block that by itself: the caller exits 1)."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
         raise PreviewSummaryError(f"cannot read it ({exc.strerror or exc})") from None
-    return render(summarize(text), stack, job_url)
+    summary = summarize(text)
+    return render(summary, stack, job_url), summary.option_violations > 0

@@ -103,6 +103,16 @@ class EngineEvents:
                 events.analyzed.append(event["policyAnalyzeSummaryEvent"])
             elif "diagnosticEvent" in event:
                 events.diagnostics.append(event["diagnosticEvent"])
+        # The real preview as the workflow judges it: the engine's policy events, plus the resource options the pack
+        # cannot see, which `python -m gate preview-summary` judges from the same events (gate/preview_summary.py).
+        from gate.options import option_messages, option_rows
+        from gate.preview_summary import step_options
+        rows = option_rows()
+        for meta in events.resources.values():
+            events.policy += [{"policyName": "gate-resource-options", "enforcementLevel": "mandatory",
+                               "resourceUrn": meta["urn"], "message": message}
+                              for message in option_messages(meta.get("type", ""), meta["urn"].rsplit("::", 1)[-1],
+                                                             step_options(meta), rows)]
         return events
 
     def mandatory(self) -> set[tuple[str, str]]:
@@ -222,6 +232,12 @@ class EngineProject:
         return result, EngineEvents.read(log)
 
 
+def _judged_on_both_sides(finding: dict[str, Any]) -> bool:
+    """The pack's findings, and the gate's judgement of the options the pack cannot see (which the real preview
+    makes through `gate preview-summary`, see EngineEvents.read); not checkov's or the change review's."""
+    return finding["source"] == "policy-pack" or finding["policy"] == "gate-resource-options"
+
+
 @dataclass
 class GateRun:
     returncode: int
@@ -235,7 +251,7 @@ class GateRun:
         advisory, on purpose: gate/pipeline.py pack_findings)."""
         out = set()
         for f in self.report["findings"]:
-            if f["source"] != "policy-pack" or f["enforcement"] != "mandatory":
+            if not _judged_on_both_sides(f) or f["enforcement"] != "mandatory":
                 continue
             if f["message"].startswith("can't run policy"):
                 continue
@@ -245,7 +261,7 @@ class GateRun:
     def violations(self) -> Counter[tuple[str, str, str]]:
         """The pack's findings as (policy, resource URN, message), exempted or not, with multiplicity."""
         return Counter((f["policy"], f.get("urn") or "", f["message"]) for f in self.report["findings"]
-                       if f["source"] == "policy-pack")
+                       if _judged_on_both_sides(f))
 
     def cant_run(self) -> set[tuple[str, str]]:
         return {(f["policy"], f.get("urn") or "") for f in self.report["findings"]

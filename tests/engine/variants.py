@@ -14,7 +14,8 @@ from typing import Any
 
 from tests.engine.harness import REPO_ROOT
 
-# (type token, logical name) -> {"props": {python_prop: value}, "protect": bool, "ignore_changes": [...],
+# (type token, logical name) -> {"props": {python_prop: value}, "protect": bool, "retain_on_delete": bool,
+# "ignore_changes": [...],
 # "computed": {python_prop: [source type::name, output, JSON template with @VALUE@]}}
 Edits = dict[str, dict[str, Any]]
 
@@ -121,6 +122,8 @@ DEFAULT_DENY: Edits = {
                                    "base-uri 'self'; frame-ancestors 'none'",  # headers: anyone's scripts, no form-action
         "Permissions-Policy": "usb=()"}}}},  # headers: camera, microphone, geolocation not denied
     "aws:kms/key:Key::database-key": {"ignore_changes": ["enableKeyRotation"]},  # resource options
+    # an option the pack never sees: the real preview blocks it through `gate preview-summary` (the step events)
+    "aws:s3/bucket:Bucket::storage-backups": {"retain_on_delete": True},
     "aws:kms/key:Key::database-dr-key": {"props": {"policy": json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"},
         {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999988887777:root"}, "Action": "kms:Decrypt",
@@ -196,6 +199,9 @@ def _engine_test_misconfigure(args):
     opts = args.opts
     if "protect" in edit:
         opts = _engine_test_pulumi.ResourceOptions.merge(opts, _engine_test_pulumi.ResourceOptions(protect=edit["protect"]))
+    if "retain_on_delete" in edit:
+        opts = _engine_test_pulumi.ResourceOptions.merge(
+            opts, _engine_test_pulumi.ResourceOptions(retain_on_delete=edit["retain_on_delete"]))
     if "ignore_changes" in edit:
         opts = _engine_test_pulumi.ResourceOptions.merge(
             opts, _engine_test_pulumi.ResourceOptions(ignore_changes=edit["ignore_changes"]))

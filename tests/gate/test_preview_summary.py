@@ -68,3 +68,40 @@ def test_the_command_refuses_bad_input_in_one_line(tmp_path, capsys):
     assert main(["preview-summary", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"gate: bad input (exit 2): {path}: line 1 is not JSON") and err.count("\n") == 1
+
+
+BUCKET = "urn:pulumi:production::chatpdd-infra::chatpdd:components:Storage$aws:s3/bucket:Bucket::storage-backups"
+TABLE = "policies/chatpdd_policies/input_classes.yaml"
+
+
+def _step(op: str, **new) -> dict:
+    return {"resourcePreEvent": {"metadata": {"op": op, "urn": BUCKET, "type": "aws:s3/bucket:Bucket",
+                                              "new": {"urn": BUCKET, "type": "aws:s3/bucket:Bucket", **new}}}}
+
+
+@pytest.mark.parametrize(("step", "option", "problem"), [
+    (_step("create", retainOnDelete=True), "retainOnDelete", "is True, but the table requires False"),
+    (_step("import", id="chatpdd-production-backups"), "import", "is set, but the table requires it unset"),
+    (_step("update", hideDiffs=["tags"]), "hideDiffs", "is set, but the table requires it unset"),
+])
+def test_options_the_pack_cannot_see_block_the_real_preview_as_they_block_the_gate(tmp_path, capsys, step, option,
+                                                                                  problem):
+    """retainOnDelete, import and hideDiffs never reach the pack (the Analyzer protocol does not carry them), but
+    the engine's step events show them: the summary judges them against the same table rows, in the gate's words,
+    and the command exits 1 (the workflow then fails the preview)."""
+    path = tmp_path / "preview.json"
+    path.write_text(events(step, {"summaryEvent": {"resourceChanges": {"create": 1}}}))
+    assert main(["preview-summary", str(path)]) == 1
+    shown = visible_lines(capsys.readouterr().out)
+    assert shown[0].endswith("1 mandatory and 0 advisory policy violations")
+    assert shown[1] == (f"- :x: `gate-resource-options` on `storage-backups`: aws:s3/bucket:Bucket 'storage-backups': "
+                        f"resource option {option} {problem} (options.{option} in {TABLE}). Fix: remove it from the "
+                        f"resource's ResourceOptions.")
+
+
+def test_a_step_without_such_options_passes(tmp_path, capsys):
+    path = tmp_path / "preview.json"
+    path.write_text(events(_step("create", retainOnDelete=False, protect=True),
+                           {"summaryEvent": {"resourceChanges": {"create": 1}}}))
+    assert main(["preview-summary", str(path)]) == 0
+    assert "0 mandatory" in capsys.readouterr().out
