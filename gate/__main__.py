@@ -26,10 +26,10 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from gate.ci_output import neutralise, one_line
+from gate.common.ci_output import neutralise, one_line
 
 if TYPE_CHECKING:
-    from gate.program_process import ProgramProcess
+    from gate.program.program_process import ProgramProcess
 
 EXIT_OK, EXIT_BLOCKING, EXIT_BAD_INPUT = 0, 1, 2
 # 128 + signal number, as shells report it; SIGHUP: a closed terminal, a cancelled CI job.
@@ -127,8 +127,8 @@ def parser() -> argparse.ArgumentParser:
 
 def _preview_summary(args: argparse.Namespace) -> int:
     """``python -m gate preview-summary``: print the Markdown section (bad input: exit 2, one line); exit 1 when a
-    step breaks the options table (what the pack cannot see, gate/preview_summary.py)."""
-    from gate.preview_summary import PreviewSummaryError, main
+    step breaks the options table (what the pack cannot see, gate/review/preview_summary.py)."""
+    from gate.review.preview_summary import PreviewSummaryError, main
 
     try:
         section, blocked = main(args.file, args.stack, args.job_url)
@@ -155,10 +155,10 @@ def _waivers(args: argparse.Namespace) -> int:
     """``python -m gate waivers``: the waivers expiring within ``--within`` days (or expired), text or JSON."""
     import json
 
-    from gate.checkov import CheckovError
-    from gate.exemptions import ExemptionsError
+    from gate.export.checkov import CheckovError
     from gate.pipeline import REPO_ROOT
-    from gate.waivers import load_all
+    from gate.waivers.exemptions import ExemptionsError
+    from gate.waivers.waivers import load_all
 
     today = args.today or dt.date.today()
     if args.within < 0:
@@ -182,7 +182,7 @@ def _scrub(text: str) -> str:
     # Errors happen before a run's redactor exists (or without one): still never echo a placeholder. And every
     # character a terminal would act on or hide (an escape sequence in a --base ref, a zero-width space in a
     # config key) is shown as its escape.
-    from gate.redact import Redactor
+    from gate.common.redact import Redactor
     from stacks.safe_yaml import visible
 
     return visible(Redactor().text(text), limit=100_000)
@@ -224,7 +224,7 @@ def _check_inputs(args: argparse.Namespace, repo_root: Path) -> None:
     """What the command line names must be what it says, before any work (GateInputError otherwise)."""
     import yaml
 
-    from gate.checkov import CheckovError, check_checkov, checkov_binary
+    from gate.export.checkov import CheckovError, check_checkov, checkov_binary
     from gate.pipeline import GateInputError
     from stacks.models import PROJECT
     from stacks.safe_yaml import InputFileError, check_regular_file, load_yaml
@@ -292,8 +292,8 @@ def _debug_details(err: BaseException) -> str:
 def _before_start(args: argparse.Namespace) -> str | None:
     """Sweep what a killed run left behind (and say so); check the default inputs before the program's
     process starts on them. Returns the bad-input message, if any."""
-    from gate.change_review import sweep_stale_checkouts
-    from gate.program_process import REPO_ROOT
+    from gate.program.program_process import REPO_ROOT
+    from gate.review.change_review import sweep_stale_checkouts
     from stacks.safe_yaml import InputFileError
 
     for notice in sweep_stale_checkouts():  # a --base checkout of a run killed by SIGKILL or a power cut
@@ -318,7 +318,7 @@ def _preflight(args: argparse.Namespace, bad_input: Callable[[str], int]) -> int
 def _start_program(args: argparse.Namespace) -> ProgramProcess | None:
     """Start the program's own process at once, on the files the pipeline will use; None when they are not
     there (the pipeline then reports what is wrong). Only the standard library is loaded for this."""
-    from gate.program_process import DEFAULT_PROGRAM_TIMEOUT, REPO_ROOT, ProgramProcess
+    from gate.program.program_process import DEFAULT_PROGRAM_TIMEOUT, REPO_ROOT, ProgramProcess
 
     if args.head is not None:
         program, stack_file = args.head / "__main__.py", args.head / f"Pulumi.{args.stack}.yaml"
@@ -348,12 +348,15 @@ def _hand_over_to_base(args: argparse.Namespace) -> int | None:
     (a local convenience: CI installs the base's from the base's locks, docs/trust-boundary.md)."""
     import subprocess
 
-    from gate.change_review import BaseRefError, base_checkout
     from gate.pipeline import REPO_ROOT, GateInputError
+    from gate.review.change_review import BaseRefError, base_checkout
 
     try:
         with base_checkout(args.base, REPO_ROOT) as checkout:
-            if not (checkout.worktree / "gate" / "trusted_paths.py").is_file():
+            # The rule-path list marks a gate that has --head: gate/review/ since the gate was arranged by stage,
+            # gate/ before (a base of that time has --head too).
+            if not any((checkout.worktree / rel).is_file() for rel in ("gate/review/trusted_paths.py",
+                                                                       "gate/trusted_paths.py")):
                 return None
             for venv in (".venv", "policies/.venv", ".venv-checkov"):
                 if (REPO_ROOT / venv).exists() and not (checkout.worktree / venv).exists():
@@ -396,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
         except (Interrupted, KeyboardInterrupt) as sig:
             signum = sig.signum if isinstance(sig, Interrupted) else signal.SIGINT
             if out is not None:
-                from gate.outdir import OutDirError, clear
+                from gate.common.outdir import OutDirError, clear
 
                 with contextlib.suppress(OutDirError):
                     clear(out)  # a report of an interrupted run is no verdict
@@ -408,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str], early_out: Path | None) -> int:
     warnings.filterwarnings("ignore", category=DeprecationWarning)  # pulumi_aws's aliases, not ours
-    from gate.outdir import OutDirError, prepare_out
+    from gate.common.outdir import OutDirError, prepare_out
 
     def bad_input(message: str) -> int:
         print(one_line(_scrub(f"gate: bad input (exit {EXIT_BAD_INPUT}): {message}")), file=sys.stderr)
@@ -447,7 +450,7 @@ def _main(argv: list[str], early_out: Path | None) -> int:
             return bad_input(str(err))
         except OutDirError as err:  # a report could not be written (a full disk): none of this run is kept
             with contextlib.suppress(OutDirError):
-                from gate.outdir import clear
+                from gate.common.outdir import clear
 
                 clear(args.out)
             return bad_input(str(err))

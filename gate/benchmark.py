@@ -16,7 +16,7 @@ Measured in one run (a script, not a timed test -- numbers on a shared CI box ar
   pipeline <= 0.25x checkov;
 - ``pack``: the pack's own work over gRPC (Analyze x N, then AnalyzeStack; best of a few rounds) started as
   the CLI starts it (``shipped``) and through the gate's launcher with the conversion memo (``memo``,
-  gate/pack_memo.py). Only the gate's client is used: nothing of the pack is imported here.
+  gate/pack/pack_memo.py). Only the gate's client is used: nothing of the pack is imported here.
 
 It writes the numbers to ``docs/benchmarks.json`` (what they mean and where the time goes:
 docs/benchmarks.md).
@@ -39,18 +39,18 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from gate import checkov as ck
-from gate.analyzer import PolicyPackProcess
-from gate.pack_session import to_analyzer
+from gate.common.redact import Redactor
+from gate.export import checkov as ck
+from gate.export.stack_export import dependency_order
+from gate.pack.analyzer import PolicyPackProcess
+from gate.pack.pack_session import to_analyzer
 from gate.pipeline import REPO_ROOT, GateOptions, build_redactor, load_stack, run_gate
-from gate.program import CapturedResource, run_program
-from gate.redact import Redactor
-from gate.stack_export import dependency_order
+from gate.program.program import CapturedResource, run_program
 
 FLOOR_CODE = "import pulumi, pulumi_aws, pulumiverse_vercel, pulumi_rediscloud, pulumi_policy"
 # The program alone: the stack config loaded and __main__.py run under the gate's mocks -- step 2 of the
 # gate, without the pack, the exports or the reports. No offline gate of this program can take less.
-PROGRAM_RUN_CODE = ("from stacks.loader import load_stack_file; from gate.program import run_program; "
+PROGRAM_RUN_CODE = ("from stacks.loader import load_stack_file; from gate.program.program import run_program; "
                     "run_program(load_stack_file('Pulumi.production.yaml'))")
 SIZES = (100, 1000)
 def median_subprocess(command: list[str], runs: int, cwd: Path = REPO_ROOT, ok: tuple[int, ...] = (0,)) -> float:

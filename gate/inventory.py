@@ -60,7 +60,7 @@ _MAX_DEPTH = 12  # no registered type nests deeper; a recursive input type stops
 
 def registered_types() -> list[str]:
     """The resource types the program registers for any committed stack (under the gate's mocks)."""
-    from gate.program import run_program
+    from gate.program.program import run_program
     from stacks.loader import load_stack_file
 
     found: set[str] = {STACK_TYPE}  # the engine analyzes the root stack resource too (no inputs)

@@ -1,17 +1,17 @@
 """The offline gate as one straight pipeline: config -> program -> resources -> policies -> report.
 
 1. the stack config is validated (stacks.loader; secrets become opaque placeholders),
-2. ``__main__.py`` runs under Pulumi mocks and every resource is captured (gate.program),
+2. ``__main__.py`` runs under Pulumi mocks and every resource is captured (gate.program.program),
 3. the policy pack runs in its own process over the Analyzer gRPC service with the stack's pack config
    (Analyze per resource, AnalyzeStack once), exactly what ``pulumi preview --policy-pack`` drives,
 4. checkov scans the same resources exported as a Terraform plan (optional),
-   then the monthly cost estimate (gate.cost; with ``--base`` its change) and the stack's budget,
+   then the monthly cost estimate (gate.cost.cost; with ``--base`` its change) and the stack's budget,
 5. exemptions are applied, every finding gets a location and a fingerprint,
-6. the reports are written -- every byte through the run's :class:`~gate.redact.Redactor`.
+6. the reports are written -- every byte through the run's :class:`~gate.common.redact.Redactor`.
 
 Some steps overlap for wall-clock time only, without changing the logic: the pack process starts and is
 configured while the program runs, each resource is sent to Analyze as it registers (as the engine does;
-gate.pack_session), and checkov (seconds of start-up) runs while the pack finishes.
+gate.pack.pack_session), and checkov (seconds of start-up) runs while the pack finishes.
 Bad input of any kind raises :class:`GateInputError` (exit code 2) with a user-facing message.
 """
 
@@ -31,10 +31,35 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from gate import box, cost
-from gate import checkov as ck
-from gate.analyzer import AnalyzeResult, PackConfigError, PackInfo, PackProcessError, PolicyPackProcess
-from gate.change_review import (
+from gate.common.ci_output import one_line
+from gate.common.findings import (
+    EXPIRED_EXEMPTION_POLICY,
+    Finding,
+    PolicyMeta,
+    assign_fingerprints,
+    sort_findings,
+)
+from gate.common.locations import Locator, display_path
+from gate.common.outdir import OutDirError, prepare_out
+from gate.common.redact import Redactor, plain_strings, secret_strings, stack_file_ciphertexts
+from gate.common.today import TodayError, check_today
+from gate.cost import cost
+from gate.export import checkov as ck
+from gate.export.stack_export import build_stack_export
+from gate.pack.analyzer import AnalyzeResult, PackConfigError, PackInfo, PackProcessError, PolicyPackProcess
+from gate.pack.options import OPTIONS_POLICY, OPTIONS_POLICY_META, option_findings
+from gate.pack.pack_session import PackSession, to_analyzer
+from gate.program import box
+from gate.program.program import CapturedResource, ProgramRun
+from gate.program.program_process import (
+    DEFAULT_PROGRAM_TIMEOUT,
+    ProgramProcess,
+    ProgramProcessError,
+    run_program_process,
+)
+from gate.reports import write_reports
+from gate.result import CheckovSummary, GateResult
+from gate.review.change_review import (
     CHANGE_POLICY,
     CHANGE_POLICY_META,
     BaseCheckout,
@@ -46,34 +71,15 @@ from gate.change_review import (
     stateful_types,
     verdict_delta,
 )
-from gate.ci_output import one_line
-from gate.exemptions import (
+from gate.review.rule_changes import TreeDiff, compare, mixed_message
+from gate.waivers.exemptions import (
     ExemptionsError,
     LoadedExemptions,
     apply_exemptions,
     check_exemptions,
     load_exemptions,
 )
-from gate.findings import (
-    EXPIRED_EXEMPTION_POLICY,
-    Finding,
-    PolicyMeta,
-    assign_fingerprints,
-    sort_findings,
-)
-from gate.locations import Locator, display_path
-from gate.options import OPTIONS_POLICY, OPTIONS_POLICY_META, option_findings
-from gate.outdir import OutDirError, prepare_out
-from gate.pack_session import PackSession, to_analyzer
-from gate.program import CapturedResource, ProgramRun
-from gate.program_process import DEFAULT_PROGRAM_TIMEOUT, ProgramProcess, ProgramProcessError, run_program_process
-from gate.redact import Redactor, plain_strings, secret_strings, stack_file_ciphertexts
-from gate.reports import write_reports
-from gate.result import CheckovSummary, GateResult
-from gate.rule_changes import TreeDiff, compare, mixed_message
-from gate.stack_export import build_stack_export
-from gate.today import TodayError, check_today
-from gate.waivers import all_waivers, expiring
+from gate.waivers.waivers import all_waivers, expiring
 from stacks.loader import LoadedStack, StackConfigError, _key_lines, find_stack_file, load_stack_file
 from stacks.models import PROJECT
 from stacks.safe_yaml import InputFileError, load_json
@@ -102,7 +108,7 @@ class GateOptions:
     prices: Path | None = None  # default: <repo>/gate/prices.yaml (the cost estimate's unit prices)
     checkov: bool = True
     program_timeout: float = DEFAULT_PROGRAM_TIMEOUT  # seconds before a program that never returns is stopped
-    base: str | None = None  # a git ref: review the change from it (gate.change_review)
+    base: str | None = None  # a git ref: review the change from it (gate.review.change_review)
     # The head checkout (--head): its program and stack file are judged by THIS checkout's rules, and the
     # change is reviewed against this checkout's own program (docs/trust-boundary.md).
     head: Path | None = None
@@ -134,7 +140,7 @@ def capture(loaded: LoadedStack, program: Path,
             on_register: Callable[[CapturedResource], None] | None = None,
             timeout: float = DEFAULT_PROGRAM_TIMEOUT, role: str = "",
             process: ProgramProcess | None = None) -> ProgramRun:
-    """Run the program under mocks in its own process (gate.program_worker); any way it ends other than
+    """Run the program under mocks in its own process (gate.program.program_worker); any way it ends other than
     returning after registering resources -- a raise, an error log, sys.exit/os._exit, a signal, a hang past
     ``timeout``, nothing registered -- is bad input, never a gate crash and never a pass. ``role`` names
     the run in messages ("base " for ``--base``)."""
@@ -146,9 +152,9 @@ def capture(loaded: LoadedStack, program: Path,
             run = process.collect(on_register, stack=loaded.name)
     except ProgramProcessError as exc:
         what = f"The {role}program {program.name}"
-        if exc.error_type == "BoxError" and not exc.detail:  # the box, not the program (gate/box.py)
+        if exc.error_type == "BoxError" and not exc.detail:  # the box, not the program (gate/program/box.py)
             raise GateInputError(f"{what} {exc}" if str(exc).startswith("cannot") else
-                                 f"{what} could not be put in its box (gate/box.py): {exc}") from None
+                                 f"{what} could not be put in its box (gate/program/box.py): {exc}") from None
         if exc.error_type is not None:
             message = str(exc).strip().splitlines()
             raise GateInputError(
@@ -537,7 +543,7 @@ def _program_run(options: GateOptions, loaded: LoadedStack, session: PackSession
 
 def _exemptions(options: GateOptions, loaded: LoadedStack, policies: set[str],
                 resources: list[CapturedResource]) -> tuple[str, LoadedExemptions]:
-    """The exemptions file (its display path and content), each entry bounded (gate/exemptions.py)."""
+    """The exemptions file (its display path and content), each entry bounded (gate/waivers/exemptions.py)."""
     path = options.exemptions or options.repo_root / "gate" / "exemptions.yaml"
     display = display_path(path, options.repo_root)
     try:
@@ -557,7 +563,7 @@ def _run_warnings(run: ProgramRun, export: ck.PlanExport, skips: list[ck.Checkov
     if box.unavailable() is not None:
         warnings.append(f"The program ran WITHOUT its box ({box.unavailable()}): nothing kept it from the rule files "
                         f"and reports of this run (docs/trust-boundary.md).")
-    warnings += [f"{urn} ({kind}) is an AWS resource with no Terraform type in gate/terraform_types.py: checkov "
+    warnings += [f"{urn} ({kind}) is an AWS resource with no Terraform type in gate/export/terraform_types.py: checkov "
                  f"did not see it." for urn, kind in export.unmapped]
     warnings += ck.skip_warnings(skips, export, today)
     return warnings
@@ -578,7 +584,7 @@ def _skips_path(options: GateOptions) -> Path:
 
 
 def _prestart_checkov(options: GateOptions) -> Any:
-    """The checkov interpreter importing checkov (gate/checkov_warm.py), when this run will scan a plan; else None.
+    """The checkov interpreter importing checkov (gate/export/checkov_warm.py), when this run will scan a plan; else None.
     A checkov that cannot start is reported where it always was, at the scan (:func:`_export_and_start_checkov`)."""
     if not (options.checkov and options.write):
         return None
@@ -657,7 +663,7 @@ def _policies(info: PackInfo, resolved: dict[str, tuple[str, dict[str, Any]]]) -
 
 def _clear_outputs(out: Path) -> None:
     """Remove the previous run's reports first: a failed run must not leave a stale verdict behind. Only the
-    gate's own files, only in a folder that is the gate's (gate/outdir.py)."""
+    gate's own files, only in a folder that is the gate's (gate/common/outdir.py)."""
     try:
         prepare_out(out)
     except OutDirError as err:

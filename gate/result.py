@@ -11,16 +11,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gate.analyzer import PackInfo
-from gate.change_review import ReviewResult
-from gate.checkov import CheckovSkip
-from gate.cost import CostEstimate
-from gate.exemptions import ExemptionOutcome, LoadedExemptions
-from gate.findings import Finding, PolicyMeta
-from gate.program import CapturedResource
-from gate.redact import Redactor
-from gate.rule_changes import RuleChange
-from gate.waivers import Waiver
+from gate.common.findings import Finding, PolicyMeta
+from gate.common.redact import Redactor
+from gate.cost.cost import CostEstimate
+from gate.export.checkov import CheckovSkip
+from gate.pack.analyzer import PackInfo
+from gate.program.program import CapturedResource
+from gate.review.change_review import ReviewResult
+from gate.review.rule_changes import RuleChange
+from gate.waivers.exemptions import ExemptionOutcome, LoadedExemptions
+from gate.waivers.waivers import Waiver
 
 
 @dataclass
@@ -58,11 +58,11 @@ class GateResult:
     today: dt.date
     redactor: Redactor = field(repr=False)
     files: list[Path] = field(default_factory=list)
-    cost: CostEstimate | None = None  # the monthly cost estimate (gate/cost.py); with --base its delta
+    cost: CostEstimate | None = None  # the monthly cost estimate (gate/cost/cost.py); with --base its delta
     checkov_skips: list[CheckovSkip] = field(default_factory=list)  # the skip list as loaded (reports list it)
-    review: ReviewResult | None = None  # --base only: what the change does (gate/change_review.py)
-    expiring: list[Waiver] = field(default_factory=list)  # waivers in force expiring within 14 days (gate/waivers.py)
-    # --head only: the rule files the head changes (gate/rule_changes.py); [] when it changes none
+    review: ReviewResult | None = None  # --base only: what the change does (gate/review/change_review.py)
+    expiring: list[Waiver] = field(default_factory=list)  # waivers in force expiring within 14 days (gate/waivers/waivers.py)
+    # --head only: the rule files the head changes (gate/review/rule_changes.py); [] when it changes none
     rule_changes: list[RuleChange] | None = None
 
     @property

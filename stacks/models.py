@@ -469,7 +469,7 @@ class DatabaseUsage(Model):
 
 
 class UsageSettings(Model):
-    """Usage assumptions of the monthly cost estimate (gate/cost.py, docs/cost.md); defaults apply per key.
+    """Usage assumptions of the monthly cost estimate (gate/cost/cost.py, docs/cost.md); defaults apply per key.
 
     Every usage-driven price takes its quantity from here, never from a silent zero."""
 

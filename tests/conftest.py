@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from gate.box import unavailable
-from gate.program import ProgramRun, run_program
+from gate.program.box import unavailable
+from gate.program.program import ProgramRun, run_program
 from stacks.loader import LoadedStack, load_stack_file
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STACKS = ("production", "staging")
 
-# Under CI=true the gate refuses to run a program without its box (gate/box.py: root, util-linux). A test job
+# Under CI=true the gate refuses to run a program without its box (gate/program/box.py: root, util-linux). A test job
 # that runs unprivileged still tests everything else; the box's own tests (tests/gate/test_trust_boundary.py)
 # skip there and run where the suite runs as root (the gate job's sudo, this machine).
 if unavailable() is not None:

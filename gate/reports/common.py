@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gate.findings import Finding
+from gate.common.findings import Finding
 
 if TYPE_CHECKING:
     from gate.result import GateResult

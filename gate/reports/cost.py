@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gate.cost import CostEstimate, headline, money
+from gate.cost.cost import CostEstimate, headline, money
 
 if TYPE_CHECKING:
     from gate.result import GateResult

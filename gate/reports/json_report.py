@@ -47,7 +47,7 @@ def build(result: GateResult) -> dict[str, Any]:
             "by_type": dict(sorted(result.resource_types.items())),
             "exported_to_checkov": result.exported_count,
         },
-        # the monthly cost estimate (gate/cost.py, docs/cost.md); with --base its delta
+        # the monthly cost estimate (gate/cost/cost.py, docs/cost.md); with --base its delta
         "cost": result.cost.as_dict() if result.cost else None,
         "pack": {"name": result.pack.name, "version": result.pack.version, "config_file": result.pack_config_file},
         "policies": [asdict(p) for p in sorted(result.policies.values(), key=lambda p: p.name)],
@@ -55,7 +55,7 @@ def build(result: GateResult) -> dict[str, Any]:
         "findings": findings,
         "exemptions": {"file": result.exemptions_file, "entries": entries},
         "warnings": result.warnings,
-        # waivers in force that expire within 14 days (gate/waivers.py): a warning, never a block
+        # waivers in force that expire within 14 days (gate/waivers/waivers.py): a warning, never a block
         "expiring_waivers": [w.as_dict(result.today) for w in result.expiring],
         "checkov": asdict(result.checkov),
         "timings_seconds": {k: round(v, 3) for k, v in result.timings.items()},

@@ -12,7 +12,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
-from gate.findings import EXPIRED_EXEMPTION_POLICY, Finding
+from gate.common.findings import EXPIRED_EXEMPTION_POLICY, Finding
 from gate.reports.common import waiver, where
 
 if TYPE_CHECKING:

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from gate.change_review import CHANGE_POLICY
-from gate.findings import Finding, PolicyMeta
+from gate.common.findings import Finding, PolicyMeta
 from gate.reports.common import plural, verdict, where
 from gate.reports.cost import markdown as cost_markdown
-from gate.waivers import WARN_DAYS
+from gate.review.change_review import CHANGE_POLICY
+from gate.waivers.waivers import WARN_DAYS
 
 if TYPE_CHECKING:
     from gate.result import GateResult
@@ -135,7 +135,7 @@ def _destructive(result: GateResult) -> list[str]:
 
 
 def _hooks(result: GateResult) -> list[str]:
-    """Rule changes (the rule files the PR changes, gate/rule_changes.py) and the cost estimate
+    """Rule changes (the rule files the PR changes, gate/review/rule_changes.py) and the cost estimate
     (gate/reports/cost.py: the headline, the resources whose cost changed; the breakdown collapsed)."""
     out: list[str] = []
     if result.rule_changes:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from gate.findings import SECURITY_SEVERITY, Finding, PolicyMeta
+from gate.common.findings import SECURITY_SEVERITY, Finding, PolicyMeta
 
 if TYPE_CHECKING:
     from gate.result import GateResult

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from gate.findings import SEVERITIES, Finding
+from gate.common.findings import SEVERITIES, Finding
 from gate.reports.common import active_waivers, plural, sections, verdict, waiver, where
 from gate.reports.cost import terminal as cost_terminal
-from gate.waivers import WARN_DAYS
+from gate.waivers.waivers import WARN_DAYS
 
 if TYPE_CHECKING:
     from gate.result import GateResult

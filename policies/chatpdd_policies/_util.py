@@ -41,7 +41,7 @@ Rules every policy follows:
   ``test_meta.py`` and ``test_checklist_sync.py`` check it.
 - Stack config: a policy whose verdict a stack-config value decides declares the keys, most specific
   first: ``STACK_CONFIG_KEYS = ("database.backup_retention_days",)``. The gate points its findings at
-  that line of ``Pulumi.<stack>.yaml`` (gate/locations.py reads the literal from the source).
+  that line of ``Pulumi.<stack>.yaml`` (gate/common/locations.py reads the literal from the source).
 - Messages: ``"<label> <what is wrong>. Fix: <what to set>."`` where label is :func:`label`.
 """
 

@@ -10,7 +10,7 @@ import pulumi
 import pytest
 import yaml
 
-from gate.program import run_program
+from gate.program.program import run_program
 from stacks import schema
 from stacks.loader import StackConfigError, find_stack_file, load_stack_file
 from stacks.models import StackConfig

@@ -104,9 +104,9 @@ class EngineEvents:
             elif "diagnosticEvent" in event:
                 events.diagnostics.append(event["diagnosticEvent"])
         # The real preview as the workflow judges it: the engine's policy events, plus the resource options the pack
-        # cannot see, which `python -m gate preview-summary` judges from the same events (gate/preview_summary.py).
-        from gate.options import option_messages, option_rows
-        from gate.preview_summary import step_options
+        # cannot see, which `python -m gate preview-summary` judges from the same events (gate/review/preview_summary.py).
+        from gate.pack.options import option_messages, option_rows
+        from gate.review.preview_summary import step_options
         rows = option_rows()
         for meta in events.resources.values():
             events.policy += [{"policyName": "gate-resource-options", "enforcementLevel": "mandatory",

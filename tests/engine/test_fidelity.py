@@ -156,9 +156,9 @@ def test_every_policy_of_the_pack_is_violated_at_least_once(engine_project: Engi
 
 def test_the_streamed_preview_json_carries_the_violations_the_pr_comment_shows(tmp_path: Path):
     """pr.yml's preview step: `pulumi preview --json` with PULUMI_ENABLE_STREAMING_JSON_PREVIEW streams the engine's
-    events, policy violations included, and `python -m gate preview-summary` (gate/preview_summary.py) turns them
+    events, policy violations included, and `python -m gate preview-summary` (gate/review/preview_summary.py) turns them
     into the comment's section: the mandatory violations the engine reports are the ones the summary shows."""
-    from gate.preview_summary import render, summarize
+    from gate.review.preview_summary import render, summarize
 
     edit = sorted(STACK_EDITS)[0]
     stack_file = edited_stack_file(tmp_path, *STACK_EDITS[edit])

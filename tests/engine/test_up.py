@@ -86,7 +86,7 @@ def test_an_input_change_is_an_in_place_update(deployed: EngineProject, tmp_path
 
 
 def test_a_replacement_of_a_protected_resource_is_refused(deployed: EngineProject, tmp_path: Path):
-    # `bucket` is replace-on-change (gate/replacements.py): the fake provider's Diff asks for a replacement,
+    # `bucket` is replace-on-change (gate/review/replacements.py): the fake provider's Diff asks for a replacement,
     # and the engine refuses it for a protected bucket before anything happens.
     bucket = "aws:s3/bucket:Bucket::storage-uploads"
     result, _ = preview_variant(deployed, {bucket: {"props": {"bucket": "chatpdd-production-uploads-renamed"}}},

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from gate.preview_summary import summarize
+from gate.review.preview_summary import summarize
 from tests.engine.harness import REPO_ROOT, EngineProject
 
 pytestmark = pytest.mark.engine

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from gate.__main__ import main
-from gate.today import newest_commit
+from gate.common.today import newest_commit
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -35,7 +35,7 @@ def days_after(start: str, days: int) -> str:
     return (dt.date.fromisoformat(start) + dt.timedelta(days=days)).isoformat()
 
 
-# The gate refuses a --today before the newest commit (gate/today.py), and bounds expiries to 90 days after it:
+# The gate refuses a --today before the newest commit (gate/common/today.py), and bounds expiries to 90 days after it:
 # the scenarios run on the newest commit's date, and their exemption dates are relative to it.
 TODAY = newest_commit(REPO)[0].isoformat()
 EXEMPT_UNTIL = days_after(TODAY, 60)

@@ -101,7 +101,7 @@ def test_debug_shows_the_traceback(tmp_path):
 
 
 def test_missing_checkov_says_how_to_create_it(tmp_path):
-    from gate.checkov import CheckovError, start_checkov
+    from gate.export.checkov import CheckovError, start_checkov
 
     with pytest.raises(CheckovError, match=r"make setup.*--no-checkov"):
         start_checkov(Path(tmp_path / "no-venv" / "bin" / "checkov"), tmp_path / "plan.tf.json")

@@ -8,9 +8,17 @@ import json
 
 import pytest
 
-from gate.checkov import CheckovError, CheckovRun, CheckovSkip, ExportedResource, PlanExport, load_skips, merge_results
-from gate.findings import EXPIRED_EXEMPTION_POLICY
-from gate.terraform_types import PULUMI_TO_TERRAFORM
+from gate.common.findings import EXPIRED_EXEMPTION_POLICY
+from gate.export.checkov import (
+    CheckovError,
+    CheckovRun,
+    CheckovSkip,
+    ExportedResource,
+    PlanExport,
+    load_skips,
+    merge_results,
+)
+from gate.export.terraform_types import PULUMI_TO_TERRAFORM
 from tests.gate.conftest import TODAY, needs_checkov
 
 
@@ -74,7 +82,7 @@ def test_plan_has_the_shape_checkov_needs_and_no_secret(production_gate):
 
 
 def test_every_aws_type_the_program_uses_has_a_terraform_type(production_gate, staging_gate):
-    """A new AWS resource type must be added to gate/terraform_types.py, or checkov silently skips it."""
+    """A new AWS resource type must be added to gate/export/terraform_types.py, or checkov silently skips it."""
     used = {kind for run in (production_gate, staging_gate) for kind in run.report()["resources"]["by_type"]
             if kind.startswith("aws:")}
     assert used - set(PULUMI_TO_TERRAFORM) == set()
@@ -168,7 +176,7 @@ def _outcome(report: dict) -> dict:
 
 @needs_checkov
 def test_the_warm_started_checkov_reports_what_its_console_script_reports(checkov_gate):
-    """The gate starts checkov before the program runs (gate/checkov_warm.py imports it meanwhile) and hands it the
+    """The gate starts checkov before the program runs (gate/export/checkov_warm.py imports it meanwhile) and hands it the
     plan later: the same checks on the same resources as `.venv-checkov/bin/checkov` run by hand."""
     warm = json.loads(checkov_gate.text("checkov.json"))
     cold = _cold_checkov(checkov_gate.out / "plan.tf.json")
@@ -181,8 +189,8 @@ def test_the_warm_started_checkov_reports_what_its_console_script_reports(checko
 def test_a_warm_checkov_that_gets_no_plan_scans_nothing_and_ends(tmp_path):
     """The program failed (or the gate was interrupted) before the plan was written: the warm process is stopped or,
     given end-of-input, exits 3 without scanning."""
-    from gate.checkov import prestart_checkov, stop_checkov
-    from gate.checkov_warm import NO_PLAN
+    from gate.export.checkov import prestart_checkov, stop_checkov
+    from gate.export.checkov_warm import NO_PLAN
     from tests.gate.conftest import CHECKOV
     idle = prestart_checkov(CHECKOV, tmp_path)
     stdout, _ = idle.communicate(timeout=120)  # closes stdin: no plan
@@ -197,8 +205,8 @@ def test_a_program_that_fails_stops_the_warm_checkov(tmp_path, monkeypatch):
     """In-process: the checkov started before the program is stopped when the program fails (no plan will come)."""
     import subprocess
 
-    from gate import checkov as ck
     from gate.__main__ import main
+    from gate.export import checkov as ck
     started: list[subprocess.Popen[bytes]] = []
     real = ck.prestart_checkov
 

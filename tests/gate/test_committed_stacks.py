@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gate.outdir import GATE_FILES, MARKER
+from gate.common.outdir import GATE_FILES, MARKER
 
 
 @pytest.mark.parametrize("fixture", ["production_gate", "staging_gate"])

@@ -1,4 +1,4 @@
-"""The monthly cost estimate (gate/cost.py, gate/prices.yaml, docs/cost.md): coverage of every registered type,
+"""The monthly cost estimate (gate/cost/cost.py, gate/prices.yaml, docs/cost.md): coverage of every registered type,
 prices computed by hand from the table, budgets as a blocking and waivable policy, the delta against --base.
 
 The --base cases run the program twice (a temporary git repository, as tests/gate/test_change_review.py does).
@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gate import cost
-from gate.exemptions import DateTextLoader
-from gate.program import CapturedResource
+from gate.cost import cost
+from gate.program.program import CapturedResource
+from gate.waivers.exemptions import DateTextLoader
 from stacks.models import UsageSettings
 from tests.gate.conftest import REPO, TODAY, run_gate_cli
 from tests.gate.test_bad_input import assert_bad_input
@@ -68,7 +68,7 @@ def test_every_price_group_names_its_public_source_and_the_date_it_was_read(tabl
 
 
 def test_every_registered_billable_type_is_priced_or_listed_free(program_runs, table):
-    """The coverage test: a type the program registers is priced by gate/cost.py, or listed free/not_priced
+    """The coverage test: a type the program registers is priced by gate/cost/cost.py, or listed free/not_priced
     with a reason in gate/prices.yaml. A new type fails here until someone decides what it costs."""
     types = {r.type for run in program_runs.values() for r in run.resources if cost.billable(r)}
     assert cost.uncovered(types, table) == []
@@ -100,7 +100,7 @@ def _table_with(change) -> cost.PriceTable:
 
 @pytest.mark.parametrize(("change", "message"), [
     (lambda d: d["free"].update({"aws:rds/instance:Instance": "It is free, trust me."}),
-     "gate/cost.py prices this type"),
+     "gate/cost/cost.py prices this type"),
     (lambda d: d["groups"]["kms"]["regions"]["us-east-1"].update({"per_key_month": -1}),
      "groups.kms.regions.us-east-1.per_key_month: a price is a number >= 0"),
     (lambda d: d["groups"].pop("rds-proxy"), "groups: missing rds-proxy"),

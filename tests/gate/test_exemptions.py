@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gate.exemptions import ExemptionsError, apply_exemptions, check_exemptions, load_exemptions
-from gate.findings import EXPIRED_EXEMPTION_POLICY, Finding
+from gate.common.findings import EXPIRED_EXEMPTION_POLICY, Finding
+from gate.waivers.exemptions import ExemptionsError, apply_exemptions, check_exemptions, load_exemptions
 from tests.gate.conftest import EXEMPT_UNTIL, EXEMPTIONS, EXPIRED_ON
 
 POLICIES = {"aws-rds-instance-enable-multi-az", "aws-rds-instance-disallow-public-access"}

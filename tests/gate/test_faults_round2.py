@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from gate.outdir import MARKER
+from gate.common.outdir import MARKER
 from stacks.loader import StackConfigError, load_stack_file
 from tests.gate.conftest import REPO, needs_checkov, stack_text
 from tests.gate.test_hostile_input import (

@@ -67,8 +67,8 @@ def test_advisory_findings_are_reported_and_allowed(advisory_gate):
 
 
 def test_a_mandatory_policy_that_could_not_run_blocks():
-    from gate.analyzer import AnalyzeResult, Diagnostic
-    from gate.findings import PolicyMeta
+    from gate.common.findings import PolicyMeta
+    from gate.pack.analyzer import AnalyzeResult, Diagnostic
     from gate.pipeline import pack_findings
 
     meta = PolicyMeta(name=PUBLIC, source="policy-pack", description="d", enforcement="mandatory",

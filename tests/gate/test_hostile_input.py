@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from gate.outdir import MARKER
+from gate.common.outdir import MARKER
 from stacks.loader import StackConfigError, load_stack_file
 from stacks.safe_yaml import MAX_BYTES
 from tests.gate.conftest import REPO, TODAY, needs_checkov, stack_text
@@ -112,7 +112,7 @@ def repo_copy(tmp_path: Path, with_project_file: bool = True) -> Path:
     names = ["__main__.py", "Pulumi.production.yaml", "Pulumi.staging.yaml"]
     for name in names + (["Pulumi.yaml"] if with_project_file else []):
         shutil.copy(REPO / name, dst / name)
-    # The gate checks --today against the newest commit (gate/today.py): the copy is a checkout of its own.
+    # The gate checks --today against the newest commit (gate/common/today.py): the copy is a checkout of its own.
     env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "copy"]):
@@ -267,7 +267,7 @@ def test_class4_reports_are_complete_and_only_the_gates(production_gate):
 
 
 def test_class4_a_failed_write_leaves_the_previous_file_whole(tmp_path, monkeypatch):
-    from gate import outdir
+    from gate.common import outdir
 
     report = tmp_path / "report.json"
     report.write_text('{"verdict": "fail"}')

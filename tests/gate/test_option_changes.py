@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from gate.changes import diff
-from gate.program import CapturedResource
+from gate.program.program import CapturedResource
+from gate.review.changes import diff
 
 STACK = "urn:pulumi:production::chatpdd-infra::"
 PROVIDER = CapturedResource(urn=STACK + "pulumi:providers:aws::aws", type="pulumi:providers:aws", name="aws",

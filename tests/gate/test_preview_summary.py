@@ -8,7 +8,7 @@ import json
 import pytest
 
 from gate.__main__ import main
-from gate.preview_summary import PreviewSummaryError, render, summarize
+from gate.review.preview_summary import PreviewSummaryError, render, summarize
 from tests.gate.test_comment import visible_lines
 
 URN = "urn:pulumi:production::chatpdd-infra::chatpdd:components:Database$aws:rds/instance:Instance::"

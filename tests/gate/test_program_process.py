@@ -12,8 +12,8 @@ import time
 import pytest
 
 from gate.__main__ import main
-from gate.outdir import MARKER
-from gate.program_process import ProgramProcess, ProgramProcessError
+from gate.common.outdir import MARKER
+from gate.program.program_process import ProgramProcess, ProgramProcessError
 from tests.gate.conftest import REPO, run_gate_cli
 from tests.gate.test_bad_input import assert_bad_input
 
@@ -45,7 +45,7 @@ def test_a_program_that_does_not_return_normally_exits_2(case, tmp_path):
     assert_bad_input(run, "The program ends.py did not run to its end for stack 'production': it ", expected)
     assert len(run.stderr.strip().splitlines()) == 1, run.stderr
     assert run.stdout == ""
-    # only the gate's own marker of its folder (gate/outdir.py): no report, export or plan is left behind
+    # only the gate's own marker of its folder (gate/common/outdir.py): no report, export or plan is left behind
     assert sorted(p.name for p in out.iterdir() if p.name != MARKER) == [], "no report, export or plan is left behind"
 
 

@@ -1,4 +1,4 @@
-"""The curated replace-on-change table (gate/replacements.py) and the diff that uses it (gate/changes.py).
+"""The curated replace-on-change table (gate/review/replacements.py) and the diff that uses it (gate/review/changes.py).
 
 One test per table entry: every input it lists exists on the installed SDK's resource, has a source, and
 changing it alone is reported as a replacement -- blocking exactly when the type is one of the pack's
@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from gate.change_review import CHANGE_POLICY, change_findings, verdict_delta
-from gate.changes import AliasResolver, changed_paths, diff, make_urn
-from gate.findings import Finding
-from gate.program import SECRET_SIG, SECRET_VALUE_SIG, CapturedResource
-from gate.replacements import REPLACE_ON_CHANGE, SOURCES
+from gate.common.findings import Finding
+from gate.program.program import SECRET_SIG, SECRET_VALUE_SIG, CapturedResource
+from gate.review.change_review import CHANGE_POLICY, change_findings, verdict_delta
+from gate.review.changes import AliasResolver, changed_paths, diff, make_urn
+from gate.review.replacements import REPLACE_ON_CHANGE, SOURCES
 
 POLICIES_DIR = Path(__file__).resolve().parents[2] / "policies"
 if str(POLICIES_DIR) not in sys.path:  # the pack's own package, as tests/policies import it

@@ -13,7 +13,7 @@ from importlib import metadata
 import jsonschema
 import pytest
 
-from gate.findings import Finding, assign_fingerprints
+from gate.common.findings import Finding, assign_fingerprints
 from tests.gate.conftest import REPO
 
 SARIF_SCHEMA = REPO / "tests" / "gate" / "schemas" / "sarif-schema-2.1.0.json"  # source and licence: README.md there

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 
-from gate.mocks import generated_secret_placeholder
+from gate.program.mocks import generated_secret_placeholder
 from stacks.loader import load_stack_file
 from tests.gate.conftest import CANARY_CIPHERTEXT
 

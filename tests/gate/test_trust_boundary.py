@@ -30,7 +30,7 @@ import pytest
 from tests.gate.conftest import REPO, days_after
 
 try:
-    from gate.box import unavailable
+    from gate.program.box import unavailable
 except ImportError:  # the code before issue 16 (these tests are run against it to show they fail there)
     def unavailable() -> str | None:
         return None
@@ -320,7 +320,7 @@ pulumi.log.warn("deprecated setting used; " + helper.stdout.strip())
 def test_without_the_box_ci_refuses_and_a_laptop_is_warned(tmp_path, monkeypatch, ci):
     """Fail closed: where the box cannot be built (not root, no util-linux), CI=true refuses to judge (exit 2,
     one line); elsewhere the run goes on, and says loudly that it was unboxed."""
-    from gate import box
+    from gate.program import box
     from tests.gate.conftest import TODAY, run_gate_cli
 
     monkeypatch.setattr(box, "unavailable", lambda: "not root (test)")

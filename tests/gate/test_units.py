@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from gate.program import SECRET_SIG
-from gate.redact import REDACTED, Redactor
-from gate.terraform_types import attribute_name, is_map, singular, snake
+from gate.common.redact import REDACTED, Redactor
+from gate.export.terraform_types import attribute_name, is_map, singular, snake
+from gate.program.program import SECRET_SIG
 
 
 @pytest.mark.parametrize("pulumi, terraform", [

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gate.today import TodayError, check_today, newest_commit
+from gate.common.today import TodayError, check_today, newest_commit
 from tests.gate.conftest import REPO, TODAY, days_after, run_gate_cli
 from tests.gate.test_bad_input import assert_bad_input
 

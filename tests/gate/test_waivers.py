@@ -11,7 +11,15 @@ import json
 import pytest
 
 from gate.__main__ import main
-from gate.checkov import CheckovError, CheckovRun, CheckovSkip, ExportedResource, PlanExport, load_skips, merge_results
+from gate.export.checkov import (
+    CheckovError,
+    CheckovRun,
+    CheckovSkip,
+    ExportedResource,
+    PlanExport,
+    load_skips,
+    merge_results,
+)
 from tests.gate.conftest import TODAY, needs_checkov, run_gate_cli, stack_text
 
 REPLICA_SKIP = dict(check="CKV_AWS_157", select={"type": "aws_db_instance", "role": "rds-replica", "max_count": 2},

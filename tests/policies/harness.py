@@ -1,6 +1,6 @@
 """Run one policy in-process, exactly as the pack's gRPC servicer would, and collect what it reports.
 
-Resources are :class:`gate.analyzer.AnalyzerResource` (the same objects ``test_protocol.py`` sends
+Resources are :class:`gate.pack.analyzer.AnalyzerResource` (the same objects ``test_protocol.py`` sends
 over gRPC), properties in wire form (camelCase keys; :func:`secret` for secrets; the ``UNKNOWN_*``
 sentinels for values unknown at preview). Like the servicer, the harness round-trips properties and
 config through ``google.protobuf.Struct`` (ints become floats), deserializes them with
@@ -72,7 +72,7 @@ POLICIES_DIR = REPO / "policies"
 if str(POLICIES_DIR) not in sys.path:  # the pack's own import root (the CLI runs it from there)
     sys.path.insert(0, str(POLICIES_DIR))
 
-from gate.analyzer import AnalyzerResource  # noqa: E402  (after the sys.path set-up)
+from gate.pack.analyzer import AnalyzerResource  # noqa: E402  (after the sys.path set-up)
 
 STACK = "production"
 PROJECT = "chatpdd-infra"

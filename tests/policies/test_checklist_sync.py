@@ -20,7 +20,7 @@ from chatpdd_policies import _checklist as generated
 from chatpdd_policies._threshold import Threshold
 from pydantic import BaseModel
 
-from gate.locations import stack_config_keys
+from gate.common.locations import stack_config_keys
 from stacks import checklist, pack_defaults
 from stacks.models import StackConfig
 from tests.policies.harness import POLICIES_DIR, REPO

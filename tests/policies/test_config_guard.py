@@ -13,7 +13,7 @@ from chatpdd_policies import ALL_POLICIES
 from chatpdd_policies._config_guard import loosenings, may_loosen, rule_for
 from chatpdd_policies._threshold import Threshold, declared
 
-from gate.analyzer import PackConfigError, PolicyPackProcess
+from gate.pack.analyzer import PackConfigError, PolicyPackProcess
 from tests.policies.harness import POLICIES_DIR
 
 PRODUCTION = json.loads((POLICIES_DIR / "config" / "production.json").read_text())

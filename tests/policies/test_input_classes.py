@@ -10,8 +10,8 @@ from chatpdd_policies._input_table import OPTIONS, TYPES, TableError, compile_ta
 from chatpdd_policies.stack_inputs_allow_only_classified import POLICY
 
 from gate import inventory
-from gate.options import option_findings
-from gate.pack_session import to_analyzer
+from gate.pack.options import option_findings
+from gate.pack.pack_session import to_analyzer
 from tests.policies.harness import run
 
 INVENTORY = inventory.load()

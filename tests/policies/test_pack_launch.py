@@ -1,7 +1,7 @@
 """The pack started exactly as the Pulumi CLI starts a local ``--policy-pack policies``.
 
 Written from pulumi/pulumi's Go sources (file and line: docs/policy-pack-runtime.md), NOT from
-``gate.analyzer``, so the gate's own launcher is checked against it: the Python language host reads
+``gate.pack.analyzer``, so the gate's own launcher is checked against it: the Python language host reads
 ``runtime.options`` of the committed ``PulumiPolicy.yaml``, resolves a relative ``virtualenv`` against
 the pack directory, and runs ``<venv>/bin/python -u -m pulumi.policy <engine address> <absolute pack
 dir>`` with the pack directory as working directory and the environment "activated venv, then the
@@ -22,7 +22,7 @@ from chatpdd_policies import ALL_POLICIES
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import analyzer_pb2_grpc
 
-from gate.analyzer import PackProcessError, PolicyPackProcess, pack_interpreter
+from gate.pack.analyzer import PackProcessError, PolicyPackProcess, pack_interpreter
 from tests.policies.harness import POLICIES_DIR
 
 

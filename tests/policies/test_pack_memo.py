@@ -1,8 +1,8 @@
-"""The gate's per-request conversion memo (gate/pack_memo.py, the launcher the offline gate starts the pack
+"""The gate's per-request conversion memo (gate/pack/pack_memo.py, the launcher the offline gate starts the pack
 through; the pack itself runs pulumi-policy as shipped) changes no verdict and never lets two messages share a result -- also under concurrent requests -- and the
 per-call type index of the stack helpers (_util.resources_by_type) returns what a scan returns.
 
-The servicer runs in-process behind :class:`gate.analyzer.PolicyPackProcess` (its gRPC stub replaced by
+The servicer runs in-process behind :class:`gate.pack.analyzer.PolicyPackProcess` (its gRPC stub replaced by
 one that round-trips every request and response through bytes, as the transport does), so requests are
 built by the gate's own client code; one test drives the real pack process as well."""
 
@@ -22,9 +22,9 @@ from google.protobuf import json_format, struct_pb2
 from pulumi_policy import EnforcementLevel, StackValidationArgs
 from pulumi_policy import policy as sdk
 
-from gate import pack_memo
-from gate.analyzer import PACK_LAUNCHER, AnalyzeResult, AnalyzerResource, PolicyPackProcess, pack_interpreter
-from gate.pack_session import to_analyzer
+from gate.pack import pack_memo
+from gate.pack.analyzer import PACK_LAUNCHER, AnalyzeResult, AnalyzerResource, PolicyPackProcess, pack_interpreter
+from gate.pack.pack_session import to_analyzer
 from tests.policies import fixtures as f
 from tests.policies.harness import POLICIES_DIR, UNKNOWN_BOOL, _policy_resources, secret, with_props
 

@@ -1,6 +1,6 @@
 """The pack as the CLI runs it: its own process (``python -u -m pulumi.policy 127.0.0.1:0 <pack dir>``,
 cwd = the pack, no repository root on PYTHONPATH), driven over the Analyzer gRPC protocol by
-``gate.analyzer`` -- GetAnalyzerInfo, Configure (policies/config/*.json), Analyze, AnalyzeStack."""
+``gate.pack.analyzer`` -- GetAnalyzerInfo, Configure (policies/config/*.json), Analyze, AnalyzeStack."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from chatpdd_policies import ALL_POLICIES
 
-from gate.analyzer import PackConfigError, PackProcessError, PolicyPackProcess, resolve_pack_config
+from gate.pack.analyzer import PackConfigError, PackProcessError, PolicyPackProcess, resolve_pack_config
 from tests.policies import fixtures as f
 from tests.policies.harness import POLICIES_DIR, REPO, UNKNOWN_BOOL, replace, secret, with_props
 

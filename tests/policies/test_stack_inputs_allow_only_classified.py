@@ -257,7 +257,7 @@ GRPC_NEIGHBOURS = [with_props(BUCKET, tags={**TAGS, "CostCenter": "42"}), with_p
 
 @pytest.fixture(scope="module")
 def pack():
-    from gate.analyzer import PolicyPackProcess
+    from gate.pack.analyzer import PolicyPackProcess
     from tests.policies.harness import POLICIES_DIR
 
     config = POLICIES_DIR / "config" / "production.json"

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from gate.analyzer import PolicyPackProcess
+from gate.pack.analyzer import PolicyPackProcess
 from tests.policies import fixtures as f
 from tests.policies import fixtures_monitoring as fm
 from tests.policies import fixtures_storage as fs

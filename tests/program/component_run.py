@@ -12,8 +12,8 @@ from pulumi_policy import ResourceValidationPolicy
 
 from components.base import StackContext
 from components.providers import Providers, create_providers
-from gate.analyzer import AnalyzerResource
-from gate.program import ProgramRun, run_function
+from gate.pack.analyzer import AnalyzerResource
+from gate.program.program import ProgramRun, run_function
 from stacks.loader import LoadedStack
 from stacks.models import StackConfig
 from tests.policies.harness import POLICIES_DIR

@@ -8,8 +8,8 @@ import pulumi
 import pytest
 
 from components.cache import Cache, CacheArgs, provisioned_throughput_ops
-from gate.mocks import generated_secret_placeholder
-from gate.program import CapturedResource, ProgramRun, is_secret
+from gate.program.mocks import generated_secret_placeholder
+from gate.program.program import CapturedResource, ProgramRun, is_secret
 from stacks.models import CacheSettings
 from tests.program.component_run import pack_violations, run_component
 

@@ -20,8 +20,8 @@ from pydantic import ValidationError
 from components.base import StackContext
 from components.database import CA_CERT_IDENTIFIER, LOG_EXPORTS, Database, DatabaseArgs
 from components.network import Network, NetworkArgs
-from gate.analyzer import AnalyzerResource
-from gate.program import CapturedResource, ProgramRun, is_secret, run_function
+from gate.pack.analyzer import AnalyzerResource
+from gate.program.program import CapturedResource, ProgramRun, is_secret, run_function
 from stacks import checklist
 from stacks.loader import LoadedStack
 from stacks.models import DatabaseSettings

@@ -1,7 +1,7 @@
 """Monitoring: topics, alarms per checklist check and monitored resource, health checks, dashboard.
 
 The committed stacks run whole under mocks (session fixtures); the other-region case and threshold
-overrides build the component alone with a modified config (`gate.program.run_function`).
+overrides build the component alone with a modified config (`gate.program.program.run_function`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 from components.base import StackContext
 from components.monitoring import Monitoring, MonitoringArgs
 from components.providers import Providers
-from gate.program import CapturedResource, ProgramRun, is_secret
+from gate.program.program import CapturedResource, ProgramRun, is_secret
 from stacks.checklist import ALARM_CHECKS, CANARY_CHECKS, HEALTH_ENDPOINTS, INFO_METRICS, REQUIRED_CHECKS_BY_ROLE
 from stacks.loader import LoadedStack
 from tests.program.component_run import pack_violations

@@ -12,7 +12,7 @@ import json
 import pytest
 
 from components.network import LOG_RETENTION_DAYS, log_retention_days, subnet_cidrs
-from gate.program import CapturedResource, ProgramRun
+from gate.program.program import CapturedResource, ProgramRun
 
 COMPONENT = "chatpdd:components:Network"
 STACKS = ("production", "staging")

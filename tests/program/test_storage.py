@@ -9,7 +9,7 @@ import pulumi
 import pytest
 
 from components.storage import LOG_DELIVERY_PRINCIPAL, REDIS_CLOUD_BACKUP_PRINCIPAL, Storage, StorageArgs
-from gate.program import CapturedResource, ProgramRun
+from gate.program.program import CapturedResource, ProgramRun
 from stacks import checklist
 from tests.program.component_run import pack_violations, run_component
 

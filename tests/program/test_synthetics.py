@@ -10,7 +10,7 @@ import zipfile
 import pytest
 
 from components.synthetics import SCRIPTS, script_zip, step_name
-from gate.program import CapturedResource, ProgramRun
+from gate.program.program import CapturedResource, ProgramRun
 from stacks.checklist import (
     CANARY_API_ENDPOINTS,
     CANARY_ARTIFACT_RETENTION_DAYS,

@@ -1,7 +1,7 @@
 """VercelApp: env vars, secrets, security headers, firewall, OIDC role (docs/architecture.md, "Vercel").
 
 The committed stacks run whole under mocks (session fixtures); edge cases build the component alone
-with a modified config (`gate.program.run_function`) and stand-in upstream values.
+with a modified config (`gate.program.program.run_function`) and stand-in upstream values.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from components.base import StackContext
 from components.providers import Providers
 from components.vercel_app import VercelApp, VercelAppArgs
-from gate.program import CapturedResource, ProgramRun, is_secret
+from gate.program.program import CapturedResource, ProgramRun, is_secret
 from stacks import checklist
 from stacks.loader import LoadedStack
 from tests.program.component_run import pack_violations
@@ -33,7 +33,7 @@ SECRET_KEYS = set(checklist.SECRET_ENV_KEYS)
 # Stand-ins for the upstream components' secret outputs in the component-level runs.
 DB_PASSWORD = "db-password-sentinel-7f3a"
 REDIS_PASSWORD = "redis-password-sentinel-91bc"
-# What secret values read as under mocks (stacks/loader.py, gate/mocks.py) plus the stand-ins above.
+# What secret values read as under mocks (stacks/loader.py, gate/program/mocks.py) plus the stand-ins above.
 SECRET_MARKERS = ("offline-secret-", "offline-generated-", DB_PASSWORD, REDIS_PASSWORD)
 
 

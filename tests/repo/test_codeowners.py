@@ -1,5 +1,5 @@
 """Issue 16: CI holds the line only if every rule-bearing path needs the rule owners' review. The list of
-those paths lives in one place (gate/trusted_paths.py); .github/CODEOWNERS must cover each entry and every
+those paths lives in one place (gate/review/trusted_paths.py); .github/CODEOWNERS must cover each entry and every
 tracked file under it, with GitHub's rule that the LAST matching line decides."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import fnmatch
 import subprocess
 from pathlib import Path
 
-from gate.trusted_paths import INFRA_PATHS, RULE_PATHS, is_infra_path, is_rule_path
+from gate.review.trusted_paths import INFRA_PATHS, RULE_PATHS, is_infra_path, is_rule_path
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -9,8 +9,8 @@ Behaviour, chosen to be what the engine tests need to be faithful about:
 - ``CheckConfig`` / ``Configure`` / ``Check`` echo their inputs (no defaults, no validation: the program
   and the policy pack are what is under test, not the provider schema);
 - ``Diff`` compares old and new inputs and reports a replacement for the inputs in
-  ``gate.replacements.REPLACE_ON_CHANGE`` (the table the change review uses);
-- ``Create`` returns the inputs plus the computed outputs ``gate.mocks.RealisticMocks`` gives the offline
+  ``gate.review.replacements.REPLACE_ON_CHANGE`` (the table the change review uses);
+- ``Create`` returns the inputs plus the computed outputs ``gate.program.mocks.RealisticMocks`` gives the offline
   gate (ids, ARNs, endpoints) -- one source of "what a provider answers" for both sides; during a preview
   the computed outputs are unknown, as a real provider's are;
 - invokes answer what ``RealisticMocks.call`` answers, with the account and region of the provider's
@@ -34,9 +34,9 @@ from google.protobuf import empty_pb2, json_format, struct_pb2  # noqa: E402
 from pulumi.runtime import mocks as pulumi_mocks  # noqa: E402
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc  # noqa: E402
 
-from gate.mocks import RealisticMocks  # noqa: E402
-from gate.program import UNKNOWN  # noqa: E402
-from gate.replacements import REPLACE_ON_CHANGE  # noqa: E402
+from gate.program.mocks import RealisticMocks  # noqa: E402
+from gate.program.program import UNKNOWN  # noqa: E402
+from gate.review.replacements import REPLACE_ON_CHANGE  # noqa: E402
 
 PACKAGES = ("aws", "vercel", "rediscloud", "random")
 # Used only when a provider is configured without an account or region (vercel, rediscloud, random).

@@ -1,4 +1,4 @@
-"""``--head DIR``: what a pull request changes in the rules (gate/trusted_paths.py), for the rule owners.
+"""``--head DIR``: what a pull request changes in the rules (gate/review/trusted_paths.py), for the rule owners.
 
 The trusted checkout (the one this gate runs from: the pull request's base) and the head checkout are
 compared file by file. Rule files are described one by one: every bound loosened or tightened (the pack
@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from gate.trusted_paths import is_infra_path, is_rule_path
+from gate.review.trusted_paths import is_infra_path, is_rule_path
 
 _PRUNE = {".git", "__pycache__", "gate-out", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".build", "node_modules"}
 _LEVELS = {"disabled": 0, "advisory": 1, "mandatory": 2, "remediate": 2}

@@ -16,8 +16,8 @@ import heapq
 from importlib import metadata
 from typing import Any
 
-from gate.program import SECRET_SIG, SECRET_VALUE_SIG, UNKNOWN, CapturedResource, ProgramRun
-from gate.redact import Redactor
+from gate.common.redact import Redactor
+from gate.program.program import SECRET_SIG, SECRET_VALUE_SIG, UNKNOWN, CapturedResource, ProgramRun
 from stacks.models import PROJECT
 
 # Outputs the providers mark secret in their schema (the mocks return them in plain text).

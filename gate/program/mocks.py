@@ -307,5 +307,5 @@ class RealisticMocks(pulumi.runtime.Mocks):
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws", "reverseDnsPrefix": "com.amazonaws"}
         raise NotImplementedError(
             f"invoke {token} is not mocked: the program should not depend on live lookups "
-            "(add a realistic answer to gate/mocks.py if it must)"
+            "(add a realistic answer to gate/program/mocks.py if it must)"
         )

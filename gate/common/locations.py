@@ -15,8 +15,8 @@ import re
 from functools import cached_property
 from pathlib import Path
 
-from gate.findings import Finding, Location
-from gate.program import CapturedResource
+from gate.common.findings import Finding, Location
+from gate.program.program import CapturedResource
 from stacks.loader import NAMESPACE, LoadedStack
 
 COMPONENT_PREFIX = "chatpdd:components:"

@@ -8,7 +8,7 @@ The file is part of the gate's attack surface, so its entries are bounded (docs/
 ``resource`` is one concrete resource -- its URN or its Pulumi name, no glob -- and a name that several
 resources of the stack share is refused (give the URN); ``owner`` and ``reason`` are required; ``expires``
 is at most ``max_expiry_days`` (default and ceiling :data:`MAX_EXPIRY_DAYS`, 90) after the date the gate
-checks it (``--today``, which cannot precede the newest commit: gate.today). A bad entry is exit code 2.
+checks it (``--today``, which cannot precede the newest commit: gate.common.today). A bad entry is exit code 2.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Annotated
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from gate.findings import EXPIRED_EXEMPTION_POLICY, Finding, Location
+from gate.common.findings import EXPIRED_EXEMPTION_POLICY, Finding, Location
 from stacks.safe_yaml import HardenedLoader, InputFileError, load_yaml
 
 CHECKOV_PREFIX = "checkov:"

@@ -18,11 +18,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from gate.findings import Finding, PolicyMeta
-from gate.program import CapturedResource
+from gate.common.findings import Finding, PolicyMeta
+from gate.program.program import CapturedResource
 from stacks.safe_yaml import loads_yaml, read_text
 
-TABLE = Path(__file__).resolve().parent.parent / "policies" / "chatpdd_policies" / "input_classes.yaml"
+TABLE = Path(__file__).resolve().parents[2] / "policies" / "chatpdd_policies" / "input_classes.yaml"
 TABLE_DISPLAY = "policies/chatpdd_policies/input_classes.yaml"
 OPTIONS_POLICY = "gate-resource-options"
 OPTIONS_POLICY_META = PolicyMeta(
@@ -78,7 +78,7 @@ def _problem(row: Any, value: Any) -> str | None:
 
 def option_messages(resource_type: str, name: str, options: dict[str, Any], rows: dict[str, Any]) -> list[str]:
     """The message of each option in ``options`` (those the pack cannot see) that is unclassified or breaks its
-    row, by option name. One wording for the gate and for the real preview's summary (gate/preview_summary.py)."""
+    row, by option name. One wording for the gate and for the real preview's summary (gate/review/preview_summary.py)."""
     messages = []
     for option, value in sorted(options.items()):
         if option in PACK_OPTIONS:

@@ -1,7 +1,7 @@
 """What a change to the program does to the stack: the base commit's registrations against the working
 tree's, by URN -- the part of ``pulumi preview`` that review needs and that works offline.
 
-Both sides are what the program registers under the same mocks (gate.program), never live state, so
+Both sides are what the program registers under the same mocks (gate.program.program), never live state, so
 this sees the *program's* change only: drift, and anything done outside Pulumi, is the nightly job's.
 
 - ``create`` / ``delete``: a URN only on one side, after aliases: a head resource whose ``aliases`` option
@@ -11,7 +11,7 @@ this sees the *program's* change only: drift, and anything done outside Pulumi, 
   identical inputs where the type has none): a rename or refactor without an alias, which the engine
   runs as a delete of the old resource and a create of a new one;
 - ``update`` with the changed input paths, and ``replace`` when one of them is an input the provider
-  replaces the resource for (gate/replacements.py) or listed in the resource's ``replaceOnChanges``;
+  replaces the resource for (gate/review/replacements.py) or listed in the resource's ``replaceOnChanges``;
   secret values are compared but never shown: a path is all a change carries;
 - ``unprotect``: ``protect`` dropped from a resource (other changes, if any, are listed with it);
 - resource options are compared too (``options.retainOnDelete``, ``options.deleteBeforeReplace``,
@@ -32,8 +32,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from gate.program import UNKNOWN, CapturedResource, is_secret, unwrap
-from gate.replacements import REPLACE_ON_CHANGE
+from gate.program.program import UNKNOWN, CapturedResource, is_secret, unwrap
+from gate.review.replacements import REPLACE_ON_CHANGE
 
 Action = Literal["create", "delete", "move", "replace", "update", "unprotect", "rename"]
 DESTRUCTIVE: tuple[Action, ...] = ("delete", "move", "replace")

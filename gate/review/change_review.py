@@ -2,7 +2,7 @@
 
 The base is a clean checkout of ``<ref>`` (``git worktree add --detach`` in a temporary folder, removed
 afterwards whatever happens) of the repository that holds the program. Its program, ``components/``,
-``stacks/`` and stack file run in their own process (gate.program.ProgramProcess) in parallel with the
+``stacks/`` and stack file run in their own process (gate.program.program.ProgramProcess) in parallel with the
 head's, under THIS gate's mocks and code: the gate and its mocks are the judge, the program is what is
 judged, so both sides are measured with the same ruler (a PR that changes the mocks is reviewed with its
 own mocks on both sides). The pack (the head's, with the head's stack config) then analyses the base
@@ -22,10 +22,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gate.changes import Change, ChangeSet, diff
-from gate.children import dying_with_parent
-from gate.findings import Finding, PolicyMeta
-from gate.program import CapturedResource
+from gate.common.findings import Finding, PolicyMeta
+from gate.program.children import dying_with_parent
+from gate.program.program import CapturedResource
+from gate.review.changes import Change, ChangeSet, diff
 
 CHANGE_POLICY = "gate-destructive-change"
 CHANGE_POLICY_META = PolicyMeta(

@@ -28,11 +28,11 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import wait_for_rpcs
 from pulumi.runtime.sync_await import _sync_await
 
-from gate.mocks import RealisticMocks
+from gate.program.mocks import RealisticMocks
 from stacks.loader import LoadedStack
 from stacks.models import PROJECT
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SECRET_SIG = "4dabf18193072939515e22adb298388d"  # pulumi.runtime.rpc._special_secret_sig
 SECRET_VALUE_SIG = "1b47061264138c4ac30d75fd1eb44270"  # the value under SECRET_SIG that marks a secret
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi.runtime.rpc.UNKNOWN
@@ -57,18 +57,18 @@ class CapturedResource:
     provider: str | None = None
     id: str | None = None
     # The ``aliases`` option as the engine receives it: {"urn": ...} or {"spec": {name, type, stack, project,
-    # parentUrn, noParent}} per alias (gate.changes resolves them to URNs).
+    # parentUrn, noParent}} per alias (gate.review.changes resolves them to URNs).
     aliases: list[dict[str, Any]] = field(default_factory=list)
     replace_on_changes: list[str] = field(default_factory=list)  # the replaceOnChanges option
     # customTimeouts as the program wrote them (Go durations: "5m", "1h30m"), by create/update/delete.
     custom_timeouts: dict[str, str] = field(default_factory=dict)
     # The other options of the request, by the name of the classification table's options section (import,
     # deletedWith, version, pluginDownloadUrl, providers, replaceWith, replacementTrigger, hooks, hideDiffs,
-    # transforms, dependsOn): only those that are set. gate/options.py judges them.
+    # transforms, dependsOn): only those that are set. gate/pack/options.py judges them.
     other_options: dict[str, Any] = field(default_factory=dict)
     # What the mocks answered (computed outputs such as arn). The mock monitor deserializes inputs before
     # the mocks see them, so secrets arrive here UNWRAPPED: never render these without the inputs' secret
-    # wrapping (gate/stack_export.py does that).
+    # wrapping (gate/export/stack_export.py does that).
     outputs: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property

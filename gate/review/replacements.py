@@ -1,7 +1,7 @@
 """Which input changes make the provider REPLACE a resource (delete it and create a new one).
 
 Pulumi's Python SDKs do not carry this: the engine learns it from the provider's ``Diff`` at preview,
-which needs the provider plugin and the live state. The offline change review (gate/changes.py) needs it
+which needs the provider plugin and the live state. The offline change review (gate/review/changes.py) needs it
 for the stateful types this program uses, so it is curated here, one entry per type, each with the
 provider source it was read from. The bridged providers (pulumi-aws, pulumi-rediscloud, pulumiverse-vercel)
 take it from their Terraform provider's schema: ``ForceNew: true`` (SDKv2) or a ``RequiresReplace`` plan

@@ -1,7 +1,7 @@
-"""The child side of :func:`gate.program.run_program_process`: run one program under mocks in this process
+"""The child side of :func:`gate.program.program.run_program_process`: run one program under mocks in this process
 and stream what it registers to the parent.
 
-``python -m gate.program_worker '<json spec>'`` with the spec ``{"program", "stack_file", "fd", "preview"}``.
+``python -m gate.program.program_worker '<json spec>'`` with the spec ``{"program", "stack_file", "fd", "preview"}``.
 Every record is one JSON line on the inherited pipe ``fd`` (never stdout: the program may print):
 
 - ``{"kind": "resource", "resource": {...}}`` as each resource registers (wire-form properties, secrets
@@ -36,9 +36,9 @@ def _emit(stream: TextIO, lock: threading.Lock, record: dict[str, Any]) -> None:
 
 
 def _seal_and_reexec(spec_text: str) -> int:
-    """``--box``: this process is PID 1 of a fresh box (gate/box.py) and still root: make the file system
+    """``--box``: this process is PID 1 of a fresh box (gate/program/box.py) and still root: make the file system
     read-only for what follows, then become the worker proper with no capability left (never returns)."""
-    from gate.box import BoxError, drop_and_exec, seal
+    from gate.program.box import BoxError, drop_and_exec, seal
 
     spec = json.loads(spec_text)
     stream = os.fdopen(int(spec["fd"]), "w", encoding="utf-8")
@@ -52,7 +52,7 @@ def _seal_and_reexec(spec_text: str) -> int:
     # this process reaps whatever ends up reparented to it, and tells the gate about a fatal signal.
     child = os.fork()
     if child == 0:  # the fd stays open across the exec: the worker writes its records on it
-        drop_and_exec(["-m", "gate.program_worker", spec_text])
+        drop_and_exec(["-m", "gate.program.program_worker", spec_text])
     while True:
         pid, status = os.wait()
         if pid == child:
@@ -76,7 +76,7 @@ def main(argv: list[str]) -> int:
     stream = os.fdopen(int(spec["fd"]), "w", encoding="utf-8")
     lock = threading.Lock()
     try:
-        from gate.program import CapturedResource, run_program
+        from gate.program.program import CapturedResource, run_program
         from stacks.loader import load_stack_file
 
         def on_register(resource: CapturedResource) -> None:

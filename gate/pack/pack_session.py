@@ -18,9 +18,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from gate.analyzer import AnalyzeResult, AnalyzerResource, PackInfo, PolicyPackProcess
-from gate.changes import AliasResolver
-from gate.program import CapturedResource
+from gate.pack.analyzer import AnalyzeResult, AnalyzerResource, PackInfo, PolicyPackProcess
+from gate.program.program import CapturedResource
+from gate.review.changes import AliasResolver
 
 # The pack serves Analyze on 4 threads: a few more requests in flight hide the round trips.
 ANALYZE_CONCURRENCY = 8
@@ -81,7 +81,7 @@ class PackSession:
             # still waiting for the port) fail at once instead of being waited for.
             self.pack.stop()
         self._pool.shutdown(wait=True, cancel_futures=True)
-        self.pack.stop()  # before its starting thread ends: that would SIGKILL it (gate/children.py)
+        self.pack.stop()  # before its starting thread ends: that would SIGKILL it (gate/program/children.py)
         self._setup_pool.shutdown(wait=True)
 
     def _start_and_configure(self) -> tuple[PackInfo, Any]:

@@ -12,9 +12,9 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from gate.checkov import CheckovSkip, load_skips
-from gate.exemptions import LoadedExemptions, load_exemptions
-from gate.locations import display_path
+from gate.common.locations import display_path
+from gate.export.checkov import CheckovSkip, load_skips
+from gate.waivers.exemptions import LoadedExemptions, load_exemptions
 
 WARN_DAYS = 14
 

@@ -25,13 +25,13 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
-from gate.analyzer import stop_process_group
-from gate.children import dying_with_parent
-from gate.exemptions import MAX_EXPIRY_DAYS, Concrete, DateTextLoader, ExpiryDays, Text, expiry_problem
-from gate.findings import EXPIRED_EXEMPTION_POLICY, Finding, PolicyMeta
-from gate.program import UNKNOWN, CapturedResource, is_secret
-from gate.redact import REDACTED, Redactor
-from gate.terraform_types import attribute_name, is_exportable_candidate, is_map, terraform_type
+from gate.common.findings import EXPIRED_EXEMPTION_POLICY, Finding, PolicyMeta
+from gate.common.redact import REDACTED, Redactor
+from gate.export.terraform_types import attribute_name, is_exportable_candidate, is_map, terraform_type
+from gate.pack.analyzer import stop_process_group
+from gate.program.children import dying_with_parent
+from gate.program.program import UNKNOWN, CapturedResource, is_secret
+from gate.waivers.exemptions import MAX_EXPIRY_DAYS, Concrete, DateTextLoader, ExpiryDays, Text, expiry_problem
 from stacks.safe_yaml import InputFileError, load_yaml
 
 TERRAFORM_VERSION = "1.9.8"  # the plan format checkov parses; no Terraform ran
@@ -376,7 +376,7 @@ def _popen(binary: Path, command: list[str], cwd: Path, stdin: int) -> subproces
 
 
 def prestart_checkov(binary: Path, cwd: Path) -> subprocess.Popen[bytes]:
-    """Start checkov's interpreter on gate/checkov_warm.py now, so it imports checkov (most of checkov's time)
+    """Start checkov's interpreter on gate/export/checkov_warm.py now, so it imports checkov (most of checkov's time)
     while the program runs; :func:`start_checkov` hands it the plan. Stop it with :func:`stop_checkov` if no
     plan comes."""
     check_checkov(binary)
@@ -437,7 +437,7 @@ def finish_checkov(proc: subprocess.Popen[bytes], command: list[str], started: f
         raise CheckovError(
             f"checkov parsed {counted} resource(s) from the exported plan but the gate exported {expected}: the "
             f"plan is malformed for checkov (it silently scans nothing on a malformed plan), so its result "
-            f"cannot be trusted. Check gate/checkov.py's export against checkov's terraform_plan parser.")
+            f"cannot be trusted. Check gate/export/checkov.py's export against checkov's terraform_plan parser.")
     return CheckovRun(report=report, seconds=seconds, command=command)
 
 

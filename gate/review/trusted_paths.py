@@ -2,7 +2,7 @@
 
 Three readers, one list: ``.github/CODEOWNERS`` must give every entry an owner (tests/repo/test_codeowners.py),
 the gate's ``--head`` mode takes these files from the trusted (base) checkout and reports their diff
-(gate/rule_changes.py), and a pull request that changes one of them together with an :data:`INFRA_PATHS` file
+(gate/review/rule_changes.py), and a pull request that changes one of them together with an :data:`INFRA_PATHS` file
 is refused (land the rule change on its own first). docs/trust-boundary.md explains the split.
 
 An entry ending in ``/`` is a folder (everything under it); any other entry is one file, or an ``fnmatch``

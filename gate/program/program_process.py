@@ -1,7 +1,7 @@
-"""The program in its own process: the parent side of ``python -m gate.program_worker``.
+"""The program in its own process: the parent side of ``python -m gate.program.program_worker``.
 
-Only the standard library is imported at module level (the records become :class:`gate.program.CapturedResource`
-and :class:`gate.program.ProgramRun` lazily), so ``python -m gate`` can start the program first and import the
+Only the standard library is imported at module level (the records become :class:`gate.program.program.CapturedResource`
+and :class:`gate.program.program.ProgramRun` lazily), so ``python -m gate`` can start the program first and import the
 rest of the gate -- pulumi, gRPC, the pack client -- while the program's own process imports and runs.
 """
 
@@ -21,14 +21,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gate.children import dying_with_parent
+from gate.program.children import dying_with_parent
 
 if TYPE_CHECKING:
-    from gate.program import CapturedResource, ProgramRun
+    from gate.program.program import CapturedResource, ProgramRun
 
-from gate import box
+from gate.program import box
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 DEFAULT_PROGRAM_TIMEOUT = 300.0  # seconds; the production program runs in a few
 _STDERR_TAIL = 20  # lines of the child's own output kept for the error message
@@ -45,7 +45,7 @@ class ProgramProcessError(Exception):
 
 
 class ProgramProcess:
-    """``python -m gate.program_worker`` for one program and stack file: started by :meth:`start`, read by
+    """``python -m gate.program.program_worker`` for one program and stack file: started by :meth:`start`, read by
     :meth:`collect`. Only a ``done`` record after a zero exit with at least one registration is a result;
     any other end is a :class:`ProgramProcessError`. The child leads its own process group, killed on a
     timeout and whenever :meth:`collect` leaves early (an error, an interrupt of the gate)."""
@@ -60,7 +60,7 @@ class ProgramProcess:
         self.proc: subprocess.Popen[bytes] | None = None
         self._read_fd: int | None = None
         self._started = 0.0
-        # Why the program runs without its box (gate/box.py), or None: it is boxed.
+        # Why the program runs without its box (gate/program/box.py), or None: it is boxed.
         self.unboxed: str | None = box.unavailable()
         self._refused: str | None = None
         self._home: str | None = None
@@ -79,14 +79,14 @@ class ProgramProcess:
                 "preview": self.preview,
                 "probes": sorted({str(self.gate_root), str(self.program.parent), str(self.stack_file.parent)})}
         if self.unboxed is None:
-            command = box.boxed_command(["-m", "gate.program_worker", "--box", json.dumps(spec)])
+            command = box.boxed_command(["-m", "gate.program.program_worker", "--box", json.dumps(spec)])
             env = box.program_env(Path(box.HOME), stack)
         else:
             self._home = tempfile.mkdtemp(prefix="gate-program-home-")
-            command = [sys.executable, *box.PYTHON_FLAGS, "-m", "gate.program_worker", json.dumps(spec)]
+            command = [sys.executable, *box.PYTHON_FLAGS, "-m", "gate.program.program_worker", json.dumps(spec)]
             env = box.program_env(Path(self._home), stack)
         try:
-            # cwd = the gate's root, so `-m gate.program_worker` imports THIS gate (and its mocks) even when
+            # cwd = the gate's root, so `-m gate.program.program_worker` imports THIS gate (and its mocks) even when
             # the program's folder (a head or base checkout) has a gate/ of its own.
             self.proc = subprocess.Popen(
                 dying_with_parent(command), cwd=self.gate_root, env=env,
@@ -121,7 +121,7 @@ class ProgramProcess:
             raise ProgramProcessError(self._refused, error_type="BoxError")
         assert self.proc is not None and self._read_fd is not None
         proc = self.proc
-        from gate.program import CapturedResource  # noqa: PLC0415 - kept off this module's import path
+        from gate.program.program import CapturedResource  # noqa: PLC0415 - kept off this module's import path
 
         tail: collections.deque[str] = collections.deque(maxlen=_STDERR_TAIL)
         records: dict[str, Any] = {"resources": [], "done": None, "failed": None, "garbled": 0}
@@ -178,7 +178,7 @@ class ProgramProcess:
         if not resources:
             raise ProgramProcessError("registered no resources: there is nothing to judge (a program that "
                                       "builds nothing is not a passing program)", "\n".join(tail))
-        from gate.program import ProgramRun  # noqa: PLC0415 - kept off this module's import path
+        from gate.program.program import ProgramRun  # noqa: PLC0415 - kept off this module's import path
 
         log = [(str(severity), str(message)) for severity, message in done["log"]]
         return ProgramRun(stack=stack, resources=sorted(resources, key=lambda r: r.urn), outputs=done["outputs"],
@@ -210,7 +210,7 @@ def _read_stream(fd: int, records: dict[str, Any], on_register: Callable[[Captur
                     on_register(resource)
             elif kind in ("done", "failed"):
                 records[kind] = record
-            elif kind == "signal" and isinstance(record.get("signal"), int):  # the box's PID 1 (gate/box.py)
+            elif kind == "signal" and isinstance(record.get("signal"), int):  # the box's PID 1 (gate/program/box.py)
                 records["signal"] = record["signal"]
 
 

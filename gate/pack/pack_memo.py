@@ -1,7 +1,7 @@
 """The offline gate's launcher of the policy pack, with a per-request memo of pulumi-policy's protobuf ->
 dict conversion. The rationale is written here and only here (docs/benchmarks.md refers to it).
 
-How it runs: :class:`gate.analyzer.PolicyPackProcess` starts the pack as ``python -u gate/pack_memo.py
+How it runs: :class:`gate.pack.analyzer.PolicyPackProcess` starts the pack as ``python -u gate/pack/pack_memo.py
 127.0.0.1:0 <pack dir>`` instead of ``python -u -m pulumi.policy 127.0.0.1:0 <pack dir>``. As a script this
 module installs the memo, then runs ``pulumi.policy`` exactly as the CLI would, with the same arguments. The
 pack itself (``policies/``) knows nothing of it: ``pulumi preview/up --policy-pack policies`` runs
@@ -140,7 +140,7 @@ def uninstall() -> None:
 def launch(argv: list[str]) -> None:
     """Install the memo, then run ``python -m pulumi.policy <argv>`` in this process, as the CLI would."""
     here = os.path.dirname(os.path.abspath(__file__))
-    # A script's directory is sys.path[0]: drop gate/ so the pack sees the import path the CLI gives it.
+    # A script's directory is sys.path[0]: drop gate/pack/ so the pack sees the import path the CLI gives it.
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
     install()
     sys.argv = ["pulumi.policy", *argv]

@@ -11,7 +11,7 @@ Shared by ``tests/policies/test_protocol.py`` and the offline gate (``python -m 
 
 The pack runs as its own process, started as the CLI starts it (``<pack virtualenv>/bin/python -u -m
 pulumi.policy 127.0.0.1:0 <pack dir>`` with the pack directory as working directory, the virtualenv named
-in ``PulumiPolicy.yaml``: ``pack_interpreter``; by default through the gate's launcher, gate/pack_memo.py,
+in ``PulumiPolicy.yaml``: ``pack_interpreter``; by default through the gate's launcher, gate/pack/pack_memo.py,
 which runs exactly that after installing a conversion memo) and WITHOUT the repository
 root on PYTHONPATH, so a pack that imports program packages fails here as it would under the CLI.
 ``configure`` does what the CLI does with ``--policy-pack-config`` (schema defaults, "all",
@@ -41,7 +41,7 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2 as pb
 from pulumi.runtime.proto import analyzer_pb2_grpc as pb_grpc
 
-from gate.children import dying_with_parent
+from gate.program.children import dying_with_parent
 
 ENFORCEMENT_LEVELS = ("advisory", "mandatory", "remediate", "disabled")
 _MAX_MESSAGE = 400 * 1024 * 1024
@@ -87,7 +87,7 @@ class AnalyzerResource:
     unknowns as the sentinel strings of ``pulumi_policy.proxy``). ``provider`` is a provider
     reference (``<provider urn>::<id>``) or a provider URN, ``provider_properties`` that provider's inputs
     (the engine sends them with every resource). ``retain_on_delete`` is kept for the gate's reports; the
-    Analyzer protocol has no field for it (gate/options.py judges it). ``aliases`` are alias URNs and
+    Analyzer protocol has no field for it (gate/pack/options.py judges it). ``aliases`` are alias URNs and
     ``custom_timeouts`` (create, update, delete) seconds, as the engine sends them."""
 
     urn: str
@@ -301,7 +301,7 @@ class PolicyPackProcess:
 
     def command(self) -> list[str]:
         """How the pack starts, before its two arguments. ``memo``: through the gate's launcher
-        (gate/pack_memo.py, which says why); otherwise exactly as the CLI starts it."""
+        (gate/pack/pack_memo.py, which says why); otherwise exactly as the CLI starts it."""
         if self.python is None:
             self.python = pack_interpreter(self.pack_dir)
         if self.memo:

@@ -1,6 +1,6 @@
 """The program's box: the pull request's code runs here, out of reach of everything that decides its verdict.
 
-Only the standard library is imported (this module is on the program's start-up path, gate.program_process).
+Only the standard library is imported (this module is on the program's start-up path, gate.program.program_process).
 What the box is (docs/trust-boundary.md):
 
 - **PID namespace** (``unshare --pid --fork --kill-child --mount-proc``): the worker's sealing reaper is PID 1

@@ -22,8 +22,8 @@ from xml.sax.saxutils import escape as xml_escape
 
 import yaml
 
-from gate.outdir import atomic_write
-from gate.program import SECRET_SIG, is_secret
+from gate.common.outdir import atomic_write
+from gate.program.program import SECRET_SIG, is_secret
 from stacks.safe_yaml import InputFileError, load_yaml
 
 REDACTED = "[secret]"

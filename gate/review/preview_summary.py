@@ -10,7 +10,7 @@ the CLI's own (sdk/go/common/apitype/events.go: ``resourcePreEvent.metadata.op/u
 The real preview as strict as the gate: resource options the Analyzer protocol does not carry to the pack never
 block a real preview by themselves, but the engine's step events carry some of them (``metadata.new.
 retainOnDelete`` and ``.hideDiffs``, and ``op: import``; apitype.StepEventStateMetadata). They are judged here
-against the ``options:`` rows of the classification table with the gate's own words (gate/options.py, policy
+against the ``options:`` rows of the classification table with the gate's own words (gate/pack/options.py, policy
 ``gate-resource-options``): a step that breaks one is a mandatory violation of the summary, and the command exits
 1 (the workflow fails the preview on it). ``deletedWith``, ``replaceWith``, ``hooks`` and the rest appear in no
 event: only the offline gate sees those (docs/gate-rules.md).
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gate.options import OPTIONS_POLICY, option_messages, option_rows
+from gate.pack.options import OPTIONS_POLICY, option_messages, option_rows
 
 ORDER = ("delete", "replace", "create-replacement", "delete-replaced", "update", "create", "import", "same")
 SHOWN_OPS = {"create", "update", "delete", "replace", "create-replacement", "delete-replaced", "import"}

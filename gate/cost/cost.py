@@ -24,14 +24,14 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from gate.exemptions import DateTextLoader
-from gate.findings import Finding, Location, PolicyMeta
-from gate.program import CapturedResource
+from gate.common.findings import Finding, Location, PolicyMeta
+from gate.program.program import CapturedResource
+from gate.waivers.exemptions import DateTextLoader
 from stacks.loader import StackConfigError, load_stack_file
 from stacks.models import BucketUsage, Budget, UsageSettings
 from stacks.safe_yaml import InputFileError, load_yaml
 
-PRICES_PATH = Path(__file__).with_name("prices.yaml")
+PRICES_PATH = Path(__file__).parent.parent / "prices.yaml"
 STALE_AFTER_DAYS = 90
 COST_POLICY = "gate-cost-budget"
 COST_POLICY_META = PolicyMeta(
@@ -94,13 +94,13 @@ class PriceTable(_Strict):
     def _consistent(self) -> PriceTable:
         missing = sorted(REQUIRED_GROUPS - set(self.groups))
         if missing:
-            raise ValueError(f"groups: missing {', '.join(missing)} (the pricers of gate/cost.py read them)")
+            raise ValueError(f"groups: missing {', '.join(missing)} (the pricers of gate/cost/cost.py read them)")
         both = sorted(set(self.free) & set(self.not_priced))
         if both:
             raise ValueError(f"{', '.join(both)}: listed both free and not_priced")
         priced = sorted((set(self.free) | set(self.not_priced)) & set(PRICERS))
         if priced:
-            raise ValueError(f"{', '.join(priced)}: gate/cost.py prices this type; remove it from free/not_priced")
+            raise ValueError(f"{', '.join(priced)}: gate/cost/cost.py prices this type; remove it from free/not_priced")
         empty = sorted(t for t, why in {**self.free, **self.not_priced}.items() if len(why.strip()) < 10)
         if empty:
             raise ValueError(f"{', '.join(empty)}: the reason must be a sentence")
@@ -933,6 +933,6 @@ def warnings(cost: CostEstimate, today: dt.date) -> list[str]:
                    f"estimate may be wrong.")
     unknown = sorted({r.type for r, line in cost.not_priced if "neither priced nor listed free" in line.reason})
     if unknown:
-        out.append(f"The cost estimate does not know {', '.join(unknown)}: price it in gate/cost.py and "
+        out.append(f"The cost estimate does not know {', '.join(unknown)}: price it in gate/cost/cost.py and "
                    f"{cost.prices_file}, or list it free/not_priced with a reason (docs/cost.md).")
     return out
