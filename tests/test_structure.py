@@ -63,6 +63,7 @@ def _module_name(path: Path) -> str:
 @dataclass(frozen=True)
 class Rule:
     path: str  # "gate/", "gate/pack/pack_memo.py", "__main__.py"
+    what: str  # the row's middle cell
     allowed: frozenset[str]
     never: frozenset[str]
     everything: bool
@@ -82,7 +83,7 @@ def parse_rules(text: str) -> list[Rule]:
         allowed_text, _, never_text = may.partition("**never**")
         allowed_text = re.sub(r"\([^)]*\)", "", allowed_text)  # asides name folders, not imports
         never_text = re.sub(r"\([^)]*\)", "", never_text)
-        rules.append(Rule(path, frozenset(re.findall(r"`([\w.]+)`", allowed_text)),
+        rules.append(Rule(path, cells[1], frozenset(re.findall(r"`([\w.]+)`", allowed_text)),
                           frozenset(re.findall(r"`([\w.]+)`", never_text)), may.startswith("everything")))
     return rules
 
@@ -96,11 +97,28 @@ def rule_for(relative: str) -> Rule:
     return max(matching, key=lambda r: len(r.path))
 
 
+def own_folder(relative: str, rule: Rule) -> str:
+    """The package a module may always import from: its row's folder, or its own folder for a one-file row (a
+    file at the root: itself). The pack's modules import each other as ``chatpdd_policies``."""
+    if relative.startswith("policies/"):
+        return "chatpdd_policies"
+    folder = rule.path if rule.path.endswith("/") else relative.rpartition("/")[0]
+    return folder.strip("/").replace("/", ".") or relative.removesuffix(".py")
+
+
+def in_own_folder(name: str, own: str) -> bool:
+    """``name`` is in the folder ``own``, and not in a sub-folder that has a row of its own (another room)."""
+    if name != own and not name.startswith(own + "."):
+        return False
+    where = name.replace(".", "/") + "/"
+    return not any(r.path.endswith("/") and len(r.path) > len(own) + 1 and where.startswith(r.path) for r in RULES)
+
+
 def permitted(name: str, rule: Rule, own: str) -> bool:
     top = name.split(".")[0]
     if any(name == n or name.startswith(n + ".") for n in rule.never):
         return False
-    if top == own or top in sys.stdlib_module_names or rule.everything:
+    if in_own_folder(name, own) or top in sys.stdlib_module_names or rule.everything:
         return True
     return any(name == n or name.startswith(n + ".") or (top == n and "." not in n) for n in rule.allowed)
 
@@ -108,7 +126,7 @@ def permitted(name: str, rule: Rule, own: str) -> bool:
 def test_the_table_is_parsed_whole():
     paths = {r.path for r in RULES}
     assert {"stacks/", "components/", "__main__.py", "policies/", "gate/", "gate/pack/pack_memo.py", "ops/",
-            "tests/"} <= paths
+            "tests/", "gate/program/", "gate/pack/", "gate/reports/"} <= paths
     assert "boto3" in rule_for("components/network.py").never
     assert rule_for("ops/aws.py").allowed >= {"botocore", "stacks.checklist"}
     assert rule_for("tests/conftest.py").everything
@@ -118,7 +136,7 @@ def test_the_table_is_parsed_whole():
 def test_module_imports_only_what_the_architecture_allows(path: Path):
     relative = str(path.relative_to(REPO))
     rule = rule_for(relative)
-    own = "chatpdd_policies" if relative.startswith("policies/") else relative.split("/")[0].removesuffix(".py")
+    own = own_folder(relative, rule)
     refused = sorted(n for n in imports_of(path) if not permitted(n, rule, own))
     assert not refused, (f"{relative} imports {', '.join(refused)}; docs/architecture.md allows "
                          f"{sorted(rule.allowed)} (row {rule.path})")
@@ -133,7 +151,58 @@ def test_the_checker_refuses_what_the_table_refuses():
     assert permitted("stacks.checklist", ops, "ops") and not permitted("stacks.models", ops, "ops")
     assert not permitted("pulumi", ops, "ops")
     assert not permitted("pulumi_policy", rule_for("gate/pipeline.py"), "gate")
-    assert permitted("pulumi_policy.policy", rule_for("gate/pack/pack_memo.py"), "gate")
+    assert permitted("pulumi_policy.policy", rule_for("gate/pack/pack_memo.py"), "gate.pack")
+
+
+def test_a_gate_room_imports_only_the_rooms_its_row_names():
+    program, reports = rule_for("gate/program/program.py"), rule_for("gate/reports/markdown.py")
+    assert own_folder("gate/program/program.py", program) == "gate.program"
+    assert permitted("gate.program.mocks", program, "gate.program")
+    assert not permitted("gate.pack.analyzer", program, "gate.program")  # the program stage imports no later one
+    assert not permitted("gate.common.findings", program, "gate.program")
+    assert permitted("gate.result", reports, "gate.reports") and not permitted("gate.pipeline", reports, "gate.reports")
+    assert not permitted("gate.program.box", reports, "gate.reports")
+    # gate/ may import its rooms because its row names them, not because they are below it
+    assert not in_own_folder("gate.program.program", "gate") and in_own_folder("gate.pipeline", "gate")
+    assert not permitted("gate.pipeline", rule_for("gate/result.py"), "gate")
+    assert in_own_folder("ops.verify.result", "ops")  # a sub-folder without a row of its own is the folder's
+
+
+def test_every_gate_row_refuses_what_the_gate_never_imports():
+    """Each room's row replaces the gate/ row; none may let in what the gate never imports (the pack's launcher
+    alone runs in the pack's process and imports pulumi_policy)."""
+    never = rule_for("gate/").never
+    assert never >= {"components", "chatpdd_policies", "pulumi_policy", "boto3", "botocore"}
+    for rule in RULES:
+        if rule.path.startswith("gate/"):
+            own = own_folder(rule.path, rule)
+            let_in = {n for n in never if permitted(n, rule, own)}
+            assert let_in <= ({"pulumi_policy"} if rule.path == "gate/pack/pack_memo.py" else set()), (rule.path, let_in)
+
+
+# --- gate/ in rooms by stage -----------------------------------------------------------------------------
+
+def gate_folders() -> list[str]:
+    return sorted({str(p.parent.relative_to(REPO)) + "/" for p in (REPO / "gate").rglob("*.py")
+                   if "__pycache__" not in p.parts})
+
+
+def test_every_folder_of_the_gate_has_a_row_of_its_own():
+    """A new room is documented with what it is and which rooms it may import, or it is no room."""
+    rows = {r.path for r in RULES}
+    assert "gate/program/" in gate_folders() and "gate/" in gate_folders()
+    missing = [folder for folder in gate_folders() if folder not in rows]
+    assert not missing, f"docs/architecture.md, 'Where things live', has no row for {', '.join(missing)}"
+
+
+def test_the_top_of_the_gate_holds_only_what_its_row_names():
+    """gate/ holds the entry points, the pipeline and a few named tools: a new stage goes in a room of its own,
+    not flat beside them (a module added here must be named in the gate/ row, a conscious choice)."""
+    what = rule_for("gate/").what
+    top = sorted(p.name for p in (REPO / "gate").glob("*.py") if p.name != "__init__.py")
+    assert {"__main__.py", "pipeline.py", "result.py"} <= set(top)
+    unnamed = [name for name in top if f"`{name}`" not in what]
+    assert not unnamed, f"gate/{', gate/'.join(unnamed)}: not named in the gate/ row of docs/architecture.md"
 
 
 # --- no import cycle ------------------------------------------------------------------------------------
