@@ -36,7 +36,7 @@ STALE_AFTER_DAYS = 90
 COST_POLICY = "gate-cost-budget"
 COST_POLICY_META = PolicyMeta(
     name=COST_POLICY, source="gate", enforcement="mandatory", severity="high",
-    description="The monthly cost estimate (gate/cost.py, prices in gate/prices.yaml) stays within the stack's "
+    description="The monthly cost estimate (gate/cost/cost.py, prices in gate/prices.yaml) stays within the stack's "
                 "budget: at most budget.monthly_usd, and with --base a pull request raises it by at most "
                 "budget.max_increase_percent.",
     remediation="Make the change cheaper, or raise the budget in the stack file in a reviewed change, or add an "

@@ -512,4 +512,4 @@ def merge_results(run: CheckovRun, export: PlanExport, skips: list[CheckovSkip],
                      f"{skip.expires.isoformat()}; the failures it covered block again."),
             remediation=f"Fix the check, or renew the skip with a new reason and expiry in {skips_file} after review."))
     return CheckovMerge(findings=findings, rules=rules, passed=len(results.get("passed_checks", [])),
-                        failed=failed, skipped=skipped, checks=checks)
+                        failed=failed, skipped=skipped, checks=dict(sorted(checks.items())))  # checkov's order varies

@@ -101,7 +101,8 @@ def test_f_loosened_bounds_and_added_waivers_are_named_for_the_rule_owners(tmp_p
     head = scratch_repo(tmp_path / "pr")
     checklist = head / "policies" / "chatpdd_policies" / "_checklist.py"
     checklist.write_text(checklist.read_text().replace("MIN_POOL_CONNECTIONS = 50\n", "MIN_POOL_CONNECTIONS = 5\n"))
-    (head / "policies" / "config" / "production.json").write_text(json.dumps({"all": "advisory"}))
+    pack_config = head / "policies" / "config" / "production.json"
+    pack_config.write_text(json.dumps({**json.loads(pack_config.read_text()), "all": "advisory"}))
     waive_public_database(head)
     run = gate(trusted, tmp_path / "out", "--head", str(head), env=_clean_env())
     assert run.code == 0, run.stdout + run.stderr  # the base's rules judge the (unchanged) program
