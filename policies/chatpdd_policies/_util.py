@@ -186,6 +186,7 @@ TYPE_LABELS: dict[str, str] = {
     "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": "S3 object lock configuration",
     "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration": "S3 CORS configuration",
     "aws:s3/bucketReplicationConfig:BucketReplicationConfig": "S3 replication configuration",
+    "aws:s3/bucketLogging:BucketLogging": "S3 bucket logging",
     "aws:cloudwatch/logGroup:LogGroup": "CloudWatch log group",
     "aws:ec2/flowLog:FlowLog": "VPC flow log",
     "aws:backup/vault:Vault": "Backup vault",

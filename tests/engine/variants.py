@@ -114,7 +114,9 @@ DEFAULT_DENY: Edits = {
     "aws:route53/healthCheck:HealthCheck::monitoring-app-health": {"props": {"disabled": True}},  # alerts
     "aws:rds/proxy:Proxy::database-proxy": {"props": {"debug_logging": True}},  # managed-service defaults
     "vercel:index/project:Project::app-project": {"props": {"git_fork_protection": False}},  # managed defaults
-    "aws:ec2/flowLog:FlowLog::network-flow-log": {"props": {"traffic_type": "REJECT"}},  # managed defaults
+    "aws:ec2/flowLog:FlowLog::network-flow-log": {"props": {
+        "traffic_type": "REJECT",  # managed defaults
+        "log_destination": "arn:aws:logs:us-east-1:999988887777:log-group:collector"}},  # references: logs leave
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule::database-proxy-from-app-0": {
         "props": {"cidr_ipv6": "2002::/16"}},  # address space: 6to4 carries every IPv4 host
     "vercel:index/projectRoute:ProjectRoute::app-security-headers": {"props": {"route": {"src": "/(.*)", "headers": {

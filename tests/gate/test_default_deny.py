@@ -41,6 +41,7 @@ def _weaken(args):
         props["debug_logging"] = True                                        # managed default: SQL in logs
     elif t == "aws:ec2/flowLog:FlowLog":
         props["traffic_type"] = "REJECT"                                     # managed default: part of traffic
+        props["log_destination"] = "arn:aws:logs:us-east-1:999988887777:log-group:collector"  # logs leave
     elif t == "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" and name == "database-proxy-from-app-0":
         props["cidr_ipv6"] = "2002::/16"                                     # address space: 6to4 = all IPv4
     elif t == "vercel:index/projectRoute:ProjectRoute":
@@ -74,6 +75,8 @@ EXPECTED = {
     (TABLE_RULE, "monitoring-app-health"): "input invertHealthcheck is true, but the table requires false",
     (TABLE_RULE, "database-proxy"): "input debugLogging is true, but the table requires false",
     (TABLE_RULE, "network-flow-log"): "input trafficType is another value, but the table requires 'ALL'",
+    ("stack-references-stay-in-stack", "network-flow-log"):
+        "logDestination names no LogGroup (aws:cloudwatch/logGroup:LogGroup) of this stack",
     ("aws-ec2-security-group-disallow-public-postgres-ingress", "database-proxy-from-app-0"):
         "opens port 5432 to too much of the internet: its CIDRs open 3702258432 public IPv4 addresses",
     ("vercel-project-configure-security-headers", "app-security-headers"):
