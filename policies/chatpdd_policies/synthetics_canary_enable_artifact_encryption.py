@@ -23,6 +23,7 @@ from chatpdd_policies._util import (
     label,
     lookup,
     lookup_list,
+    refers_to,
     resources_of_type,
     stack_policy,
     tag,
@@ -47,36 +48,57 @@ def _bucket_of(canary: PolicyResource) -> object:
     return text.removeprefix("s3://").split("/", 1)[0] if text.startswith("s3://") else MISSING
 
 
-def _retention(args: StackValidationArgs, bucket: str) -> object:
-    """The shortest enabled expiration of the bucket's lifecycle rules, MISSING if none, UNKNOWN if unknown."""
+def _config_of(args: StackValidationArgs, bucket: PolicyResource, config_type: str) -> object:
+    """The ``config_type`` configuration of ``bucket`` (matched as _s3.bucket_config matches: by a reference to the
+    bucket or its known name), None if there is none, UNKNOWN if a configuration's bucket is unknown at preview and
+    taken from no bucket of this stack (it could be this bucket's: fail closed)."""
+    configs = resources_of_type(args, config_type)
+    for config in configs:
+        if refers_to(config, "bucket", bucket, "bucket"):
+            return config
+    buckets = resources_of_type(args, BUCKET)
+    if any(lookup(c.props, "bucket") is UNKNOWN and not any(refers_to(c, "bucket", b, "bucket") for b in buckets)
+           for c in configs):
+        return UNKNOWN
+    return None
+
+
+def _retention(config: object) -> object:
+    """The shortest enabled expiration of a lifecycle configuration's rules, MISSING if none, UNKNOWN if unknown."""
+    if config is UNKNOWN:
+        return UNKNOWN
+    if not isinstance(config, PolicyResource):
+        return MISSING
+    rules = lookup_list(config.props, "rules")
+    if rules is UNKNOWN:
+        return UNKNOWN
     days: list[float] = []
-    for config in resources_of_type(args, LIFECYCLE):
-        if lookup(config.props, "bucket") != bucket:
-            continue
-        rules = lookup_list(config.props, "rules")
-        if rules is UNKNOWN:
+    for rule in rules if isinstance(rules, list) else []:
+        status, expire = lookup(rule, "status"), lookup(rule, "expiration", "days")
+        if UNKNOWN in (status, expire):
             return UNKNOWN
-        for rule in rules if isinstance(rules, list) else []:
-            status, expire = lookup(rule, "status"), lookup(rule, "expiration", "days")
-            if UNKNOWN in (status, expire):
-                return UNKNOWN
-            if status == "Enabled" and expire is not MISSING and as_number(expire) is not None:
-                days.append(as_number(expire) or 0)
+        if status == "Enabled" and expire is not MISSING and as_number(expire) is not None:
+            days.append(as_number(expire) or 0)
     return min(days) if days else MISSING
 
 
 def _bucket_problems(args: StackValidationArgs, canary: PolicyResource, bucket: str, min_days: float) -> list[str]:
     name = label(canary)
-    if not [b for b in resources_of_type(args, BUCKET)
-            if lookup(b.props, "bucket") == bucket and tag(b.props, "Role") == ROLE_CANARY_ARTIFACTS]:
+    target = next((b for b in resources_of_type(args, BUCKET)
+                   if lookup(b.props, "bucket") == bucket and tag(b.props, "Role") == ROLE_CANARY_ARTIFACTS), None)
+    if target is None:
         return [f"{name} writes its artifacts to '{bucket}', which is not a bucket of this stack tagged "
                 f"Role={ROLE_CANARY_ARTIFACTS}. Fix: point artifact_s3_location at the Storage component's "
                 f"canary-artifacts bucket."]
     problems = []
-    if not [g for g in resources_of_type(args, LOGGING) if lookup(g.props, "bucket") == bucket]:
+    logging = _config_of(args, target, LOGGING)
+    if logging is UNKNOWN:
+        problems.append(unknown_message(name, f"the bucket of an access logging configuration (for '{bucket}')",
+                                        "the access logging of its artifacts"))
+    elif logging is None:
         problems.append(f"{name}: its artifacts bucket '{bucket}' has no server access logging. Fix: add an "
                         f"aws.s3.BucketLogging into the access-logs bucket.")
-    days = _retention(args, bucket)
+    days = _retention(_config_of(args, target, LIFECYCLE))
     if days is UNKNOWN:
         problems.append(unknown_message(name, f"the lifecycle rules of '{bucket}'", "how long artifacts are kept"))
     elif days is MISSING or (isinstance(days, float) and days < min_days):

@@ -94,3 +94,26 @@ def test_bucket_must_carry_the_role_tag():
     untagged = with_props(BUCKET, tags={"Role": "uploads"})
     assert len(run(POLICY, replace(SYNTHETICS, untagged)).messages) == 2
     assert CANARY_KEY.urn in API.property_dependencies["artifactConfig"]
+
+
+def _by_reference(config):
+    """``config`` with its bucket taken from the artifacts bucket's output: unknown at a real preview."""
+    config = with_props(config, bucket=UNKNOWN_STRING)
+    config.property_dependencies = {"bucket": [BUCKET.urn]}
+    return config
+
+
+def test_configurations_that_take_the_bucket_by_reference_count():
+    """At a real preview a configuration's bucket taken from the bucket resource is unknown; the property dependency
+    still names the artifacts bucket (as _s3.bucket_config matches for the aws-s3-* policies)."""
+    assert run(POLICY, replace(SYNTHETICS, _by_reference(LOGGING), _by_reference(LIFECYCLE))).messages == []
+
+
+def test_a_configuration_for_an_unknown_bucket_fails_closed_with_the_reason():
+    """A logging configuration whose bucket is unknown and taken from no bucket of the stack may be the artifacts
+    bucket's: fail closed, and say so (not 'has no server access logging')."""
+    unknown = with_props(LOGGING, bucket=UNKNOWN_STRING)
+    unknown.property_dependencies = {}
+    assert run(POLICY, replace(SYNTHETICS, unknown)).messages[0] == (
+        f"{NAME}: the bucket of an access logging configuration (for '{ARTIFACTS}') is unknown at preview, so the "
+        "access logging of its artifacts cannot be verified. Fix: set it from a literal or stack config.")
