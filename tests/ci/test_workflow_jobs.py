@@ -38,19 +38,21 @@ def describe(results) -> str:
     return "\n".join(r.describe() for r in results)
 
 
-@pytest.mark.parametrize("name", ["pr.yml", "pr-report.yml", "promote.yml", "drift.yml", "waivers.yml", "lock.yml"])
+@pytest.mark.parametrize("name", ["pr.yml", "preview.yml", "pr-report.yml", "promote.yml", "drift.yml", "waivers.yml",
+                                  "lock.yml"])
 def test_every_job_passes_as_written(name: str, work: Path):
-    """pr-report.yml runs after pr.yml (parametrize order) and transports its artifacts."""
+    """pr-report.yml runs after pr.yml and preview.yml (parametrize order) and transports their artifacts."""
     if name.startswith("pr") and MISSING and os.environ.get("CI") != "true":
         pytest.skip(f"scoped mode borrows what this checkout lacks: {', '.join(MISSING)} (make setup, make engine)")
     results = run_workflow(WORKFLOWS / name, EVENTS[name], work=work / Path(name).stem)
     expected = {job for job in yaml.safe_load((WORKFLOWS / name).read_text())["jobs"]}
     assert {r.job.split(" (")[0] for r in results} == expected
     assert all(r.conclusion == "success" for r in results), describe(results)
-    if name == "pr.yml":  # the gate judged HEAD against itself: a pass, and the preview summary was made
+    if name == "pr.yml":  # the gate judged HEAD against itself: a pass
         gate_out = work / "pr" / "gate" / "workspace" / "gate-out"
         assert (gate_out / "report.md").read_text().startswith("<!-- chatpdd-gate:production -->")
-        summary = work / "pr" / "preview" / "workspace" / "preview-summary.md"
+    if name == "preview.yml":  # the preview summary was made
+        summary = work / "preview" / "preview" / "workspace" / "preview-summary.md"
         assert "Real `pulumi preview` of `production`" in summary.read_text()
     if name == "pr-report.yml":
         comment = work / "pr-report" / "report" / "workspace" / "kept" / "comment.md"

@@ -13,7 +13,7 @@ step's ``env``, ``working-directory``, ``if:`` and ``continue-on-error`` evaluat
   on PATH; cache = nothing; upload/download-artifact = a copy through the run's artifact folder; the
   comment, SARIF upload, github-script and credential actions = recorded, nothing sent.
 - cloud and GitHub calls, as commands on PATH (:data:`SHIMS`): ``pulumi`` (login/preview/up/stack output
-  answer like a stack with no changes, nothing is reached), ``gh`` (main's head is this commit; the PR is #1),
+  answer like a stack with no changes, nothing is reached), ``gh`` (main's head is this commit; the PR is #1; the latest run of a workflow is #4243),
   ``sudo`` (we are root; GitHub's runners have password-less sudo); and ``python -m ops verify|snapshot|
   restore-drill`` (they call AWS), rewritten to a stand-in that prints what the job reads from them.
 
@@ -81,6 +81,7 @@ case " $* " in
   *"/commits/main"*) echo "$GITHUB_SHA" ;;
   *"/artifacts"*) echo 4096 ;;
   *" pr list "*) echo 1 ;;
+  *" run list "*) echo 4243 ;;
   *) : ;;
 esac
 """,
@@ -144,8 +145,9 @@ class Run:
             return {"pull_request": {"number": 1, "base": {"sha": self.sha, "ref": "main", "repo": repo},
                                      "head": {"sha": self.sha, "ref": "feature", "repo": repo}}}
         if self.event_name == "workflow_run":
-            return {"workflow_run": {"id": 4242, "event": "pull_request", "head_sha": self.sha,
-                                     "head_branch": "feature", "conclusion": "success"}}
+            return {"workflow_run": {"id": 4242, "event": "pull_request", "head_sha": self.sha, "name": "pr",
+                                     "path": ".github/workflows/pr.yml", "head_branch": "feature",
+                                     "conclusion": "success"}}
         return {}
 
 
@@ -486,7 +488,7 @@ def _order(jobs: dict[str, Any]) -> list[str]:
     return done
 
 
-EVENTS = {"pr.yml": "pull_request", "promote.yml": "push", "drift.yml": "schedule", "pr-report.yml": "workflow_run",
+EVENTS = {"pr.yml": "pull_request", "preview.yml": "pull_request", "promote.yml": "push", "drift.yml": "schedule", "pr-report.yml": "workflow_run",
           "waivers.yml": "schedule", "lock.yml": "schedule"}
 
 
@@ -497,7 +499,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--job", action="append", help="only this job (repeatable)")
     args = parser.parse_args(argv)
     paths = [Path(p) for p in args.workflows] or sorted(WORKFLOWS.glob("*.yml"))
-    paths.sort(key=lambda p: p.name == "pr-report.yml")  # it transports the artifacts of the pr run before it
+    paths.sort(key=lambda p: p.name == "pr-report.yml")  # it transports the artifacts of the pr and preview runs
     work = Path(tempfile.mkdtemp(prefix="workflow-run-"))
     failed = 0
     for path in paths:

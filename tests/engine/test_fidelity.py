@@ -155,7 +155,7 @@ def test_every_policy_of_the_pack_is_violated_at_least_once(engine_project: Engi
 
 
 def test_the_streamed_preview_json_carries_the_violations_the_pr_comment_shows(tmp_path: Path):
-    """pr.yml's preview step: `pulumi preview --json` with PULUMI_ENABLE_STREAMING_JSON_PREVIEW streams the engine's
+    """preview.yml's preview step: `pulumi preview --json` with PULUMI_ENABLE_STREAMING_JSON_PREVIEW streams the engine's
     events, policy violations included, and `python -m gate preview-summary` (gate/review/preview_summary.py) turns them
     into the comment's section: the mandatory violations the engine reports are the ones the summary shows."""
     from gate.review.preview_summary import render, summarize

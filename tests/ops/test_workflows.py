@@ -42,7 +42,8 @@ def index_of(job_steps: list[dict[str, Any]], needle: str) -> int:
 
 
 def test_expected_workflows_exist():
-    assert [f.name for f in FILES] == ["drift.yml", "lock.yml", "pr-report.yml", "pr.yml", "promote.yml", "waivers.yml"]
+    assert [f.name for f in FILES] == ["drift.yml", "lock.yml", "pr-report.yml", "pr.yml", "preview.yml", "promote.yml",
+                                       "waivers.yml"]
 
 
 def test_workflows_match_the_github_workflow_schema():
@@ -160,7 +161,7 @@ def test_pr_gate_is_the_base_judging_the_head_without_any_write_permission():
 
 def test_pr_report_transports_the_artifact_and_executes_nothing_of_the_pr():
     doc = load("pr-report.yml")
-    assert doc["on"] == {"workflow_run": {"workflows": ["pr"], "types": ["completed"]}}
+    assert doc["on"] == {"workflow_run": {"workflows": ["pr", "preview"], "types": ["completed"]}}
     [job] = doc["jobs"].values()
     assert job["permissions"] == {"contents": "read", "actions": "read", "pull-requests": "write",
                                   "security-events": "write"}
@@ -169,7 +170,14 @@ def test_pr_report_transports_the_artifact_and_executes_nothing_of_the_pr():
     text = (WORKFLOWS / "pr-report.yml").read_text()
     assert "python" not in text and "make " not in text and "bash kept" not in text  # nothing of the PR runs
     by_name = {s.get("uses", "").split("@")[0] or s.get("id", s.get("name")): s for s in job["steps"]}
-    assert by_name["actions/download-artifact"]["with"]["run-id"] == "${{ github.event.workflow_run.id }}"
+    downloads = {s["with"]["name"]: s["with"]["run-id"] for s in job["steps"]
+                 if s.get("uses", "").startswith("actions/download-artifact@")}
+    # each part from its own run of the same commit, found through the API (the preview waits for an approval)
+    assert downloads == {"policy-gate-reports": "${{ steps.pr.outputs.gate_run }}",
+                         "pulumi-preview-summary": "${{ steps.pr.outputs.preview_run }}"}
+    assert '--commit "$HEAD_SHA" --status completed' in by_name["pr"]["run"]
+    assert doc["concurrency"] == {"group": "pr-report-${{ github.event.workflow_run.head_sha }}",
+                                  "cancel-in-progress": False}
     comment = by_name["marocchino/sticky-pull-request-comment"]
     assert comment["with"]["number"] == "${{ steps.pr.outputs.number }}"  # from the API, not the artifact
     assert comment["with"]["path"] == "kept/comment.md"  # report.md, then the real preview's summary if it fits
@@ -179,9 +187,11 @@ def test_pr_report_transports_the_artifact_and_executes_nothing_of_the_pr():
 
 
 def test_pr_preview_runs_for_this_repository_only_with_the_preview_environment():
-    preview = load("pr.yml")["jobs"]["preview"]
-    assert preview["if"] == ("github.event_name == 'pull_request' && "
-                             "github.event.pull_request.head.repo.full_name == github.repository")
+    """Its own workflow (the gate's comment does not wait for the approval), on pull requests only."""
+    doc = load("preview.yml")
+    assert doc["on"] == {"pull_request": {"branches": ["main"]}} and "preview" not in load("pr.yml")["jobs"]
+    preview = doc["jobs"]["preview"]
+    assert preview["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
     assert preview["environment"] == "preview"
     step = preview["steps"][index_of(preview["steps"], "pulumi preview")]
     command = " ".join(step["run"].split())
@@ -193,7 +203,8 @@ def test_pr_preview_runs_for_this_repository_only_with_the_preview_environment()
 
 def test_branch_protection_list_matches_the_job_names():
     """The README and docs/promotion.md tell branch protection to require exactly the PR jobs' check names."""
-    names = sorted(job.get("name", job_id) for job_id, job in load("pr.yml")["jobs"].items())
+    names = sorted(job.get("name", job_id) for workflow in ("pr.yml", "preview.yml")
+                   for job_id, job in load(workflow)["jobs"].items())
     for doc in ("README.md", "docs/promotion.md"):
         [line] = [ln for ln in (REPO / doc).read_text().splitlines() if "Required status checks" in ln and "`" in ln]
         assert sorted(re.findall(r"`([^`]+)`", line.split("Required status checks", 1)[1])) == names, doc
