@@ -28,8 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from gate.common.findings import EXPIRED_EXEMPTION_POLICY, Finding, PolicyMeta
 from gate.common.redact import REDACTED, Redactor
 from gate.export.terraform_types import attribute_name, is_exportable_candidate, is_map, terraform_type
-from gate.pack.analyzer import stop_process_group
-from gate.program.children import dying_with_parent
+from gate.program.children import dying_with_parent, stop_process_group
 from gate.program.program import UNKNOWN, CapturedResource, is_secret
 from gate.waivers.exemptions import MAX_EXPIRY_DAYS, Concrete, DateTextLoader, ExpiryDays, Text, expiry_problem
 from stacks.safe_yaml import InputFileError, load_yaml

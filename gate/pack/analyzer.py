@@ -25,7 +25,6 @@ import os
 import re
 import selectors
 import shutil
-import signal
 import subprocess
 import tempfile
 import threading
@@ -41,7 +40,7 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2 as pb
 from pulumi.runtime.proto import analyzer_pb2_grpc as pb_grpc
 
-from gate.program.children import dying_with_parent
+from gate.program.children import dying_with_parent, stop_process_group
 
 ENFORCEMENT_LEVELS = ("advisory", "mandatory", "remediate", "disabled")
 _MAX_MESSAGE = 400 * 1024 * 1024
@@ -516,23 +515,6 @@ class PolicyPackProcess:
         return total.extend(self.analyze_stack(resources))
 
 
-def stop_process_group(proc: subprocess.Popen[bytes], grace: float = 5.0) -> None:
-    """SIGTERM to the process group a child leads (``start_new_session=True``), SIGKILL after ``grace``."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            pass  # the group is gone
-        except PermissionError:
-            proc.send_signal(sig)  # not a group leader we may signal: at least the child itself
-        try:
-            proc.wait(timeout=grace)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-    proc.wait(timeout=grace)
-
-
 def _level(value: Any, where: str) -> str:
     if not isinstance(value, str) or value not in ENFORCEMENT_LEVELS:
         raise PackConfigError(f"{where}: enforcementLevel {value!r} is not one of {', '.join(ENFORCEMENT_LEVELS)}")
@@ -612,7 +594,7 @@ def resolve_pack_config(info: PackInfo, pack_config: dict[str, Any], source: str
 
 
 __all__ = [
-    "crash_summary", "stop_process_group",
+    "crash_summary",
     "AnalyzeResult", "AnalyzerResource", "Diagnostic", "PackConfigError", "PackInfo", "PackProcessError",
     "PolicyInfo", "PolicyPackProcess", "analyze_request", "analyze_stack_request", "configure_request",
     "pack_interpreter", "resolve_pack_config",

@@ -17,7 +17,10 @@ without util-linux) the command runs as it is: the gate's own signal handling st
 from __future__ import annotations
 
 import functools
+import os
 import shutil
+import signal
+import subprocess
 import sys
 
 SAFE_PATH = "/usr/bin:/bin:/usr/sbin:/sbin"  # setpriv from the system, never from a caller's PATH
@@ -38,4 +41,21 @@ def dying_with_parent(command: list[str]) -> list[str]:
     return [*_prefix(), *command]
 
 
-__all__ = ["dying_with_parent"]
+def stop_process_group(proc: subprocess.Popen[bytes], grace: float = 5.0) -> None:
+    """SIGTERM to the process group a child leads (``start_new_session=True``), SIGKILL after ``grace``."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            pass  # the group is gone
+        except PermissionError:
+            proc.send_signal(sig)  # not a group leader we may signal: at least the child itself
+        try:
+            proc.wait(timeout=grace)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+    proc.wait(timeout=grace)
+
+
+__all__ = ["dying_with_parent", "stop_process_group"]
