@@ -37,19 +37,32 @@ def bucket_config(args: StackValidationArgs, bucket: PolicyResource, config_type
     Missing -> ``"<bucket label> has no <what>. Fix: <fix>."``. When no configuration points at the
     bucket but one has a ``bucket`` that is unknown and not taken from a bucket of this stack, the
     bucket cannot be matched: fail closed with :func:`unknown_message` (on that configuration)."""
+    config, unmatched = match_bucket_config(args, bucket, config_type)
+    if config is not None:
+        return config
+    if unmatched is not None:
+        report_violation(unknown_message(label(unmatched), "bucket", f"the {what} of {label(bucket)}"),
+                         unmatched.urn)
+        return None
+    report_violation(f"{label(bucket)} has no {what}. Fix: {fix}.", bucket.urn)
+    return None
+
+
+def match_bucket_config(args: StackValidationArgs, bucket: PolicyResource, config_type: str,
+                        ) -> tuple[PolicyResource | None, PolicyResource | None]:
+    """``(config, None)``: the first ``config_type`` resource of ``bucket`` (by a reference or its known name);
+    ``(None, unmatched)``: none, but ``unmatched`` has a bucket unknown at preview and taken from no bucket of
+    this stack (it may be this bucket's: fail closed); ``(None, None)``: the bucket has none. Reports nothing."""
     configs = resources_of_type(args, config_type)
     for config in configs:
         if refers_to(config, "bucket", bucket, "bucket"):
-            return config
+            return config, None
     buckets = resources_of_type(args, BUCKET)
     for config in configs:
         if lookup(config.props, "bucket") is UNKNOWN and not any(
                 refers_to(config, "bucket", b, "bucket") for b in buckets):
-            report_violation(unknown_message(label(config), "bucket", f"the {what} of {label(bucket)}"),
-                             config.urn)
-            return None
-    report_violation(f"{label(bucket)} has no {what}. Fix: {fix}.", bucket.urn)
-    return None
+            return None, config
+    return None, None
 
 
 def backups_buckets(args: StackValidationArgs, report_violation: Report, rule: str) -> list[PolicyResource]:

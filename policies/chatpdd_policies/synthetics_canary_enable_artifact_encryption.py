@@ -11,6 +11,7 @@ from pulumi_policy import PolicyResource, Severity, StackValidationArgs
 
 from chatpdd_policies._canary import CANARY
 from chatpdd_policies._checklist import CANARY_ARTIFACT_RETENTION_DAYS, ROLE_CANARY_ARTIFACTS
+from chatpdd_policies._s3 import BUCKET, LIFECYCLE, match_bucket_config
 from chatpdd_policies._threshold import Threshold, defaults
 from chatpdd_policies._util import (
     MISSING,
@@ -23,16 +24,13 @@ from chatpdd_policies._util import (
     label,
     lookup,
     lookup_list,
-    refers_to,
     resources_of_type,
     stack_policy,
     tag,
     unknown_message,
 )
 
-BUCKET = "aws:s3/bucket:Bucket"
 LOGGING = "aws:s3/bucketLogging:BucketLogging"
-LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
 RETENTION = Threshold("minRetentionDays", CANARY_ARTIFACT_RETENTION_DAYS, "at-least", "days",
                       "Days canary artifacts are kept before they expire.", minimum=1)
 DEFAULTS = defaults(RETENTION)
@@ -48,26 +46,13 @@ def _bucket_of(canary: PolicyResource) -> object:
     return text.removeprefix("s3://").split("/", 1)[0] if text.startswith("s3://") else MISSING
 
 
-def _config_of(args: StackValidationArgs, bucket: PolicyResource, config_type: str) -> object:
-    """The ``config_type`` configuration of ``bucket`` (matched as _s3.bucket_config matches: by a reference to the
-    bucket or its known name), None if there is none, UNKNOWN if a configuration's bucket is unknown at preview and
-    taken from no bucket of this stack (it could be this bucket's: fail closed)."""
-    configs = resources_of_type(args, config_type)
-    for config in configs:
-        if refers_to(config, "bucket", bucket, "bucket"):
-            return config
-    buckets = resources_of_type(args, BUCKET)
-    if any(lookup(c.props, "bucket") is UNKNOWN and not any(refers_to(c, "bucket", b, "bucket") for b in buckets)
-           for c in configs):
+def _retention(matched: tuple[PolicyResource | None, PolicyResource | None]) -> object:
+    """The shortest enabled expiration of the bucket's lifecycle rules (``match_bucket_config``'s answer), MISSING
+    if none, UNKNOWN if unknown (the rules, or which bucket a configuration is for)."""
+    config, unmatched = matched
+    if unmatched is not None:
         return UNKNOWN
-    return None
-
-
-def _retention(config: object) -> object:
-    """The shortest enabled expiration of a lifecycle configuration's rules, MISSING if none, UNKNOWN if unknown."""
-    if config is UNKNOWN:
-        return UNKNOWN
-    if not isinstance(config, PolicyResource):
+    if config is None:
         return MISSING
     rules = lookup_list(config.props, "rules")
     if rules is UNKNOWN:
@@ -91,14 +76,14 @@ def _bucket_problems(args: StackValidationArgs, canary: PolicyResource, bucket: 
                 f"Role={ROLE_CANARY_ARTIFACTS}. Fix: point artifact_s3_location at the Storage component's "
                 f"canary-artifacts bucket."]
     problems = []
-    logging = _config_of(args, target, LOGGING)
-    if logging is UNKNOWN:
+    logging, unmatched = match_bucket_config(args, target, LOGGING)
+    if unmatched is not None:
         problems.append(unknown_message(name, f"the bucket of an access logging configuration (for '{bucket}')",
                                         "the access logging of its artifacts"))
     elif logging is None:
         problems.append(f"{name}: its artifacts bucket '{bucket}' has no server access logging. Fix: add an "
                         f"aws.s3.BucketLogging into the access-logs bucket.")
-    days = _retention(_config_of(args, target, LIFECYCLE))
+    days = _retention(match_bucket_config(args, target, LIFECYCLE))
     if days is UNKNOWN:
         problems.append(unknown_message(name, f"the lifecycle rules of '{bucket}'", "how long artifacts are kept"))
     elif days is MISSING or (isinstance(days, float) and days < min_days):
