@@ -47,6 +47,7 @@ Rules every policy follows:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Callable, Optional, Protocol, Union, cast
 
@@ -70,7 +71,8 @@ __all__ = [
     "MISSING", "UNKNOWN", "FRAMEWORK_NAME", "FRAMEWORK_VERSION", "TYPE_LABELS",
     "lookup", "lookup_list", "is_set", "fmt", "label", "unknown_message", "config_value",
     "checklist_reference", "resource_policy", "stack_policy", "resources_by_type", "resources_of_type",
-    "depends_on", "refers_to", "referenced", "kms_key_problem", "require_one_of", "as_list", "tag", "require_value", "Subject",
+    "depends_on", "refers_to", "referenced", "kms_key_problem", "require_one_of", "as_list", "document_statements",
+    "report_document", "tag", "require_value", "Subject",
     "RDS_INSTANCE", "is_replica", "rds_primaries", "rds_replicas", "skip_replica",
     "RDS_PARAMETER_GROUP", "RDS_PROXY", "RDS_PROXY_TARGET", "RDS_PROXY_TARGET_GROUP", "REDIS_DATABASE",
     "pg_parameter", "as_number", "Report", "ResourceCheck", "StackCheck",
@@ -404,6 +406,38 @@ def kms_key_problem(resource: PolicyResource, *path: Key) -> Optional[str]:
 def as_list(value: Any) -> list[Any]:
     """A JSON policy field that may be one value or a list (``Action``, ``Resource``, condition values) as a list."""
     return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def document_statements(document: Any) -> tuple[list[tuple[str, Mapping[str, Any]]], Optional[str]]:
+    """An IAM-style policy document (a JSON string, or already parsed) as ``(where, statement)`` pairs of its
+    object statements -- ``where`` is ``"statement <n>"``, plus ``" (<Sid>)"`` when it has one -- and None; or
+    ``([], <phrase>)`` when it is no policy document (``"is not valid JSON"``, ``"is not a policy document"``)."""
+    try:
+        parsed = json.loads(document) if isinstance(document, str) else document
+    except ValueError:
+        return [], "is not valid JSON"
+    if not isinstance(parsed, Mapping):
+        return [], "is not a policy document"
+    pairs = []
+    for i, statement in enumerate(as_list(parsed.get("Statement", []))):
+        if isinstance(statement, Mapping):
+            sid = statement.get("Sid")
+            pairs.append((f"statement {i}" + (f" ({sid})" if sid else ""), statement))
+    return pairs, None
+
+
+def report_document(resource: PolicyResource, prop: str, document: Any, *, rule: str, fix: str,
+                    problems: Callable[[Any], list[str]], report_violation: Report) -> None:
+    """Judge one policy document of ``resource``: unknown at preview fails closed (``rule`` says what cannot be
+    verified), absent passes, otherwise each phrase of ``problems(document)`` is reported as
+    ``"<label> <prop> <phrase>. <fix>"`` on the resource."""
+    if document is UNKNOWN:
+        report_violation(unknown_message(label(resource), prop, rule), resource.urn)
+        return
+    if document is MISSING:
+        return
+    for problem in problems(document):
+        report_violation(f"{label(resource)} {prop} {problem}. {fix}", resource.urn)
 
 
 def tag(props: Any, key: str) -> Any:

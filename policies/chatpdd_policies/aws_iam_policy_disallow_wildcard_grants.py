@@ -23,21 +23,21 @@ unknown part (a key's ARN) is unknown as a whole, so a ``*``-on-``*`` statement 
 preview unseen (issue 17). The program writes its documents from known strings (a key by its alias,
 ``kms:ResourceAliases``; a secret by its name pattern), so the pack judges them at a real preview too."""
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from pulumi_policy import PolicyResource, Severity, StackValidationArgs
 
 from chatpdd_policies._util import (
-    MISSING,
     UNKNOWN,
     Report,
     as_list,
     checklist_reference,
+    document_statements,
     label,
     lookup,
     lookup_list,
+    report_document,
     resources_by_type,
     stack_policy,
     unknown_message,
@@ -102,28 +102,15 @@ def _statement_problems(statement: Any) -> list[str]:
 
 def _document_problems(document: Any) -> list[str]:
     """Phrases "statement <n> (<Sid>) <problem>"; a document that is no policy is one phrase."""
-    try:
-        parsed = json.loads(document) if isinstance(document, str) else document
-    except ValueError:
-        return ["is not valid JSON"]
-    if not isinstance(parsed, Mapping):
-        return ["is not a policy document"]
-    problems = []
-    for i, statement in enumerate(as_list(parsed.get("Statement", []))):
-        sid = statement.get("Sid") if isinstance(statement, Mapping) else None
-        where = f"statement {i}" + (f" ({sid})" if sid else "")
-        problems += [f"{where} {p}" for p in _statement_problems(statement)]
-    return problems
+    statements, not_a_policy = document_statements(document)
+    if not_a_policy:
+        return [not_a_policy]
+    return [f"{where} {p}" for where, statement in statements for p in _statement_problems(statement)]
 
 
 def _check(resource: PolicyResource, prop: str, document: Any, report_violation: Report) -> None:
-    if document is UNKNOWN:
-        report_violation(unknown_message(label(resource), prop, RULE), resource.urn)
-        return
-    if document is MISSING:
-        return
-    for problem in _document_problems(document):
-        report_violation(f"{label(resource)} {prop} {problem}. {FIX}", resource.urn)
+    report_document(resource, prop, document, rule=RULE, fix=FIX, problems=_document_problems,
+                    report_violation=report_violation)
 
 
 def _managed(resource: PolicyResource, prop: str, arn: Any, report_violation: Report) -> None:

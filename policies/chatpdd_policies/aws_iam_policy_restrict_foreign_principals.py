@@ -18,26 +18,23 @@ surely as a grant to ``*``, and the wildcard rule (aws-iam-policy-disallow-wildc
   wildcard and OIDC-trust rules; ``*`` by the wildcard rule.
 - A document unknown at preview fails closed (as every document rule of the pack does)."""
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi_policy import PolicyResource, Severity, StackValidationArgs
+from pulumi_policy import Severity, StackValidationArgs
 
 from chatpdd_policies._checklist import ALLOWED_FOREIGN_PRINCIPALS, STACK_ACCOUNT_IDS
 from chatpdd_policies._util import (
-    MISSING,
-    UNKNOWN,
     Report,
     as_list,
     checklist_reference,
     config_value,
-    label,
+    document_statements,
     lookup,
+    report_document,
     resources_by_type,
     stack_policy,
-    unknown_message,
 )
 
 DEFAULTS = {"stackAccountIds": STACK_ACCOUNT_IDS, "allowedForeignPrincipals": ALLOWED_FOREIGN_PRINCIPALS}
@@ -113,31 +110,9 @@ def _principal_problems(statement: Mapping[str, Any], trust: Trust) -> list[str]
 
 
 def _document_problems(document: Any, trust: Trust) -> list[str]:
-    try:
-        parsed = json.loads(document) if isinstance(document, str) else document
-    except ValueError:
-        return []  # not JSON: the wildcard rule reports it
-    if not isinstance(parsed, Mapping):
-        return []
-    problems = []
-    for i, statement in enumerate(as_list(parsed.get("Statement", []))):
-        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
-            continue
-        sid = statement.get("Sid")
-        where = f"statement {i}" + (f" ({sid})" if sid else "")
-        problems += [f"{where} {p}" for p in _principal_problems(statement, trust)]
-    return problems
-
-
-def _check(resource: PolicyResource, prop: str, trust: Trust, report_violation: Report) -> None:
-    document = lookup(resource.props, prop)
-    if document is UNKNOWN:
-        report_violation(unknown_message(label(resource), prop, RULE), resource.urn)
-        return
-    if document is MISSING:
-        return
-    for problem in _document_problems(document, trust):
-        report_violation(f"{label(resource)} {prop} {problem}. {FIX}", resource.urn)
+    statements, _ = document_statements(document)  # no policy document at all: the wildcard rule reports it
+    return [f"{where} {p}" for where, statement in statements if statement.get("Effect") == "Allow"
+            for p in _principal_problems(statement, trust)]
 
 
 def _validate(args: StackValidationArgs, report_violation: Report) -> None:
@@ -146,7 +121,9 @@ def _validate(args: StackValidationArgs, report_violation: Report) -> None:
     index = resources_by_type(args)
     for resource_type, prop in DOCUMENTS.items():
         for resource in index.get(resource_type, ()):
-            _check(resource, prop, trust, report_violation)
+            report_document(resource, prop, lookup(resource.props, prop), rule=RULE, fix=FIX,
+                            problems=lambda document: _document_problems(document, trust),
+                            report_violation=report_violation)
 
 
 POLICY = stack_policy(
