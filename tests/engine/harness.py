@@ -90,7 +90,8 @@ class EngineEvents:
     @classmethod
     def read(cls, path: Path) -> EngineEvents:
         events = cls()
-        for line in path.read_text(encoding="utf-8").splitlines():
+        text = path.read_text(encoding="utf-8")
+        for line in text.splitlines():
             if not line.strip():
                 continue
             event = json.loads(line)
@@ -103,16 +104,11 @@ class EngineEvents:
                 events.analyzed.append(event["policyAnalyzeSummaryEvent"])
             elif "diagnosticEvent" in event:
                 events.diagnostics.append(event["diagnosticEvent"])
-        # The real preview as the workflow judges it: the engine's policy events, plus the resource options the pack
-        # cannot see, which `python -m gate preview-summary` judges from the same events (gate/review/preview_summary.py).
-        from gate.pack.options import option_messages, option_rows
-        from gate.review.preview_summary import step_options
-        rows = option_rows()
-        for meta in events.resources.values():
-            events.policy += [{"policyName": "gate-resource-options", "enforcementLevel": "mandatory",
-                               "resourceUrn": meta["urn"], "message": message}
-                              for message in option_messages(meta.get("type", ""), meta["urn"].rsplit("::", 1)[-1],
-                                                             step_options(meta), rows)]
+        # The real preview as the workflow judges it: the engine's policy events, plus what `python -m gate
+        # preview-summary` finds in the same events (the resource options the pack cannot see).
+        from gate.pack.options import OPTIONS_POLICY
+        from gate.review.preview_summary import summarize
+        events.policy += [v for v in summarize(text).violations if v["policyName"] == OPTIONS_POLICY]
         return events
 
     def mandatory(self) -> set[tuple[str, str]]:

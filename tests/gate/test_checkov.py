@@ -156,16 +156,13 @@ def test_every_active_skip_is_listed_in_the_summary_and_the_pr_comment(checkov_g
 
 
 def _cold_checkov(plan) -> dict:
-    """checkov's own console script on ``plan``, as a user runs it (no warm start)."""
-    import os
-    import subprocess
-
+    """checkov's own console script on ``plan``, started as before the warm start (start_checkov without ``warm``)."""
+    from gate.export.checkov import finish_checkov, start_checkov
     from tests.gate.conftest import CHECKOV
-    proc = subprocess.run([str(CHECKOV), "-f", str(plan), "--framework", "terraform_plan", "-o", "json", "--compact",
-                           "--skip-download"], cwd=plan.parent, capture_output=True, timeout=300, check=False,
-                          env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "LOG_LEVEL": "WARNING"})
-    assert proc.returncode in (0, 1), proc.stderr.decode()[-2000:]
-    return json.loads(proc.stdout)
+    exported = json.loads(plan.read_text())["planned_values"]["root_module"]["resources"]
+    proc, command, started = start_checkov(CHECKOV, plan)
+    assert command[0] == str(CHECKOV)  # the console script, not the warm launcher
+    return finish_checkov(proc, command, started, expected=len(exported)).report
 
 
 def _outcome(report: dict) -> dict:
