@@ -11,7 +11,8 @@
 
 Some steps overlap for wall-clock time only, without changing the logic: the pack process starts and is
 configured while the program runs, each resource is sent to Analyze as it registers (as the engine does;
-gate.pack.pack_session), and checkov (seconds of start-up) runs while the pack finishes.
+gate.pack.pack_session), and checkov starts before the program (importing itself, most of its time:
+gate/export/checkov_warm.py) and scans the plan while the pack finishes.
 Bad input of any kind raises :class:`GateInputError` (exit code 2) with a user-facing message.
 """
 

@@ -12,6 +12,7 @@ control, or hand a role's permissions to a role nobody reviewed -- one edit, no 
 
 from pulumi_policy import PolicyResource, Severity, StackValidationArgs
 
+from chatpdd_policies._s3 import BUCKET
 from chatpdd_policies._util import (
     MISSING,
     UNKNOWN,
@@ -24,7 +25,7 @@ from chatpdd_policies._util import (
     stack_policy,
 )
 
-BUCKET, KEY, ROLE = "aws:s3/bucket:Bucket", "aws:kms/key:Key", "aws:iam/role:Role"
+KEY, ROLE = "aws:kms/key:Key", "aws:iam/role:Role"
 # (type, top-level input) -> (the type it must name, the target's properties it may equal)
 REFERENCES: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
     ("aws:s3/bucketLogging:BucketLogging", "targetBucket"): (BUCKET, ("bucket",)),
